@@ -1,0 +1,75 @@
+/**
+ * Small helpers shared by the built-in distributions. Each distribution checks
+ * its options twice with the same rules: from a plist (through ParamReader, so
+ * every problem lands on its key path) and when built in code (its constructor
+ * throws a RangeError), so an invalid object can never exist.
+ */
+import { checkNumber, expectation, type NumberRule, type ParamReader } from '../lib/config/params.js';
+
+/** One problem with one option, named by its plist key. */
+export interface Issue {
+  key: string;
+  message: string;
+}
+
+/** Checks numeric options given in code against the rules the plist reader applies. */
+export function numberIssues(
+  options: object,
+  rules: Readonly<Record<string, NumberRule>>,
+  optional: readonly string[] = [],
+): Issue[] {
+  const issues: Issue[] = [];
+  for (const [key, rule] of Object.entries(rules)) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value === undefined) {
+      if (!optional.includes(key)) issues.push({ key, message: `missing; expected ${expectation(rule)}` });
+      continue;
+    }
+    const message = checkNumber(value, rule);
+    if (message) issues.push({ key, message });
+  }
+  return issues;
+}
+
+/** Throws one RangeError naming every issue (for options given in code). */
+export function assertValid(name: string, issues: readonly Issue[]): void {
+  if (issues.length > 0) {
+    throw new RangeError(`${name}: ${issues.map((i) => `${i.key}: ${i.message}`).join('; ')}`);
+  }
+}
+
+export function reportIssues(params: ParamReader, issues: readonly Issue[]): void {
+  for (const issue of issues) params.error(issue.key, issue.message);
+}
+
+/**
+ * An optional number that keeps "given but invalid" apart from "absent":
+ * undefined when absent, NaN when invalid (already reported), else the value.
+ * Parametrisation checks (LogNormal, Exponential) need that difference.
+ */
+export function maybeNumber(params: ParamReader, key: string, rule: NumberRule = {}): number | undefined {
+  if (!params.has(key)) {
+    params.markUsed(key);
+    return undefined;
+  }
+  return params.number(key, rule);
+}
+
+export const isNumber = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v);
+
+/** Numbers in `describe()`: as given when short, else 6 significant digits. */
+export function formatNumber(n: number): string {
+  const plain = String(n);
+  return plain.length <= 10 ? plain : String(Number(n.toPrecision(6)));
+}
+
+/** A plist value in `describe()`. */
+export function formatValue(v: unknown): string {
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null || v === undefined || typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
+  if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
+  return '{…}';
+}

@@ -1,0 +1,83 @@
+import type { NumberRule } from '../lib/config/params.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
+import { DistributionError } from '../lib/errors.js';
+import type { Random } from '../lib/random.js';
+import { assertValid, formatNumber, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
+import { MAXIMUM_REDRAWS } from './log-normal.js';
+
+export interface ParetoOptions {
+  /** x_m, the smallest possible value, > 0. */
+  scale: number;
+  /** α, > 0. The mean exists for α > 1 (α·x_m/(α−1)), the variance for α > 2. */
+  shape: number;
+  /** Samples above it are redrawn, up to 10 times, then `sample()` throws (as LogNormal). Must exceed scale. */
+  maximum?: number;
+}
+
+export const paretoDefaults = { maximum: Infinity } as const;
+
+const RULES: Readonly<Record<keyof ParetoOptions, NumberRule>> = {
+  scale: { positive: true },
+  shape: { positive: true },
+  maximum: { positive: true },
+};
+
+function crossIssues(o: ParetoOptions): Issue[] {
+  if (isNumber(o.maximum) && isNumber(o.scale) && o.maximum <= o.scale) {
+    return [{ key: 'maximum', message: `must be greater than scale, the smallest possible sample (got maximum ${o.maximum}, scale ${o.scale})` }];
+  }
+  return [];
+}
+
+/** Pareto (type I): heavy-tailed positive reals ≥ scale, by inverting the CDF. */
+export class ParetoDistribution implements Distribution<number> {
+  readonly scale: number;
+  readonly shape: number;
+  readonly maximum: number;
+  private readonly random: Random;
+
+  constructor(options: ParetoOptions, ctx: DistributionContext) {
+    assertValid('ParetoDistribution', [...numberIssues(options, RULES, ['maximum']), ...crossIssues(options)]);
+    this.scale = options.scale;
+    this.shape = options.shape;
+    this.maximum = options.maximum ?? paretoDefaults.maximum;
+    this.random = ctx.random;
+  }
+
+  /** @throws DistributionError when `maximum` is exceeded by the first draw and all 10 redraws. */
+  sample(): number {
+    let x = this.draw();
+    for (let redraws = 0; x > this.maximum; redraws++) {
+      if (redraws === MAXIMUM_REDRAWS) {
+        throw new DistributionError(
+          `Unable to generate ParetoDistribution sample within required range (maximum ${formatNumber(this.maximum)}; ${MAXIMUM_REDRAWS + 1} draws all exceeded it)`,
+        );
+      }
+      x = this.draw();
+    }
+    return x;
+  }
+
+  private draw(): number {
+    // F(x) = 1 − (x_m/x)^α, so x = x_m·(1−U)^(−1/α); 1−U is in (0, 1], never 0.
+    return this.scale * Math.pow(1 - this.random.next(), -1 / this.shape);
+  }
+
+  describe(): string {
+    const max = Number.isFinite(this.maximum) ? `, maximum=${formatNumber(this.maximum)}` : '';
+    return `ParetoDistribution(scale=${formatNumber(this.scale)}, shape=${formatNumber(this.shape)}${max})`;
+  }
+}
+
+export const paretoDistribution: DistributionDefinition<number> = {
+  name: 'ParetoDistribution',
+  summary: 'Pareto with scale x_m and shape α, optionally redrawn above a maximum.',
+  create(params, ctx) {
+    const options: ParetoOptions = { scale: params.number('scale', RULES.scale), shape: params.number('shape', RULES.shape) };
+    const maximum = maybeNumber(params, 'maximum', RULES.maximum);
+    if (maximum !== undefined) options.maximum = maximum;
+    reportIssues(params, crossIssues(options));
+    params.finish();
+    return params.ok ? new ParetoDistribution(options, ctx) : undefined;
+  },
+};

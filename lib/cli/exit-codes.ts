@@ -1,0 +1,13 @@
+/** Process exit codes of the `loadsim` command. */
+export const EXIT = {
+  /** Valid, or the run passed. */
+  ok: 0,
+  /** The run finished and failed its thresholds. */
+  fail: 1,
+  /** Bad input: config, clients, accounts, flags. Nothing was sent. */
+  badInput: 2,
+  /** The command exists but lands with a later version. */
+  notImplemented: 3,
+  /** A second Ctrl-C. */
+  interrupted: 130,
+} as const;

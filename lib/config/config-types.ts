@@ -1,0 +1,62 @@
+import type { ParamValues } from './param-spec.js';
+import type { AccountRecord } from '../population/account-record.js';
+import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
+import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition } from '../registry/definitions.js';
+import type { Resolved } from '../registry/registry.js';
+
+/** One server ("pod"). The 2013 generation's single `server` becomes pod `PodA`. */
+export interface ServerPod {
+  id: string;
+  enabled: boolean;
+  uri: string;
+  ampPushHosts: string[];
+  ampPushPort: number;
+  /** The server's stats socket, read at the end of the run. */
+  stats: { enabled: boolean; port: number } | null;
+}
+
+/** A plug-in named in a file, with its validated params (defaults applied). */
+export interface Configured<D> {
+  plugin: Resolved<D>;
+  params: ParamValues;
+  /** Key path of the entry, e.g. `clients[0].profiles[2]`. */
+  path: string;
+}
+
+export interface ProfileConfig extends Configured<ProfileDefinition> {
+  enabled: boolean;
+}
+
+export interface ClientKind extends Configured<ClientModelDefinition> {
+  title: string;
+  weight: number;
+  profiles: ProfileConfig[];
+}
+
+export type WorkersConfig =
+  /** The original's shell command lines, one per worker. */
+  | { mode: 'commands'; commands: string[] }
+  /** Local worker processes: a count, or one per CPU. */
+  | { mode: 'local'; count: number | 'auto' };
+
+/** Everything a run needs, read from config.plist and clients.plist and checked. */
+export interface LoadsimConfig {
+  files: { config: string; clients: string | null };
+  /** Which shape the config file has: a single `server` (2013) or `servers` pods (master). */
+  generation: '2013' | 'master';
+  servers: ServerPod[];
+  principalPathTemplate: string;
+  webadmin: { enabled: boolean; port: number };
+  clientDataSerialization: { path: string; reuseOldData: boolean } | null;
+  accounts: Configured<AccountLoaderDefinition> & {
+    records: AccountRecord[];
+    /** Records the loader returned before those of disabled pods were dropped. */
+    loadedCount: number;
+  };
+  arrival: Configured<ArrivalDefinition> & { policy: ArrivalPolicy | null };
+  observers: Configured<ObserverDefinition>[];
+  workers: WorkersConfig | null;
+  workerID: number;
+  workerCount: number;
+  clients: ClientKind[];
+}

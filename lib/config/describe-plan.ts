@@ -1,0 +1,106 @@
+import path from 'node:path';
+import type { DistributionSpec } from './distribution-spec.js';
+import type { FileParam, ParamSpec, ParamValue, ParamValues } from './param-spec.js';
+import type { Configured, LoadsimConfig } from './config-types.js';
+import { clientsPerKind } from '../population/client-cycle.js';
+import type { PluginDefinition, Resolved } from '../registry/registry.js';
+import type { SpecDefinition } from '../registry/definitions.js';
+
+const isDistribution = (v: ParamValue): v is DistributionSpec => typeof v === 'object' && v !== null && 'description' in v && 'create' in v;
+const isFile = (v: ParamValue): v is FileParam => typeof v === 'object' && v !== null && 'abs' in v && 'written' in v;
+
+function formatValue(v: ParamValue, unit?: string): string {
+  if (isFile(v)) return v.written === v.abs ? v.abs : `${v.written} (${v.abs})`;
+  if (Array.isArray(v)) return `[${v.join(', ')}]`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return unit ? `${v} ${unit}` : String(v);
+  if (typeof v === 'object' && v !== null) return JSON.stringify(v);
+  return String(v);
+}
+
+function name(r: Resolved<PluginDefinition>): string {
+  return r.source === 'builtin' ? r.definition.name : `${r.exportName} from ${r.modulePath}`;
+}
+
+function planned(r: Resolved<PluginDefinition>): string {
+  return r.source === 'builtin' && r.definition.plannedIn ? `  [not implemented yet: issue #${r.definition.plannedIn}]` : '';
+}
+
+/** Params as `key=value` on one line, distributions each on a line of their own. */
+function describeParams(c: Configured<SpecDefinition>, indent: string, skip: readonly string[] = []): string[] {
+  const spec: ParamSpec = c.plugin.source === 'builtin' ? c.plugin.definition.params : {};
+  const simple: string[] = [];
+  const dists: string[] = [];
+  for (const [key, value] of Object.entries(c.params as ParamValues)) {
+    if (value === undefined || skip.includes(key)) continue;
+    if (isDistribution(value)) dists.push(`${indent}  ${key}: ${value.description}`);
+    else {
+      const def = spec[key];
+      simple.push(`${key}=${formatValue(value, def && def.type === 'number' ? def.unit : undefined)}`);
+    }
+  }
+  return [...(simple.length ? [`${indent}${simple.join(', ')}`] : []), ...dists];
+}
+
+const pct = (n: number, total: number) => (total ? ((100 * n) / total).toFixed(1) : '0.0');
+const rel = (abs: string, cwd: string) => {
+  const r = path.relative(cwd, abs);
+  return r === '' || r.startsWith('..') || path.isAbsolute(r) ? abs : r;
+};
+
+/** What a run with this config would do, for `loadsim validate` and the demo. */
+export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string {
+  const out: string[] = [];
+  out.push(`config:  ${rel(config.files.config, cwd)}  (${config.generation === '2013' ? '2013 generation: one `server`' : 'master generation: `servers` pods'})`);
+  out.push(`clients: ${config.files.clients ? rel(config.files.clients, cwd) : '(from the config file)'}`);
+  out.push('');
+  out.push('Servers');
+  for (const s of config.servers) {
+    const stats = s.stats?.enabled ? `, stats socket port ${s.stats.port}` : '';
+    out.push(`  ${s.id}: ${s.uri}${s.enabled ? '' : ' (disabled)'}${stats}`);
+  }
+  out.push(`  principal path template: ${config.principalPathTemplate}`);
+  out.push(`Web admin: ${config.webadmin.enabled ? `on, port ${config.webadmin.port}` : 'off'}`);
+  out.push(
+    `Client data: ${config.clientDataSerialization ? `${config.clientDataSerialization.path} (${config.clientDataSerialization.reuseOldData ? 'saved data reused' : 'cleared at start'})` : 'not saved'}`,
+  );
+  const w = config.workers;
+  out.push(`Workers: ${!w ? 'none (one process)' : w.mode === 'commands' ? `${w.commands.length} worker commands` : `${w.count} local processes`}`);
+  out.push('');
+
+  const acc = config.accounts;
+  const policy = config.arrival.policy;
+  const users = policy?.totalUsers ?? 0;
+  const perUser = policy?.clientsPerUser ?? 1;
+  const dropped = acc.loadedCount - acc.records.length;
+  out.push(
+    `Accounts: ${acc.records.length} records from ${name(acc.plugin)}${dropped ? ` (${dropped} more on disabled pods)` : ''}; ${users} used`,
+  );
+  out.push(...describeParams(acc, '  '));
+  out.push(`Arrival: ${name(config.arrival.plugin)}: ${policy ? policy.describe() : '(a module of your own)'}`);
+  if (policy) out.push(`  ${users} users × ${perUser} client${perUser === 1 ? '' : 's'} = ${users * perUser} clients`);
+  out.push('');
+
+  const counts = clientsPerKind(config.clients.map((k) => k.weight), users, perUser);
+  const totalClients = users * perUser;
+  out.push('Client kinds (each kind taken `weight` times in a row, in order)');
+  config.clients.forEach((kind, i) => {
+    out.push(`  [${i}] "${kind.title}": ${name(kind.plugin)}, weight ${kind.weight} → ${counts[i]} clients (${pct(counts[i]!, totalClients)}%)${planned(kind.plugin)}`);
+    out.push(...describeParams(kind, '      ', ['title']));
+    const on = kind.profiles.filter((p) => p.enabled);
+    const off = kind.profiles.filter((p) => !p.enabled);
+    out.push(`      profiles: ${on.length} enabled${off.length ? `, ${off.length} disabled (${off.map((p) => name(p.plugin)).join(', ')})` : ''}`);
+    for (const p of on) {
+      out.push(`        ${name(p.plugin)}${planned(p.plugin)}`);
+      out.push(...describeParams(p, '          ', ['enabled']));
+    }
+  });
+  out.push('');
+  out.push('Observers');
+  if (config.observers.length === 0) out.push('  none');
+  for (const o of config.observers) {
+    out.push(`  ${name(o.plugin)}${planned(o.plugin)}`);
+    out.push(...describeParams(o, '    '));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,87 @@
+import type { Clock } from '../clock.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../distribution.js';
+import { Random } from '../random.js';
+import type { Registry } from '../registry/registry.js';
+import { ParamReader } from './params.js';
+import { Problems, Scope, describeValue, isDict } from './problems.js';
+
+/**
+ * A validated `{type, params}` entry of a plist. Validation happens once, at load;
+ * each client or profile then builds its own instance with its own random stream,
+ * so no two owners share (and shift) one generator.
+ */
+export interface DistributionSpec {
+  /** The name as written in the plist. */
+  readonly written: string;
+  /** One line for `loadsim validate`. */
+  readonly description: string;
+  create(ctx: DistributionContext): Distribution<unknown>;
+}
+
+function describeInstance(d: Distribution<unknown>, fallback: string): string {
+  return typeof d.describe === 'function' ? d.describe() : fallback;
+}
+
+/** Resolve and validate one distribution entry found at `scope`. */
+export async function resolveDistribution(value: unknown, scope: Scope, registry: Registry, clock: Clock): Promise<DistributionSpec | undefined> {
+  if (!isDict(value) || value.type === undefined) {
+    scope.error(`expected a distribution dict with "type" and "params", got ${describeValue(value)}`);
+    return undefined;
+  }
+  for (const key of Object.keys(value)) if (key !== 'type' && key !== 'params') scope.child(key).warning('unknown key, ignored');
+  const resolved = await registry.resolve<DistributionDefinition>('distribution', value.type, scope.child('type'));
+  if (!resolved) return undefined;
+  const paramsScope = scope.child('params');
+  const params = value.params ?? {};
+  if (!isDict(params)) {
+    paramsScope.error(`expected a dict, got ${describeValue(params)}`);
+    return undefined;
+  }
+  // A throwaway stream: checking must not consume anyone's numbers.
+  const probe: DistributionContext = { random: new Random('validate'), clock };
+
+  if (resolved.source === 'builtin') {
+    const def = resolved.definition;
+    const reader = new ParamReader(params, paramsScope);
+    const instance = def.create(reader, probe);
+    if (!instance || !reader.ok) return undefined;
+    return {
+      written: resolved.written,
+      description: describeInstance(instance, def.name),
+      create(ctx) {
+        // Already validated: problems here cannot happen, but never lose them silently.
+        const problems = new Problems();
+        const d = def.create(new ParamReader(params, new Scope(problems, paramsScope.file, paramsScope.path)), ctx);
+        if (!d) throw new Error(`${def.name} could not be built: ${problems.errors.map((p) => p.message).join('; ')}`);
+        return d;
+      },
+    };
+  }
+
+  // A user's class: `new Class(params, context)` must give something with sample().
+  const Cls = resolved.value;
+  const label = `${resolved.exportName} (${resolved.modulePath})`;
+  if (typeof Cls !== 'function') {
+    scope.child('type').error(`${label} is not a class (got ${typeof Cls}); a distribution is a class with sample()`);
+    return undefined;
+  }
+  const build = (ctx: DistributionContext) => new (Cls as new (p: unknown, c: DistributionContext) => Distribution<unknown>)(params, ctx);
+  let instance: Distribution<unknown>;
+  try {
+    instance = build(probe);
+  } catch (e) {
+    paramsScope.error(`${resolved.exportName} rejected its params: ${(e as Error).message}`);
+    return undefined;
+  }
+  if (typeof instance?.sample !== 'function') {
+    scope.child('type').error(`${label} has no sample() method`);
+    return undefined;
+  }
+  try {
+    instance.sample();
+  } catch (e) {
+    paramsScope.error(`${resolved.exportName}.sample() failed: ${(e as Error).message}`);
+    return undefined;
+  }
+  return { written: resolved.written, description: describeInstance(instance, label), create: build };
+}

@@ -1,0 +1,360 @@
+import path from 'node:path';
+import { RealClock, type Clock } from '../clock.js';
+import { ConfigError, type Problem } from '../errors.js';
+import type { AccountRecord } from '../population/account-record.js';
+import { DEFAULT_POD } from '../population/account-record.js';
+import { smoothRampUpDefaults } from '../population/arrival/smooth-ramp-up.js';
+import { createRegistry } from '../registry/builtins.js';
+import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from '../registry/definitions.js';
+import type { Registry, Resolved } from '../registry/registry.js';
+import type { ClientKind, Configured, LoadsimConfig, ProfileConfig, ServerPod, WorkersConfig } from './config-types.js';
+import { readParams, type ParamValues, type ResolveContext } from './param-spec.js';
+import { ParamReader } from './params.js';
+import { readPlistFile } from './plist-file.js';
+import { Problems, Scope, describeValue, isDict } from './problems.js';
+
+export interface LoadConfigOptions {
+  /** config.plist, as the user named it. */
+  configPath: string;
+  /** clients.plist; when absent, `clients` inside config.plist is used. */
+  clientsPath?: string | null;
+  /** Working directory (second place relative paths are looked up). */
+  cwd?: string;
+  registry?: Registry;
+  clock?: Clock;
+}
+
+export interface LoadConfigResult {
+  config: LoadsimConfig;
+  /** Warnings (unknown keys, ignored values); errors throw. */
+  warnings: Problem[];
+}
+
+function checkUri(value: string, scope: Scope): void {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    scope.error(`expected an http:// or https:// URL, got ${describeValue(value)}`);
+    return;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') scope.error(`expected an http:// or https:// URL, got ${describeValue(value)}`);
+}
+
+function readServers(root: ParamReader): { generation: '2013' | 'master'; servers: ServerPod[] } {
+  if (root.has('servers')) {
+    if (root.has('server')) root.at('server').warning('ignored: `servers` is given');
+    root.markUsed('server', 'serverStats');
+    const pods = root.dict('servers');
+    const servers: ServerPod[] = [];
+    for (const id of pods.keys()) {
+      const pod = pods.dict(id);
+      const uri = pod.string('uri');
+      if (uri) checkUri(uri, pod.at('uri'));
+      const hostname = uri ? URL.canParse(uri) ? new URL(uri).hostname : '' : '';
+      const stats = pod.has('stats') ? pod.dict('stats') : undefined;
+      servers.push({
+        id,
+        enabled: pod.boolean('enabled', true),
+        uri,
+        ampPushHosts: pod.strings('ampPushHosts', hostname ? [hostname] : []),
+        ampPushPort: pod.number('ampPushPort', { integer: true, min: 1, max: 65535 }, 62311),
+        stats: stats
+          ? { enabled: stats.boolean('enabled', stats.boolean('Enabled', false)), port: stats.number('Port', { integer: true, min: 1, max: 65535 }, 8100) }
+          : null,
+      });
+      stats?.finish();
+      pod.finish();
+    }
+    pods.finish();
+    if (pods.keys().length === 0) root.error('servers', 'expected at least one pod, e.g. PodA = {enabled, uri}');
+    else if (!servers.some((s) => s.enabled)) root.error('servers', 'no pod is enabled');
+    return { generation: 'master', servers };
+  }
+  const uri = root.string('server', 'http://127.0.0.1:8008');
+  checkUri(uri, root.at('server'));
+  const serverStats = root.has('serverStats') ? root.dict('serverStats') : undefined;
+  let stats: ServerPod['stats'] = null;
+  if (serverStats) {
+    stats = {
+      enabled: serverStats.boolean('Enabled', serverStats.boolean('enabled', false)),
+      port: serverStats.number('Port', { integer: true, min: 1, max: 65535 }, 8100),
+    };
+    serverStats.finish();
+  }
+  const hostname = URL.canParse(uri) ? new URL(uri).hostname : '';
+  return { generation: '2013', servers: [{ id: DEFAULT_POD, enabled: true, uri, ampPushHosts: hostname ? [hostname] : [], ampPushPort: 62311, stats }] };
+}
+
+function readWorkers(root: ParamReader): WorkersConfig | null {
+  const v = root.raw('workers');
+  if (v === undefined) return null;
+  if (v === 'auto') return { mode: 'local', count: 'auto' };
+  if (typeof v === 'number') {
+    if (Number.isInteger(v) && v >= 1) return { mode: 'local', count: v };
+  } else if (Array.isArray(v)) {
+    const commands = root.strings('workers');
+    commands.forEach((c, i) => c.trim() === '' && root.at('workers').child(i).error('expected a shell command line, got an empty string'));
+    if (commands.length === 0) root.error('workers', 'expected at least one worker command');
+    return { mode: 'commands', commands };
+  }
+  root.error('workers', `expected an array of shell command lines, "auto" or a number of local workers, got ${describeValue(v)}`);
+  return null;
+}
+
+/**
+ * Resolve a `{<nameKey>, params}` entry, then validate its params against the
+ * definition (built-ins) or pass them through (a user's module).
+ */
+async function readConfigured<D extends SpecDefinition>(
+  kind: 'profile' | 'client' | 'arrival' | 'observer' | 'accounts',
+  entry: ParamReader,
+  nameKey: string,
+  ctx: ResolveContext,
+  adjust?: (raw: Record<string, unknown>) => Record<string, unknown>,
+): Promise<Configured<D> | undefined> {
+  const plugin = await ctx.registry.resolve<D>(kind, entry.raw(nameKey), entry.at(nameKey));
+  const rawParams = entry.raw('params');
+  const paramsScope = entry.at('params');
+  if (rawParams !== undefined && !isDict(rawParams)) {
+    paramsScope.error(`expected a dict, got ${describeValue(rawParams)}`);
+    return undefined;
+  }
+  if (!plugin) return undefined;
+  const raw = adjust ? adjust(rawParams ?? {}) : rawParams ?? {};
+  let params: ParamValues;
+  if (plugin.source === 'builtin') {
+    const reader = new ParamReader(raw, paramsScope);
+    params = await readParams(plugin.definition.params, reader, ctx);
+    plugin.definition.check?.(params, reader);
+  } else {
+    params = { ...raw } as ParamValues;
+  }
+  return { plugin, params, path: entry.scope.path };
+}
+
+async function readClientKinds(list: unknown, scope: Scope, ctx: ResolveContext): Promise<ClientKind[]> {
+  if (!Array.isArray(list)) {
+    scope.error(list === undefined ? 'missing; expected an array of client kinds {software, params, profiles, weight}' : `expected an array of client kinds, got ${describeValue(list)}`);
+    return [];
+  }
+  if (list.length === 0) scope.error('expected at least one client kind');
+  const kinds: ClientKind[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const entry = ParamReader.of(list[i], scope.child(i));
+    const software = await readConfigured<ClientModelDefinition>('client', entry, 'software', ctx);
+    const weight = entry.number('weight', { integer: true, min: 0 }, 1);
+    const profiles: ProfileConfig[] = [];
+    const rawProfiles = entry.raw('profiles');
+    if (rawProfiles !== undefined && !Array.isArray(rawProfiles)) entry.error('profiles', `expected an array of {class, params}, got ${describeValue(rawProfiles)}`);
+    else {
+      for (let j = 0; j < (rawProfiles ?? []).length; j++) {
+        const p = ParamReader.of(rawProfiles![j], entry.at('profiles').child(j));
+        const configured = await readConfigured<ProfileDefinition>('profile', p, 'class', ctx);
+        p.finish();
+        if (configured) profiles.push({ ...configured, enabled: configured.params.enabled !== false });
+      }
+    }
+    entry.finish();
+    if (software) {
+      const title =
+        typeof software.params.title === 'string'
+          ? software.params.title
+          : software.plugin.source === 'builtin'
+            ? software.plugin.definition.defaultTitle
+            : software.plugin.exportName;
+      kinds.push({ ...software, title, weight, profiles });
+    }
+  }
+  if (kinds.length > 0 && kinds.every((k) => k.weight === 0)) scope.error('every client kind has weight 0; at least one needs a positive weight');
+  return kinds;
+}
+
+/**
+ * Read and check config.plist and clients.plist: every name resolved, every
+ * parameter checked, the accounts loaded and compared with the arrival
+ * schedule. All problems are collected; any error throws one ConfigError
+ * listing them (with the warnings), before a single request is sent.
+ */
+export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfigResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const ctx: ResolveContext = { registry: options.registry ?? createRegistry(), clock: options.clock ?? new RealClock(), cwd };
+  const problems = new Problems();
+  const fail = () => new ConfigError(problems.list);
+
+  const configFile = readPlistFile(options.configPath, problems, cwd);
+  const clientsFile = options.clientsPath ? readPlistFile(options.clientsPath, problems, cwd) : undefined;
+  if (configFile.value === undefined || (clientsFile && clientsFile.value === undefined)) throw fail();
+
+  const rootScope = new Scope(problems, configFile.file);
+  if (!isDict(configFile.value)) {
+    rootScope.error(`expected a <dict> at the top, got ${describeValue(configFile.value)}`);
+    throw fail();
+  }
+  const root = new ParamReader(configFile.value, rootScope);
+
+  const { generation, servers } = readServers(root);
+
+  const principalPathTemplate = root.string('principalPathTemplate', '/principals/users/%s/');
+  if (!principalPathTemplate.includes('%s')) root.error('principalPathTemplate', `expected a path containing %s (the user id), got ${describeValue(principalPathTemplate)}`);
+
+  const webadminReader = root.dict('webadmin');
+  const webadmin = {
+    enabled: webadminReader.boolean('enabled', webadminReader.boolean('Enabled', false)),
+    port: webadminReader.number('HTTPPort', { integer: true, min: 0, max: 65535 }, 8080),
+  };
+  webadminReader.finish();
+
+  let clientDataSerialization: LoadsimConfig['clientDataSerialization'] = null;
+  if (root.has('clientDataSerialization')) {
+    const cds = root.dict('clientDataSerialization');
+    // 2013: `Enabled` switches it on and saved data is always reused.
+    // master: present means on; `UseOldData` false wipes the folder at start.
+    const enabled = cds.has('Enabled') || cds.has('enabled') ? cds.boolean('Enabled', cds.boolean('enabled', false)) : true;
+    const reuseOldData = cds.boolean('UseOldData', true);
+    const dir = enabled ? cds.string('Path') : (cds.markUsed('Path'), '');
+    if (enabled && dir) clientDataSerialization = { path: path.resolve(path.dirname(configFile.file.abs), dir), reuseOldData };
+    cds.finish();
+  }
+
+  const workers = readWorkers(root);
+  const workerCount = root.number('workerCount', { integer: true, min: 1 }, 1);
+  const workerID = root.number('workerID', { integer: true, min: 0 }, 0);
+  if (workerID >= workerCount) root.error('workerID', `expected an integer below workerCount (${workerCount}), got ${workerID}`);
+
+  // Accounts.
+  let accounts: LoadsimConfig['accounts'] | undefined;
+  if (!root.has('accounts')) {
+    root.markUsed('accounts');
+    root.error('accounts', 'missing; expected {loader, params}, e.g. loader recordsFromCSVFile with params {path}');
+  } else {
+    const entry = root.dict('accounts');
+    const errorsBefore = problems.errors.length;
+    const configured = await readConfigured<AccountLoaderDefinition>('accounts', entry, 'loader', ctx);
+    entry.finish();
+    if (configured) {
+      let records: AccountRecord[] | undefined;
+      const plugin = configured.plugin;
+      if (plugin.source === 'builtin') {
+        if (problems.errors.length === errorsBefore) records = plugin.definition.load(configured.params, entry.at('params'));
+      } else if (typeof plugin.value !== 'function') {
+        entry.error('loader', `${plugin.exportName} is not a function; an account loader is a function (params) => records`);
+      } else {
+        try {
+          records = await (plugin.value as (p: unknown) => AccountRecord[] | Promise<AccountRecord[]>)(configured.params);
+          if (!Array.isArray(records)) {
+            entry.error('loader', `${plugin.exportName} returned ${describeValue(records)}, expected an array of records`);
+            records = undefined;
+          }
+        } catch (e) {
+          entry.error('loader', `${plugin.exportName} failed: ${(e as Error).message}`);
+        }
+      }
+      if (records) {
+        const loadedCount = records.length;
+        // Only users on an enabled pod take part (master's filterRecords).
+        if (generation === 'master') {
+          const enabledPods = new Set(servers.filter((s) => s.enabled).map((s) => s.id));
+          records = records.filter((r) => enabledPods.has(r.podID ?? DEFAULT_POD));
+        }
+        accounts = { ...configured, records, loadedCount };
+      }
+    }
+  }
+
+  // The clients file: its `clients` replaces config's, its `arrivalInterval` overrides the arrival interval.
+  let kindsSource: unknown;
+  let kindsScope: Scope;
+  let arrivalInterval: { value: number; scope: Scope } | undefined;
+  if (clientsFile) {
+    const cScope = new Scope(problems, clientsFile.file);
+    if (!isDict(clientsFile.value)) {
+      cScope.error(`expected a <dict> with "clients" at the top, got ${describeValue(clientsFile.value)}`);
+      throw fail();
+    }
+    const c = new ParamReader(clientsFile.value, cScope);
+    kindsSource = c.raw('clients');
+    kindsScope = c.at('clients');
+    const ai = c.optionalNumber('arrivalInterval', { min: 0 });
+    if (ai !== undefined) arrivalInterval = { value: ai, scope: c.at('arrivalInterval') };
+    c.finish();
+    if (root.has('clients')) root.at('clients').warning(`ignored: the clients come from ${clientsFile.file.display}`);
+    root.markUsed('clients');
+  } else {
+    kindsSource = root.raw('clients');
+    kindsScope = root.at('clients');
+  }
+
+  // Arrival.
+  let arrival: LoadsimConfig['arrival'] | undefined;
+  const arrivalEntry = root.has('arrival') ? root.dict('arrival') : new ParamReader({ factory: 'SmoothRampUp', params: { ...smoothRampUpDefaults } }, root.at('arrival'));
+  root.markUsed('arrival');
+  {
+    const errorsBefore = problems.errors.length;
+    const configured = await readConfigured<ArrivalDefinition>('arrival', arrivalEntry, 'factory', ctx, (raw) => {
+      if (!arrivalInterval) return raw;
+      return { ...raw, interval: arrivalInterval.value };
+    });
+    arrivalEntry.finish();
+    if (configured) {
+      const plugin = configured.plugin;
+      if (arrivalInterval && (plugin.source !== 'builtin' || !('interval' in plugin.definition.params))) {
+        arrivalInterval.scope.warning(`ignored: the arrival policy ${plugin.written} has no interval`);
+      }
+      const policy = plugin.source === 'builtin' && problems.errors.length === errorsBefore ? plugin.definition.create(configured.params) : null;
+      arrival = { ...configured, policy };
+    }
+  }
+
+  // Observers.
+  const observers: Configured<ObserverDefinition>[] = [];
+  const rawObservers = root.raw('observers');
+  if (rawObservers !== undefined && !Array.isArray(rawObservers)) root.error('observers', `expected an array of {type, params}, got ${describeValue(rawObservers)}`);
+  for (let i = 0; i < ((rawObservers as unknown[] | undefined) ?? []).length; i++) {
+    const entry = ParamReader.of((rawObservers as unknown[])[i], root.at('observers').child(i));
+    const configured = await readConfigured<ObserverDefinition>('observer', entry, 'type', ctx);
+    entry.finish();
+    if (configured) observers.push(configured);
+  }
+
+  const clients = await readClientKinds(kindsSource, kindsScope!, ctx);
+  root.finish();
+
+  // Enough accounts for everyone the schedule brings?
+  if (accounts && arrival?.policy) {
+    const needed = arrival.policy.totalUsers;
+    const have = accounts.records.length;
+    if (have < needed) {
+      const dropped = accounts.loadedCount - have;
+      root.at('accounts').error(
+        `the arrival schedule needs ${needed} users (${arrival.policy.describe()}) but there are only ${have} accounts` +
+          (dropped > 0 ? ` (${dropped} more are on disabled pods)` : ''),
+      );
+    }
+  }
+
+  if (problems.hasErrors || !accounts || !arrival) throw fail();
+  return {
+    config: {
+      files: { config: configFile.file.abs, clients: clientsFile ? clientsFile.file.abs : null },
+      generation,
+      servers,
+      principalPathTemplate,
+      webadmin,
+      clientDataSerialization,
+      accounts,
+      arrival,
+      observers,
+      workers,
+      workerID,
+      workerCount,
+      clients,
+    },
+    warnings: problems.warnings,
+  };
+}
+
+/** The short name of a configured plug-in, and whether its implementation is still to come. */
+export function pluginLabel(r: Resolved<{ name: string; plannedIn?: number }>): string {
+  return r.source === 'builtin' ? r.definition.name : `${r.exportName} (${r.modulePath})`;
+}

@@ -1,0 +1,148 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Clock } from '../clock.js';
+import type { Registry } from '../registry/registry.js';
+import { resolveDistribution, type DistributionSpec } from './distribution-spec.js';
+import { ParamReader, type NumberRule } from './params.js';
+import type { Scope } from './problems.js';
+
+/**
+ * Declarative parameters of a plug-in (profile, client model, observer, arrival
+ * policy, account loader): what `loadsim validate` checks and prints, and what
+ * the implementation receives, defaults applied.
+ */
+export type ParamType =
+  | { type: 'number'; rule?: NumberRule; unit?: string }
+  | { type: 'boolean' }
+  | { type: 'string'; oneOf?: readonly string[] }
+  | { type: 'strings' }
+  | { type: 'numbers'; rule?: NumberRule }
+  /** `{type, params}`; also every key ending in `Distribution`, declared or not. */
+  | { type: 'distribution' }
+  /** An existing file, relative to the naming plist's folder, then the working directory. `check` validates its content. */
+  | { type: 'file'; check?: (abs: string, scope: Scope) => void }
+  /** A path that need not exist yet (output folders). */
+  | { type: 'path' }
+  /** Free-form dict, passed through. */
+  | { type: 'dict' };
+
+export type ParamDef = ParamType & {
+  /** Applied when the key is absent. For a distribution: `{type, params}`. */
+  default?: unknown;
+  required?: boolean;
+  doc: string;
+};
+
+export type ParamSpec = Readonly<Record<string, ParamDef>>;
+
+/** A resolved file parameter. */
+export interface FileParam {
+  /** As written. */
+  written: string;
+  abs: string;
+}
+
+export type ParamValue = number | boolean | string | string[] | number[] | DistributionSpec | FileParam | Record<string, unknown> | undefined;
+export type ParamValues = Record<string, ParamValue>;
+
+export interface ResolveContext {
+  registry: Registry;
+  clock: Clock;
+  /** Working directory: the second place relative paths are looked up. */
+  cwd: string;
+}
+
+/** Find a relative file: the naming file's folder first, then the working directory. */
+export function resolveFile(written: string, scope: Scope, cwd: string): string | undefined {
+  const candidates = path.isAbsolute(written) ? [written] : [...new Set([path.resolve(scope.dir, written), path.resolve(cwd, written)])];
+  for (const c of candidates) {
+    if (existsSync(c)) {
+      if (statSync(c).isDirectory()) {
+        scope.error(`${c} is a folder, expected a file`);
+        return undefined;
+      }
+      return c;
+    }
+  }
+  scope.error(`file not found: tried ${candidates.join(' and ')}`);
+  return undefined;
+}
+
+/** Read a JSON file, reporting syntax errors against `scope`. */
+export function readJsonFile(abs: string, scope: Scope): unknown {
+  try {
+    return JSON.parse(readFileSync(abs, 'utf8'));
+  } catch (e) {
+    scope.error(`${abs}: not valid JSON: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+const isDistributionKey = (k: string) => k.endsWith('Distribution');
+
+/**
+ * Validate `raw` against `spec`, applying defaults. Every problem is reported
+ * at its key path. Keys the spec does not know are warnings, except keys
+ * ending in `Distribution`, which are resolved anyway (the original converted
+ * every such key) and then warned about.
+ */
+export async function readParams(spec: ParamSpec, reader: ParamReader, ctx: ResolveContext): Promise<ParamValues> {
+  const out: ParamValues = {};
+  for (const [key, def] of Object.entries(spec)) {
+    const present = reader.has(key);
+    if (!present && def.required) {
+      reader.markUsed(key);
+      reader.error(key, `missing; ${def.doc}`);
+      continue;
+    }
+    switch (def.type) {
+      case 'number':
+        out[key] = present || def.default !== undefined ? reader.number(key, def.rule ?? {}, def.default as number | undefined) : reader.optionalNumber(key, def.rule);
+        break;
+      case 'boolean':
+        out[key] = reader.boolean(key, (def.default as boolean | undefined) ?? false);
+        break;
+      case 'string':
+        out[key] = present ? reader.string(key, undefined, def.oneOf) : (reader.markUsed(key), def.default as string | undefined);
+        break;
+      case 'strings':
+        out[key] = present ? reader.strings(key) : (reader.markUsed(key), def.default as string[] | undefined);
+        break;
+      case 'numbers':
+        out[key] = present ? reader.numbers(key, def.rule ?? {}) : (reader.markUsed(key), def.default as number[] | undefined);
+        break;
+      case 'dict':
+        out[key] = present ? reader.dict(key).values : (reader.markUsed(key), def.default as Record<string, unknown> | undefined);
+        break;
+      case 'distribution': {
+        const value = present ? reader.raw(key) : (reader.markUsed(key), def.default);
+        // Defaults are checked too, against the key they stand for.
+        out[key] = value === undefined ? undefined : await resolveDistribution(value, reader.at(key), ctx.registry, ctx.clock);
+        break;
+      }
+      case 'file':
+      case 'path': {
+        const written = present ? reader.string(key) : (reader.markUsed(key), def.default as string | undefined);
+        if (!written) break;
+        if (def.type === 'path') {
+          out[key] = { written, abs: path.isAbsolute(written) ? written : path.resolve(reader.scope.dir, written) };
+          break;
+        }
+        const abs = resolveFile(written, reader.at(key), ctx.cwd);
+        if (abs) {
+          def.check?.(abs, reader.at(key));
+          out[key] = { written, abs };
+        }
+        break;
+      }
+    }
+  }
+  for (const key of reader.keys()) {
+    if (key in spec || !isDistributionKey(key)) continue;
+    reader.markUsed(key);
+    out[key] = await resolveDistribution(reader.raw(key), reader.at(key), ctx.registry, ctx.clock);
+    reader.at(key).warning('unknown parameter (resolved as a distribution, but nothing reads it)');
+  }
+  reader.finish();
+  return out;
+}

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import * as plist from 'plist';
+import { SaxesParser } from 'saxes';
+import { Problems, Scope, sourceFile, type SourceFile } from './problems.js';
+
+export interface PlistFile {
+  file: SourceFile;
+  /** The top-level value; undefined when the file could not be read or parsed. */
+  value: unknown;
+}
+
+const LEAVES = new Set(['string', 'integer', 'real', 'true', 'false', 'date', 'data']);
+
+interface Frame {
+  kind: 'root' | 'plist' | 'dict' | 'array' | 'leaf' | 'key';
+  path: string;
+  tag: string;
+  index: number;
+  pendingKey?: string;
+  text: string;
+}
+
+const join = (base: string, key: string | number) =>
+  typeof key === 'number' ? `${base}[${key}]` : base ? `${base}.${key}` : key;
+
+/**
+ * A first pass with saxes, a conformant XML parser, before `plist` builds the values.
+ *
+ * Why two passes: the `plist` package turns `<integer>abc</integer>` into NaN and a
+ * `<key>` without a value into "", silently, and its errors carry no line numbers.
+ * This pass refuses both, names the line of every problem, and maps each key path
+ * (`clients[0].profiles[2].params.interval`) to the line it is on, so later
+ * validation can say where a bad value sits. saxes does not fetch the DTD the
+ * plists name and expands no external entities.
+ */
+function lint(text: string, scope: Scope): Map<string, number> | undefined {
+  const lines = new Map<string, number>();
+  const parser = new SaxesParser({ position: true });
+  const stack: Frame[] = [{ kind: 'root', path: '', tag: '', index: 0, text: '' }];
+  let ok = true;
+  const fail = (message: string) => {
+    ok = false;
+    scope.problems.add({ severity: 'error', file: scope.file.display, path: '', message, line: parser.line });
+  };
+
+  parser.on('opentag', (node) => {
+    const top = stack[stack.length - 1]!;
+    const tag = node.name;
+    if (top.kind === 'root') {
+      if (tag !== 'plist') fail(`expected <plist> as the root element, got <${tag}>`);
+      stack.push({ kind: 'plist', path: '', tag, index: 0, text: '' });
+      return;
+    }
+    if (top.kind === 'leaf' || top.kind === 'key') {
+      fail(`<${tag}> inside <${top.tag}>`);
+      stack.push({ kind: 'leaf', path: top.path, tag, index: 0, text: '' });
+      return;
+    }
+    if (top.kind === 'dict' && tag === 'key') {
+      if (top.pendingKey !== undefined) fail(`key "${top.pendingKey}" has no value`);
+      stack.push({ kind: 'key', path: top.path, tag, index: 0, text: '' });
+      return;
+    }
+    let path: string;
+    if (top.kind === 'dict') {
+      if (top.pendingKey === undefined) fail(`<${tag}> in a <dict> without a <key> before it`);
+      path = join(top.path, top.pendingKey ?? '?');
+      top.pendingKey = undefined;
+    } else if (top.kind === 'array') {
+      path = join(top.path, top.index++);
+    } else {
+      if (top.index++ > 0) fail('<plist> holds more than one value');
+      path = '';
+    }
+    lines.set(path, parser.line);
+    if (tag === 'dict') stack.push({ kind: 'dict', path, tag, index: 0, text: '' });
+    else if (tag === 'array') stack.push({ kind: 'array', path, tag, index: 0, text: '' });
+    else {
+      if (!LEAVES.has(tag)) fail(`unknown plist element <${tag}>${path ? ` at ${path}` : ''}`);
+      stack.push({ kind: 'leaf', path, tag, index: 0, text: '' });
+    }
+  });
+  parser.on('text', (t) => {
+    stack[stack.length - 1]!.text += t;
+  });
+  parser.on('cdata', (t) => {
+    stack[stack.length - 1]!.text += t;
+  });
+  parser.on('closetag', () => {
+    const frame = stack.pop()!;
+    const parent = stack[stack.length - 1]!;
+    const t = frame.text.trim();
+    if (frame.kind === 'key') parent.pendingKey = frame.text;
+    else if (frame.kind === 'dict' && frame.pendingKey !== undefined) fail(`key "${frame.pendingKey}" has no value`);
+    else if (frame.tag === 'integer' && !/^[+-]?\d+$/.test(t)) fail(`${frame.path || 'value'}: <integer> holds ${JSON.stringify(t)}, not an integer`);
+    else if (frame.tag === 'real' && (t === '' || !Number.isFinite(Number(t)))) fail(`${frame.path || 'value'}: <real> holds ${JSON.stringify(t)}, not a number`);
+  });
+
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    // saxes messages start with "line:column: ".
+    const m = /^(\d+):(\d+): (.*)$/s.exec((e as Error).message);
+    scope.problems.add({
+      severity: 'error',
+      file: scope.file.display,
+      path: '',
+      message: m ? `not a well-formed plist: line ${m[1]}, column ${m[2]}: ${m[3]}` : `not a well-formed plist: ${(e as Error).message}`,
+    });
+    return undefined;
+  }
+  return ok ? lines : undefined;
+}
+
+/** Read a plist file; every problem goes to `problems` against the file as the user named it. */
+export function readPlistFile(display: string, problems: Problems, cwd = process.cwd()): PlistFile {
+  const file = sourceFile(display, cwd);
+  const scope = new Scope(problems, file);
+  let text: string;
+  try {
+    text = readFileSync(file.abs, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    scope.error(err.code === 'ENOENT' ? `cannot read: no such file (${file.abs})` : err.code === 'EISDIR' ? 'cannot read: it is a folder, expected a plist file' : `cannot read: ${err.message}`);
+    return { file, value: undefined };
+  }
+  const lines = lint(text, scope);
+  if (!lines) return { file, value: undefined };
+  const withLines: SourceFile = { ...file, lines };
+  return { file: withLines, value: plist.parse(text) };
+}

@@ -1,0 +1,73 @@
+/**
+ * The small error hierarchy of loadsim. Every error carries a stable `code`
+ * string, so programs (and tests) can branch on it without matching messages.
+ */
+
+export type LoadsimErrorCode =
+  | 'LOADSIM_CONFIG'
+  | 'LOADSIM_USAGE'
+  | 'LOADSIM_NOT_IMPLEMENTED'
+  | 'LOADSIM_DISTRIBUTION';
+
+export class LoadsimError extends Error {
+  readonly code: LoadsimErrorCode;
+  constructor(code: LoadsimErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A problem found in a config file, clients file, accounts file or plug-in parameter. */
+export interface Problem {
+  severity: 'error' | 'warning';
+  /** The file as the user named it (relative paths stay relative). */
+  file: string;
+  /** Key path inside the file, e.g. `clients[0].profiles[2].params.interval`; empty for the whole file. */
+  path: string;
+  message: string;
+  /** 1-based line in the file when known. */
+  line?: number;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.path ? `${p.file}: ${p.path}` : p.file;
+  const line = p.line !== undefined ? ` (line ${p.line})` : '';
+  return `${where}: ${p.message}${line}`;
+}
+
+/** Bad input: config, clients, accounts, thresholds files. The CLI exits 2 on it. */
+export class ConfigError extends LoadsimError {
+  readonly problems: readonly Problem[];
+  constructor(problems: readonly Problem[]) {
+    const errors = problems.filter((p) => p.severity === 'error');
+    super('LOADSIM_CONFIG', errors.map(formatProblem).join('\n') || 'invalid configuration');
+    this.problems = problems;
+  }
+}
+
+/** Bad command line. The CLI exits 2 on it. */
+export class UsageError extends LoadsimError {
+  constructor(message: string) {
+    super('LOADSIM_USAGE', message);
+  }
+}
+
+/**
+ * A plug-in name that is registered (so configs naming it validate) but whose
+ * implementation lands with a later issue. Raised when something tries to use it.
+ */
+export class NotImplementedYetError extends LoadsimError {
+  readonly issue: number;
+  constructor(what: string, issue: number) {
+    super('LOADSIM_NOT_IMPLEMENTED', `${what} is registered but not implemented yet (planned in issue #${issue})`);
+    this.issue = issue;
+  }
+}
+
+/** A distribution that cannot produce a sample, e.g. LogNormal with a `maximum` it keeps exceeding. */
+export class DistributionError extends LoadsimError {
+  constructor(message: string) {
+    super('LOADSIM_DISTRIBUTION', message);
+  }
+}

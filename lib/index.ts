@@ -1,0 +1,59 @@
+/**
+ * loadsim's public API: everything a user needs to build a simulation of their
+ * own, write a distribution, profile or observer, or read a config in code.
+ */
+
+// Time and randomness (injected everywhere).
+export { RealClock, VirtualClock } from './clock.js';
+export type { Clock, Timer } from './clock.js';
+export { Random } from './random.js';
+
+// Errors.
+export { ConfigError, DistributionError, LoadsimError, NotImplementedYetError, UsageError, formatProblem } from './errors.js';
+export type { LoadsimErrorCode, Problem } from './errors.js';
+
+// Configuration.
+export { loadConfig } from './config/load-config.js';
+export type { LoadConfigOptions, LoadConfigResult } from './config/load-config.js';
+export type { ClientKind, Configured, LoadsimConfig, ProfileConfig, ServerPod, WorkersConfig } from './config/config-types.js';
+export { describePlan } from './config/describe-plan.js';
+export { readPlistFile } from './config/plist-file.js';
+export { ParamReader, checkNumber } from './config/params.js';
+export type { NumberRule } from './config/params.js';
+export { readParams, resolveFile } from './config/param-spec.js';
+export type { FileParam, ParamDef, ParamSpec, ParamType, ParamValue, ParamValues, ResolveContext } from './config/param-spec.js';
+export { resolveDistribution } from './config/distribution-spec.js';
+export type { DistributionSpec } from './config/distribution-spec.js';
+export { Problems, Scope, sourceFile } from './config/problems.js';
+export type { SourceFile } from './config/problems.js';
+
+// Registries.
+export { Registry, KIND_NOUN, isModuleReference } from './registry/registry.js';
+export type { PluginDefinition, PluginKind, Resolved } from './registry/registry.js';
+export { createRegistry } from './registry/builtins.js';
+export type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from './registry/definitions.js';
+
+// Distributions.
+export type { Distribution, DistributionContext, DistributionDefinition } from './distribution.js';
+export * from '../distributions/index.js';
+
+// Population: accounts, arrival, the client-kind cycle.
+export type { AccountRecord } from './population/account-record.js';
+export { formatPattern, generateRecords, interleavePods, parseAccountsCSV, recordsFromCSVFile } from './population/accounts.js';
+export type { GenerateRecordsOptions } from './population/accounts.js';
+export type { Arrival, ArrivalPolicy } from './population/arrival/arrival-policy.js';
+export { SmoothRampUp, smoothRampUpDefaults } from './population/arrival/smooth-ramp-up.js';
+export type { SmoothRampUpOptions } from './population/arrival/smooth-ramp-up.js';
+export { ConstantArrivalRate, constantArrivalRateDefaults } from './population/arrival/constant-arrival-rate.js';
+export type { ConstantArrivalRateOptions } from './population/arrival/constant-arrival-rate.js';
+export { clientKindCycle, clientsPerKind } from './population/client-cycle.js';
+
+// Catalogs of what is registered (profiles, client models, observers).
+export { builtinProfiles } from '../profiles/catalog.js';
+export { builtinClientModels } from './clients/catalog.js';
+export { builtinObservers } from './observers/catalog.js';
+export { checkThresholds } from './observers/thresholds-file.js';
+export type { ThresholdSection, Thresholds } from './observers/thresholds-file.js';
+
+// The command line, for embedding.
+export { main as runCli } from './cli/main.js';

@@ -1,0 +1,32 @@
+import type { ParamReader } from '../config/params.js';
+import type { ParamSpec, ParamValues } from '../config/param-spec.js';
+import type { Scope } from '../config/problems.js';
+import type { AccountRecord } from '../population/account-record.js';
+import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
+import type { PluginDefinition } from './registry.js';
+
+/** A plug-in whose plist params are described declaratively. */
+export interface SpecDefinition extends PluginDefinition {
+  readonly params: ParamSpec;
+  /** Rules across parameters (e.g. begin before end), reported through the reader. */
+  check?(values: ParamValues, params: ParamReader): void;
+}
+
+export type ProfileDefinition = SpecDefinition;
+
+export interface ClientModelDefinition extends SpecDefinition {
+  /** What the title defaults to, e.g. `OS X 10.7`. */
+  readonly defaultTitle: string;
+  readonly userAgent: string;
+}
+
+export type ObserverDefinition = SpecDefinition;
+
+export interface ArrivalDefinition extends SpecDefinition {
+  create(values: ParamValues): ArrivalPolicy;
+}
+
+export interface AccountLoaderDefinition extends SpecDefinition {
+  /** Load the records; problems (missing file, bad lines) go to `scope`. */
+  load(values: ParamValues, scope: Scope): AccountRecord[] | undefined;
+}
