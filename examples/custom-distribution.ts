@@ -4,11 +4,12 @@
  * plist dict as it is and `context.random` is the seeded stream to draw from
  * (never Math.random, or `--seed` cannot replay the run).
  *
- * In a clients.plist:
+ * In a clients.plist (examples/custom-distribution-clients.plist; the path is
+ * relative to the plist, and names the compiled module):
  *
  *   <key>eventDurationDistribution</key>
  *   <dict>
- *     <key>type</key>   <string>./custom-distribution.js#TriangularDistribution</string>
+ *     <key>type</key>   <string>../dist/examples/custom-distribution.js#TriangularDistribution</string>
  *     <key>params</key> <dict>
  *       <key>min</key> <integer>900</integer>
  *       <key>mode</key> <integer>1800</integer>
@@ -16,8 +17,7 @@
  *     </dict>
  *   </dict>
  */
-import type { Distribution, DistributionContext } from '../lib/distribution.js';
-import type { Random } from '../lib/random.js';
+import type { Distribution, DistributionContext, Random } from '../lib/index.js';
 
 /** Triangular on [min, max] with its peak at mode: a quick "usually about X, never outside Y–Z". */
 export class TriangularDistribution implements Distribution<number> {

@@ -52,16 +52,36 @@ export interface ResolveContext {
   cwd: string;
 }
 
-/** Find a relative file: the naming file's folder first, then the working directory. */
+/**
+ * Find a relative file: the naming file's folder first, then the working
+ * directory. Last, the original's layout: its plists name files relative to
+ * the CalendarServer checkout (`contrib/performance/loadtest/accounts.csv`)
+ * while the files sit beside the plist (or one or two folders up, for
+ * `standard-configs/`), so shorter tails of the path are tried there, with a
+ * warning that says which file was taken.
+ */
 export function resolveFile(written: string, scope: Scope, cwd: string): string | undefined {
   const candidates = path.isAbsolute(written) ? [written] : [...new Set([path.resolve(scope.dir, written), path.resolve(cwd, written)])];
-  for (const c of candidates) {
-    if (existsSync(c)) {
-      if (statSync(c).isDirectory()) {
-        scope.error(`${c} is a folder, expected a file`);
-        return undefined;
+  const found = (c: string): string | undefined => {
+    if (!existsSync(c)) return undefined;
+    if (statSync(c).isDirectory()) {
+      scope.error(`${c} is a folder, expected a file`);
+      return undefined;
+    }
+    return c;
+  };
+  for (const c of candidates) if (existsSync(c)) return found(c);
+  if (!path.isAbsolute(written)) {
+    const segments = written.split(/[\\/]/).filter(Boolean);
+    const up = [scope.dir, path.dirname(scope.dir), path.dirname(path.dirname(scope.dir))];
+    for (const dir of up) {
+      for (let i = 1; i < segments.length; i++) {
+        const c = path.resolve(dir, ...segments.slice(i));
+        if (existsSync(c) && !statSync(c).isDirectory()) {
+          scope.warning(`not beside the plist nor in the working directory; using ${path.relative(cwd, c).startsWith('..') ? c : path.relative(cwd, c)}, where the original keeps it`);
+          return c;
+        }
       }
-      return c;
     }
   }
   scope.error(`file not found: tried ${candidates.join(' and ')}`);

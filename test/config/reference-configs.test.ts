@@ -134,3 +134,32 @@ describe('the loadsim command', () => {
     assert.match(r.stderr, /--confg/);
   });
 });
+
+describe('paths of the original layout', () => {
+  it('the reference plists validate from the repository folder too: contrib/performance/loadtest/X is found beside the plist', async () => {
+    const r = await runCli(['validate', '--config', referenceFile('calendarserver-2013', 'config.plist'), '--clients', referenceFile('calendarserver-2013', 'clients.plist')], REPO);
+    assert.equal(r.code, 0, r.stderr);
+    const { config } = await loadConfig({
+      configPath: referenceFile('calendarserver-master', 'standard-configs/accelerated-activity-config.plist'),
+      clientsPath: referenceFile('calendarserver-master', 'standard-configs/accelerated-activity-clients.plist'),
+      cwd: REPO,
+    });
+    // standard-configs/ holds no accounts.csv: the tail is tried in the plist's folder, then — not found — the error names the tries.
+    assert.equal(config.arrival.policy?.totalUsers, 30);
+  });
+});
+
+describe('a distribution of your own, named in a plist', () => {
+  it('examples/custom-distribution-clients.plist loads the TriangularDistribution and samples it with the owner stream', async () => {
+    const { Random } = await import('../../lib/random.js');
+    const { VirtualClock } = await import('../../lib/clock.js');
+    const { config } = await loadConfig({ configPath: path.join(REPO, 'config/config.plist'), clientsPath: path.join(REPO, 'examples/custom-distribution-clients.plist'), cwd: REPO });
+    const spec = config.clients[0]!.profiles[0]!.params.eventDurationDistribution as import('../../lib/config/distribution-spec.js').DistributionSpec;
+    assert.equal(spec.description, 'TriangularDistribution(min=900, mode=1800, max=7200)');
+    const a = spec.create({ random: new Random('s').derive('user01/mac/Eventer'), clock: new VirtualClock() });
+    const b = spec.create({ random: new Random('s').derive('user01/mac/Eventer'), clock: new VirtualClock() });
+    const xs = Array.from({ length: 1000 }, () => a.sample() as number);
+    assert.ok(xs.every((x) => x >= 900 && x <= 7200));
+    assert.deepEqual(Array.from({ length: 1000 }, () => b.sample()), xs);
+  });
+});
