@@ -1,3 +1,4 @@
+import { DistributionError } from '../lib/errors.js';
 /**
  * Small helpers shared by the built-in distributions. Each distribution checks
  * its options twice with the same rules: from a plist (through ParamReader, so
@@ -72,4 +73,24 @@ export function formatValue(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(formatValue).join(', ')}]`;
   if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
   return '{…}';
+}
+
+/** Redraws allowed after a first draw above `maximum` (the original's 10). */
+export const MAXIMUM_REDRAWS = 10;
+
+/**
+ * Draw until a value is at most `maximum`: the first draw and up to
+ * MAXIMUM_REDRAWS more, then give up with a DistributionError, as the original.
+ */
+export function drawBelow(name: string, maximum: number, draw: () => number): number {
+  let x = draw();
+  for (let redraws = 0; x > maximum; redraws++) {
+    if (redraws === MAXIMUM_REDRAWS) {
+      throw new DistributionError(
+        `Unable to generate ${name} sample within required range (maximum ${formatNumber(maximum)}; ${MAXIMUM_REDRAWS + 1} draws all exceeded it)`,
+      );
+    }
+    x = draw();
+  }
+  return x;
 }

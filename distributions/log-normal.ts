@@ -1,8 +1,7 @@
 import type { NumberRule } from '../lib/config/params.js';
 import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
-import { DistributionError } from '../lib/errors.js';
 import type { Random } from '../lib/random.js';
-import { assertValid, formatNumber, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
+import { assertValid, drawBelow, formatNumber, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
 
 /**
  * Three parametrisations, as in the plists: `mu` + `sigma` (of the underlying
@@ -26,7 +25,6 @@ export interface LogNormalOptions {
 export const logNormalDefaults = { maximum: Infinity } as const;
 
 /** How many redraws a sample gets when it exceeds `maximum` (as the original). */
-export const MAXIMUM_REDRAWS = 10;
 
 const RULES: Readonly<Record<keyof LogNormalOptions, NumberRule>> = {
   mu: {},
@@ -116,16 +114,7 @@ export class LogNormalDistribution implements Distribution<number> {
 
   /** @throws DistributionError when `maximum` is exceeded by the first draw and all 10 redraws. */
   sample(): number {
-    let x = this.draw();
-    for (let redraws = 0; x > this.maximum; redraws++) {
-      if (redraws === MAXIMUM_REDRAWS) {
-        throw new DistributionError(
-          `Unable to generate LogNormalDistribution sample within required range (maximum ${formatNumber(this.maximum)}; ${MAXIMUM_REDRAWS + 1} draws all exceeded it)`,
-        );
-      }
-      x = this.draw();
-    }
-    return x;
+    return drawBelow('LogNormalDistribution', this.maximum, () => this.draw());
   }
 
   private draw(): number {

@@ -1,9 +1,7 @@
 import type { NumberRule } from '../lib/config/params.js';
 import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
-import { DistributionError } from '../lib/errors.js';
 import type { Random } from '../lib/random.js';
-import { assertValid, formatNumber, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
-import { MAXIMUM_REDRAWS } from './log-normal.js';
+import { assertValid, drawBelow, formatNumber, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
 
 export interface ParetoOptions {
   /** x_m, the smallest possible value, > 0. */
@@ -46,16 +44,7 @@ export class ParetoDistribution implements Distribution<number> {
 
   /** @throws DistributionError when `maximum` is exceeded by the first draw and all 10 redraws. */
   sample(): number {
-    let x = this.draw();
-    for (let redraws = 0; x > this.maximum; redraws++) {
-      if (redraws === MAXIMUM_REDRAWS) {
-        throw new DistributionError(
-          `Unable to generate ParetoDistribution sample within required range (maximum ${formatNumber(this.maximum)}; ${MAXIMUM_REDRAWS + 1} draws all exceeded it)`,
-        );
-      }
-      x = this.draw();
-    }
-    return x;
+    return drawBelow('ParetoDistribution', this.maximum, () => this.draw());
   }
 
   private draw(): number {

@@ -31,6 +31,7 @@ export type { SourceFile } from './config/problems.js';
 export { Registry, KIND_NOUN, isModuleReference } from './registry/registry.js';
 export type { PluginDefinition, PluginKind, Resolved } from './registry/registry.js';
 export { createRegistry } from './registry/builtins.js';
+export { unimplementedPlugins } from './registry/implemented.js';
 export type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from './registry/definitions.js';
 
 // Distributions.

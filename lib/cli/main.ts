@@ -6,6 +6,7 @@ import { ConfigError, LoadsimError, UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import { describePlan } from '../config/describe-plan.js';
+import { unimplementedPlugins } from '../registry/implemented.js';
 
 const USAGE = `usage: loadsim <command> [options]
 
@@ -66,8 +67,10 @@ export async function main(argv: string[], cwd = process.cwd(), out = (s: string
       }
       case 'run': {
         // Bad input is still refused first, with exit 2.
-        await loadChecked(values, cwd, err);
-        err('loadsim run: the configuration is valid, but running a simulation lands with the simulator (issue #6).');
+        const { config } = await loadChecked(values, cwd, err);
+        err('loadsim run: the configuration is valid, but this version cannot run it yet:');
+        for (const e of unimplementedPlugins(config)) err(`  ${e.message}`);
+        err('  the simulator itself is registered but not implemented yet (planned in issue #6)');
         return EXIT.notImplemented;
       }
       case 'help':

@@ -163,3 +163,18 @@ describe('a distribution of your own, named in a plist', () => {
     assert.deepEqual(Array.from({ length: 1000 }, () => b.sample()), xs);
   });
 });
+
+describe('loadsim run before the simulator lands', () => {
+  it('checks the config, then names exactly what is not implemented yet, and exits 3', async () => {
+    const ws = workspace('calendarserver-2013');
+    const r = await runCli(['run', '--config', referenceFile('calendarserver-2013', 'config.plist'), '--clients', referenceFile('calendarserver-2013', 'clients.plist')], ws.dir);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /client model OS_X_10_7 is registered but not implemented yet \(planned in issue #5\)/);
+    for (const p of ['Eventer', 'RealisticInviter', 'Accepter', 'Tasker']) {
+      assert.match(r.stderr, new RegExp(`profile ${p} is registered but not implemented yet \\(planned in issue #7\\)`));
+    }
+    assert.match(r.stderr, /observer ReportStatistics is registered but not implemented yet \(planned in issue #6\)/);
+    // Implemented today: no such line for them.
+    assert.doesNotMatch(r.stderr, /SmoothRampUp|recordsFromCSVFile/);
+  });
+});
