@@ -128,6 +128,12 @@ describe('the loadsim command', () => {
     assert.match(r.stdout, /10 users × 1 client = 10 clients/);
   });
 
+  it('npx loadsim works in the package folder after the build (the bin is executable)', () => {
+    const r = spawnSync('npx', ['--no-install', 'loadsim', '--version'], { cwd: REPO, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+/);
+  });
+
   it('exits 2 as a process on a bad flag', () => {
     const r = spawnSync(process.execPath, [path.join(REPO, 'dist/lib/cli/main.js'), 'validate', '--confg', 'x.plist'], { encoding: 'utf8' });
     assert.equal(r.status, 2);
