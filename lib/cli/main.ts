@@ -5,6 +5,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, LoadsimError, UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
+import { serveCommand, type ServeFlags } from './serve-command.js';
 import { describePlan } from '../config/describe-plan.js';
 import { unimplementedPlugins } from '../registry/implemented.js';
 
@@ -16,46 +17,81 @@ commands:
             problem as file: key.path: message (exit 2)
   demo      the default simulation against the embedded testbed server
   run       --config C --clients K [--runtime S] [--seed X]   (the default command)
-  serve     the embedded CalDAV testbed server                  (issue #4)
+  serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
+            [--users N | --accounts accounts.csv] [--realm R]
+            the embedded CalDAV testbed server, until Ctrl-C
   worker | merge | report | compare                              (issues #8, #9)
 
 Without --config, loadsim uses its own defaults in config/ (our config.plist and
 clients.plist). Exit codes: 0 pass/valid, 1 fail, 2 bad input, 3 not in this version.`;
 
-const PLANNED: Record<string, number> = { serve: 4, worker: 9, merge: 9, report: 8, compare: 8 };
+const PLANNED: Record<string, number> = { worker: 9, merge: 9, report: 8, compare: 8 };
 
-const options = {
-  config: { type: 'string' },
-  clients: { type: 'string' },
-  runtime: { type: 'string' },
-  seed: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const satisfies ParseArgsConfig['options'];
+type Options = NonNullable<ParseArgsConfig['options']>;
+const COMMON = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const satisfies Options;
+const CONFIG = { config: { type: 'string' }, clients: { type: 'string' } } as const satisfies Options;
+/** The flags each command takes; any other flag is a usage error (exit 2). */
+const COMMAND_OPTIONS = {
+  validate: { ...COMMON, ...CONFIG },
+  demo: { ...COMMON },
+  run: { ...COMMON, ...CONFIG, runtime: { type: 'string' }, seed: { type: 'string' } },
+  serve: {
+    ...COMMON,
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'stats-port': { type: 'string' },
+    'stats-legacy': { type: 'boolean' },
+    users: { type: 'string' },
+    accounts: { type: 'string' },
+    realm: { type: 'string' },
+  },
+} as const satisfies Record<string, Options>;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-export async function main(argv: string[], cwd = process.cwd(), out = (s: string) => console.log(s), err = (s: string) => console.error(s)): Promise<number> {
+export interface MainOptions {
+  cwd?: string;
+  out?: (s: string) => void;
+  err?: (s: string) => void;
+  /** Ends long-running commands (serve); the CLI wires SIGINT/SIGTERM to it. */
+  signal?: AbortSignal;
+}
+
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  const cwd = opts.cwd ?? process.cwd();
+  const out = opts.out ?? ((s: string) => console.log(s));
+  const err = opts.err ?? ((s: string) => console.error(s));
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    } catch (e) {
-      throw new UsageError((e as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    const first = argv[0];
+    const command = first !== undefined && !first.startsWith('-') ? first : 'run';
+    const rest = first === command ? argv.slice(1) : argv;
+    if (command === 'help') return out(USAGE), EXIT.ok;
+    const known = COMMAND_OPTIONS[command as keyof typeof COMMAND_OPTIONS];
+    if (!known) {
+      if (PLANNED[command]) {
+        err(`loadsim ${command}: not in this version yet (issue #${PLANNED[command]}).`);
+        return EXIT.notImplemented;
+      }
+      throw new UsageError(`unknown command "${command}"; commands: validate, demo, run, serve, worker, merge, report, compare`);
     }
-    const { values, positionals } = parsed;
+    let values: Record<string, string | boolean | undefined>;
+    try {
+      const parsed = parseArgs({ args: rest, options: known, allowPositionals: false, strict: true });
+      values = parsed.values as Record<string, string | boolean | undefined>;
+    } catch (e) {
+      throw new UsageError(`${command}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`);
+    }
     if (values.help) return out(USAGE), EXIT.ok;
     if (values.version) return out(version()), EXIT.ok;
-    const command = positionals[0] ?? 'run';
-    if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`);
     if (values.runtime !== undefined && !(Number(values.runtime) > 0)) throw new UsageError(`--runtime: expected a positive number of seconds, got "${values.runtime}"`);
+    const flags = values as Record<string, string | undefined>;
 
     switch (command) {
       case 'validate':
-        await validateCommand(values, cwd, out, err);
+        await validateCommand(flags, cwd, out, err);
         return EXIT.ok;
       case 'demo': {
         const { config } = await loadChecked({}, cwd, err);
@@ -67,22 +103,17 @@ export async function main(argv: string[], cwd = process.cwd(), out = (s: string
       }
       case 'run': {
         // Bad input is still refused first, with exit 2.
-        const { config } = await loadChecked(values, cwd, err);
+        const { config } = await loadChecked(flags, cwd, err);
         err('loadsim run: the configuration is valid, but this version cannot run it yet:');
         for (const e of unimplementedPlugins(config)) err(`  ${e.message}`);
         err('  the simulator itself is registered but not implemented yet (planned in issue #6)');
         return EXIT.notImplemented;
       }
-      case 'help':
-        out(USAGE);
+      case 'serve':
+        await serveCommand(values as ServeFlags, cwd, out, opts.signal ?? new AbortController().signal);
         return EXIT.ok;
-      default:
-        if (PLANNED[command]) {
-          err(`loadsim ${command}: not in this version yet (issue #${PLANNED[command]}).`);
-          return EXIT.notImplemented;
-        }
-        throw new UsageError(`unknown command "${command}"; commands: validate, demo, run, serve, worker, merge, report, compare`);
     }
+    return EXIT.ok;
   } catch (e) {
     if (e instanceof ConfigError) return EXIT.badInput; // already printed, every problem
     if (e instanceof UsageError) {
@@ -106,7 +137,15 @@ function isEntryPoint(): boolean {
   }
 }
 if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    // The first signal stops cleanly; a second one exits at once.
+    if (++signals > 1) process.exit(EXIT.interrupted);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  main(process.argv.slice(2), { signal: stop.signal }).then(
     (code) => (process.exitCode = code),
     (e) => {
       console.error(e);

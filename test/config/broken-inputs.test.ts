@@ -183,7 +183,7 @@ describe('broken inputs are refused with exit 2, file and key path', () => {
     const r = await runCli(['validate', '--config'], ws.dir);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--config/);
-    const r2 = await runCli(["validate", "--runtime=-3"], ws.dir);
+    const r2 = await runCli(["run", "--runtime=-3"], ws.dir);
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /--runtime: expected a positive number of seconds/);
   });

@@ -4,6 +4,6 @@ import { main } from '../../lib/cli/main.js';
 export async function runCli(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(args, cwd, (s) => out.push(s), (s) => err.push(s));
+  const code = await main(args, { cwd, out: (s) => out.push(s), err: (s) => err.push(s) });
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }

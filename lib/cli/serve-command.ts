@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { recordsFromCSVFile } from '../population/accounts.js';
+import { UsageError } from '../errors.js';
+import { startTestbed, type TestbedOptions } from '../testbed/server.js';
+
+export interface ServeFlags {
+  host?: string;
+  port?: string;
+  'stats-port'?: string;
+  'stats-legacy'?: boolean;
+  users?: string;
+  accounts?: string;
+  realm?: string;
+}
+
+function port(value: string | undefined, flag: string, def: number): number {
+  if (value === undefined) return def;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag}: expected a port number from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** `loadsim serve`: the testbed in the foreground until SIGINT/SIGTERM (or `signal`). */
+export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: string) => void, signal: AbortSignal): Promise<void> {
+  if (flags.users !== undefined && flags.accounts !== undefined) throw new UsageError('--users and --accounts: give one of them');
+  const options: Partial<TestbedOptions> = {
+    host: flags.host ?? '127.0.0.1',
+    port: port(flags.port, '--port', 8008),
+    statsPort: flags['stats-port'] === undefined ? null : port(flags['stats-port'], '--stats-port', 8100),
+    statsLegacy: flags['stats-legacy'] ?? false,
+    realm: flags.realm ?? 'loadsim testbed',
+  };
+  if (flags.users !== undefined) {
+    const n = Number(flags.users);
+    if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UsageError(`--users: expected a number of users from 1 to 1000000, got "${flags.users}"`);
+    options.users = n;
+  }
+  if (flags.accounts !== undefined) {
+    const file = path.resolve(cwd, flags.accounts);
+    if (!existsSync(file)) throw new UsageError(`--accounts ${flags.accounts}: no such file`);
+    try {
+      options.accounts = recordsFromCSVFile(file);
+    } catch (e) {
+      throw new UsageError(`--accounts ${flags.accounts}: ${(e as Error).message}`);
+    }
+  }
+  const testbed = await startTestbed(options);
+  const users = [...testbed.store.users.keys()];
+  out(`loadsim testbed: CalDAV on ${testbed.url}/`);
+  out(`  principals: /principals/users/%s/   homes: /calendars/users/%s/`);
+  out(`  users: ${users.length} (${users[0]}…${users[users.length - 1]})${flags.accounts ? ` from ${flags.accounts}` : ', password = uid, email <uid>@example.com'}`);
+  out(`  stats socket: ${testbed.statsPort === null ? 'off (--stats-port to enable)' : `port ${testbed.statsPort}${options.statsLegacy ? ' (2013 format)' : ''}`}`);
+  out('ready');
+  await new Promise<void>((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await testbed.close();
+  out('loadsim testbed: stopped');
+}

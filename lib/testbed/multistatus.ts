@@ -1,0 +1,60 @@
+import { ROOT_XMLNS, splitClark } from '../xml/namespaces.js';
+import { element, escapeXml } from '../xml/write.js';
+import { allPropNames, propertyValue, type PropContext } from './properties.js';
+import type { Target } from './targets.js';
+
+/** What a PROPFIND (or REPORT) asks for. */
+export type PropRequest = { type: 'allprop'; include: string[] } | { type: 'propname' } | { type: 'prop'; names: string[] };
+
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  424: 'Failed Dependency',
+};
+
+export const statusLine = (code: number) => `<D:status>HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? ''}</D:status>`;
+
+export function multistatus(responses: string, extra = ''): string {
+  return `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus${ROOT_XMLNS}>${responses}${extra}</D:multistatus>`;
+}
+
+function emptyElement(clarkName: string): string {
+  const { ns, name } = splitClark(clarkName);
+  return element(ns, name);
+}
+
+/** A property answered differently by one REPORT (e.g. calendar-data with expand): inner XML or undefined. */
+export type PropOverrides = ReadonlyMap<string, (t: Target) => string | undefined>;
+
+/** One `<D:response>` with a propstat per status (RFC 4918 §9.1). */
+export function propResponse(href: string, t: Target, req: PropRequest, ctx: PropContext, overrides?: PropOverrides): string {
+  if (req.type === 'propname') {
+    const names = allPropNames(t, ctx).map(emptyElement).join('');
+    return `<D:response><D:href>${escapeXml(href)}</D:href><D:propstat><D:prop>${names}</D:prop>${statusLine(200)}</D:propstat></D:response>`;
+  }
+  const names = req.type === 'prop' ? req.names : [...new Set([...allPropNames(t, ctx), ...req.include])];
+  let found = '';
+  let missing = '';
+  for (const n of names) {
+    const o = overrides?.get(n);
+    const v = o ? ((inner) => (inner === undefined ? undefined : { inner }))(o(t)) : propertyValue(t, n, ctx);
+    if (!v) missing += emptyElement(n);
+    else if ('xml' in v) found += v.xml;
+    else {
+      const { ns, name } = splitClark(n);
+      found += element(ns, name, v.inner);
+    }
+  }
+  let out = `<D:response><D:href>${escapeXml(href)}</D:href>`;
+  if (found) out += `<D:propstat><D:prop>${found}</D:prop>${statusLine(200)}</D:propstat>`;
+  if (missing) out += `<D:propstat><D:prop>${missing}</D:prop>${statusLine(404)}</D:propstat>`;
+  if (!found && !missing) out += `<D:propstat><D:prop/>${statusLine(200)}</D:propstat>`;
+  return `${out}</D:response>`;
+}
+
+/** A `<D:response>` carrying only a status, e.g. a multiget href that does not exist. */
+export function statusResponse(href: string, code: number): string {
+  return `<D:response><D:href>${escapeXml(href)}</D:href>${statusLine(code)}</D:response>`;
+}

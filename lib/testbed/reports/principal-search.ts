@@ -1,0 +1,85 @@
+import { NS, clark } from '../../xml/namespaces.js';
+import { child, childrenNamed, textOf, type XmlElement } from '../../xml/parse.js';
+import { multistatus, propResponse, type PropRequest } from '../multistatus.js';
+import { propNamesOf } from '../methods/propfind.js';
+import { XML_HEADERS, type DavRequest, type DavResponse } from '../request.js';
+import type { User } from '../store.js';
+
+/** The principal properties clients search on, and how to read each from a user. */
+const SEARCHABLE: ReadonlyMap<string, { description: string; values: (u: User) => string[] }> = new Map([
+  [clark(NS.DAV, 'displayname'), { description: 'Display name', values: (u: User) => [u.record.commonName] }],
+  [clark(NS.CS, 'email-address-set'), { description: 'Email addresses', values: (u: User) => [u.record.email] }],
+  [clark(NS.CS, 'first-name'), { description: 'First name', values: (u: User) => [u.record.commonName.split(' ')[0] ?? ''] }],
+  [clark(NS.CS, 'last-name'), { description: 'Last name', values: (u: User) => [u.record.commonName.split(' ').slice(1).join(' ')] }],
+  [clark(NS.CALDAV, 'calendar-user-address-set'), { description: 'Calendar user addresses', values: (u: User) => u.addresses }],
+  [clark(NS.CALDAV, 'calendar-user-type'), { description: 'Calendar user type', values: () => ['INDIVIDUAL'] }],
+]);
+
+type MatchType = 'contains' | 'starts-with' | 'ends-with' | 'equals';
+
+function matches(value: string, needle: string, type: MatchType): boolean {
+  const v = value.toLowerCase();
+  const n = needle.toLowerCase();
+  return type === 'starts-with' ? v.startsWith(n) : type === 'ends-with' ? v.endsWith(n) : type === 'equals' ? v === n : v.includes(n);
+}
+
+const principalTarget = (u: User) => ({ kind: 'principal' as const, path: u.principalPath, user: u });
+
+function answer(req: DavRequest, users: User[], root: XmlElement): DavResponse {
+  const prop = child(root, NS.DAV, 'prop');
+  const pr: PropRequest = { type: 'prop', names: prop ? propNamesOf(prop) : [] };
+  const out = users.map((u) => propResponse(u.principalPath, principalTarget(u), pr, req.ctx)).join('');
+  return { status: 207, headers: { ...XML_HEADERS }, body: multistatus(out) };
+}
+
+/**
+ * DAV:principal-property-search (RFC 3744 §9.4): `test` allof (default) or
+ * anyof; CalendarServer's `match-type` attribute (contains by default).
+ */
+export function principalPropertySearch(req: DavRequest, root: XmlElement): DavResponse {
+  const anyof = root.attrs.test === 'anyof';
+  const criteria = childrenNamed(root, NS.DAV, 'property-search').map((ps) => {
+    const match = child(ps, NS.DAV, 'match');
+    return {
+      props: child(ps, NS.DAV, 'prop')?.children.map((c) => clark(c.ns, c.name)) ?? [],
+      needle: textOf(match),
+      type: ((match?.attrs['match-type'] as MatchType | undefined) ?? 'contains') as MatchType,
+    };
+  });
+  const users = [...req.store.users.values()].filter((u) => {
+    const ok = criteria.map((c) => c.props.some((p) => SEARCHABLE.get(p)?.values(u).some((v) => matches(v, c.needle, c.type))));
+    return criteria.length > 0 && (anyof ? ok.some(Boolean) : ok.every(Boolean));
+  });
+  return answer(req, users, root);
+}
+
+/** DAV:principal-search-property-set (RFC 3744 §9.5): a plain 200 document, not a multistatus. */
+export function principalSearchPropertySet(): DavResponse {
+  const items = [...SEARCHABLE.entries()]
+    .map(([c, s]) => {
+      const ns = c.slice(1, c.indexOf('}'));
+      const name = c.slice(c.indexOf('}') + 1);
+      const prefix = ns === NS.DAV ? 'D' : ns === NS.CALDAV ? 'C' : 'CS';
+      return `<D:principal-search-property><D:prop><${prefix}:${name}/></D:prop><D:description xml:lang="en">${s.description}</D:description></D:principal-search-property>`;
+    })
+    .join('');
+  return {
+    status: 200,
+    headers: { ...XML_HEADERS },
+    body: `<?xml version="1.0" encoding="utf-8"?>\n<D:principal-search-property-set xmlns:D="DAV:" xmlns:C="${NS.CALDAV}" xmlns:CS="${NS.CS}">${items}</D:principal-search-property-set>`,
+  };
+}
+
+/**
+ * CalendarServer's calendarserver-principal-search (the 10.11 attendee
+ * auto-complete): every search-token must match one of the name or address
+ * fields; `limit/nresults` caps the answer.
+ */
+export function calendarserverPrincipalSearch(req: DavRequest, root: XmlElement): DavResponse {
+  const tokens = childrenNamed(root, NS.CS, 'search-token').map(textOf).filter(Boolean);
+  const limit = Number(textOf(child(child(root, NS.CS, 'limit'), NS.CS, 'nresults'))) || Infinity;
+  const users = [...req.store.users.values()]
+    .filter((u) => tokens.length > 0 && tokens.every((tok) => [...SEARCHABLE.values()].some((s) => s.values(u).some((v) => matches(v, tok, 'contains')))))
+    .slice(0, limit);
+  return answer(req, users, root);
+}

@@ -1,0 +1,94 @@
+import { SaxesParser } from 'saxes';
+import { clark } from './namespaces.js';
+
+/** An element of a parsed document, with its namespace resolved. */
+export interface XmlElement {
+  ns: string;
+  name: string;
+  attrs: Readonly<Record<string, string>>;
+  children: XmlElement[];
+  /** Text directly inside this element (not in children), as written. */
+  text: string;
+}
+
+export class XmlError extends Error {}
+
+export interface ParseXmlOptions {
+  /** Deepest nesting accepted. */
+  maxDepth: number;
+  /** Most elements accepted. */
+  maxElements: number;
+}
+
+export const parseXmlDefaults: ParseXmlOptions = { maxDepth: 64, maxElements: 100_000 };
+
+/**
+ * Parse a whole document with saxes, a conformant, namespace-aware XML parser.
+ *
+ * `D:href` and `href` under `xmlns="DAV:"` come out the same, which servers and
+ * clients both rely on. A DOCTYPE is refused outright: with no DTD there can be
+ * no entity expansion (billion laughs) and no external entity (XXE); saxes
+ * itself knows only the five predefined entities. Depth and size are bounded
+ * so a hostile body cannot exhaust memory.
+ */
+export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): XmlElement {
+  const o = { ...parseXmlDefaults, ...options };
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let count = 0;
+  let failure: Error | undefined;
+  const fail = (m: string) => {
+    failure ??= new XmlError(m);
+  };
+  parser.on('doctype', () => fail('DOCTYPE is not allowed'));
+  parser.on('opentag', (node) => {
+    if (++count > o.maxElements) fail(`more than ${o.maxElements} elements`);
+    if (stack.length >= o.maxDepth) fail(`nested deeper than ${o.maxDepth}`);
+    const attrs: Record<string, string> = {};
+    for (const a of Object.values(node.attributes)) {
+      const attr = a as { local: string; uri: string; value: string; prefix: string };
+      if (attr.prefix === 'xmlns' || (attr.prefix === '' && attr.local === 'xmlns')) continue;
+      attrs[attr.uri ? clark(attr.uri, attr.local) : attr.local] = attr.value;
+    }
+    const el: XmlElement = { ns: node.uri ?? '', name: node.local ?? node.name, attrs, children: [], text: '' };
+    if (stack.length) stack[stack.length - 1]!.children.push(el);
+    else root = el;
+    stack.push(el);
+  });
+  parser.on('closetag', () => void stack.pop());
+  parser.on('text', (t) => {
+    if (stack.length) stack[stack.length - 1]!.text += t;
+  });
+  parser.on('cdata', (t) => {
+    if (stack.length) stack[stack.length - 1]!.text += t;
+  });
+  parser.on('error', (e) => fail(e.message));
+  try {
+    parser.write(text).close();
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (failure) throw failure instanceof XmlError ? failure : new XmlError(failure.message);
+  if (!root) throw new XmlError('no root element');
+  return root;
+}
+
+export function is(el: XmlElement | undefined, ns: string, name: string): boolean {
+  return !!el && el.ns === ns && el.name === name;
+}
+
+export function child(el: XmlElement | undefined, ns: string, name: string): XmlElement | undefined {
+  return el?.children.find((c) => c.ns === ns && c.name === name);
+}
+
+export function childrenNamed(el: XmlElement | undefined, ns: string, name: string): XmlElement[] {
+  return el ? el.children.filter((c) => c.ns === ns && c.name === name) : [];
+}
+
+/** All text inside, children included, trimmed. */
+export function textOf(el: XmlElement | undefined): string {
+  if (!el) return '';
+  if (el.children.length === 0) return el.text.trim();
+  return (el.text + el.children.map(textOf).join('')).trim();
+}

@@ -1,0 +1,73 @@
+/**
+ * The simulator turns the server's `5m` window into four numbers (notes §1.12, sim.py
+ * updateStats): requests/300 (requests per second over 5 minutes), t/requests (mean
+ * response, ms), slots/requests (mean other requests in flight at arrival), cpu/requests
+ * (mean CPU %), each 0 when there were no requests. These check that the testbed's
+ * windows give those numbers their intended meaning.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { VirtualClock } from '../../../lib/clock.js';
+import { ServerStats } from '../../../lib/testbed/stats/server-stats.js';
+import type { StatsWindow } from '../../../lib/testbed/stats/stats-window.js';
+
+const MINUTE = 60_000;
+
+function safeDivision(a: number, b: number): number {
+  return b === 0 ? 0 : a / b;
+}
+
+function simFormulas(w: StatsWindow): { reqPerSec: number; responseMs: number; slots: number; cpu: number } {
+  return {
+    reqPerSec: safeDivision(w.requests, 300),
+    responseMs: safeDivision(w.t, w.requests),
+    slots: safeDivision(w.slots, w.requests),
+    cpu: safeDivision(w.cpu, w.requests),
+  };
+}
+
+describe('the simulator formulas of notes §1.12 on a testbed snapshot', () => {
+  it('give requests/second, mean response ms, mean concurrency and mean CPU over 5 minutes', () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
+    let cpu = 0;
+    const stats = new ServerStats({ clock, cpuUse: () => cpu });
+
+    // Five minutes of traffic, each minute: 60 requests in pairs that overlap, so each
+    // pair contributes slots 0 + 1; response times 40 ms and 60 ms; CPU 25% then 35%.
+    for (let m = 0; m < 5; m++) {
+      clock.advance(m * MINUTE - clock.monotonic());
+      for (let i = 0; i < 30; i++) {
+        const a = stats.requestStarted();
+        const b = stats.requestStarted();
+        clock.advance(40);
+        cpu = 25;
+        stats.requestFinished(a, { method: 'PROPFIND', status: 207 });
+        clock.advance(20);
+        cpu = 35;
+        stats.requestFinished(b, { method: 'REPORT', status: 207 });
+        clock.advance(1000);
+      }
+    }
+    // Requests still arriving in the current minute do not enter 5m.
+    clock.advance(5 * MINUTE - clock.monotonic());
+    const t = stats.requestStarted();
+    clock.advance(9999);
+    stats.requestFinished(t, { method: 'GET', status: 200 });
+
+    const w = JSON.parse(JSON.stringify(stats.snapshot()))['5m'] as StatsWindow;
+    const f = simFormulas(w);
+    assert.equal(w.requests, 300);
+    assert.equal(f.reqPerSec, 1);
+    // (40 + 60) / 2 = 50 ms; float sums of virtual-time differences, so compare closely.
+    assert.ok(Math.abs(f.responseMs - 50) < 1e-9, String(f.responseMs));
+    assert.equal(f.slots, 0.5);
+    assert.equal(f.cpu, 30);
+  });
+
+  it('are all 0 on an idle server (safeDivision)', () => {
+    const clock = new VirtualClock(0);
+    const stats = new ServerStats({ clock, cpuUse: () => 80 });
+    const f = simFormulas(stats.snapshot()['5m']);
+    assert.deepEqual(f, { reqPerSec: 0, responseMs: 0, slots: 0, cpu: 0 });
+  });
+});
