@@ -235,10 +235,9 @@ function* ruleOccurrences(
       if (ms > until) return;
       yield ms;
     }
-  } catch (e) {
+  } catch {
     // The step guard, or ical.js giving up on the rule mid-way ("Same occurrence found
     // twice"): either way the rule yields nothing more, and a request must not fail on it.
-    void e;
     trunc.truncated = true;
   }
 }

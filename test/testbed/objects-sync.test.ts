@@ -70,6 +70,7 @@ describe('bad input gets the right 4xx and changes nothing', () => {
     ['larger than max-resource-size', () => http(tb.url, 'PUT', `${CAL}big.ics`, { headers: ICS, body: event('big', { summary: 'x'.repeat(30_000) }) }), 403, /max-resource-size/],
     ['a body larger than the server reads', () => http(tb.url, 'PUT', `${CAL}huge.ics`, { headers: ICS, body: event('huge', { summary: 'x'.repeat(200_000) }) }), 413, /larger than/],
     ['malformed XML in PROPPATCH', () => http(tb.url, 'PROPPATCH', CAL, { body: '<D:propertyupdate xmlns:D="DAV:"><D:set>' }), 400, /malformed XML/],
+    ['a PUT with a wrong password', () => http(tb.url, 'PUT', `${CAL}auth.ics`, { user: null, headers: { ...ICS, authorization: `Basic ${Buffer.from('user01:wrong').toString('base64')}` }, body: event('auth') }), 401, /authentication required/],
     ['a PUT into the inbox', () => http(tb.url, 'PUT', '/calendars/users/user01/inbox/x.ics', { headers: ICS, body: event('inbox') }), 403, /need-privileges|inbox/],
   ];
   for (const [name, send, status, pattern] of cases) {
