@@ -128,11 +128,6 @@ export function findAttendee(component: ICAL.Component, address: string): ICAL.P
   return component.getAllProperties('attendee').find((p) => addressOf(p) === wanted);
 }
 
-/** The RECURRENCE-ID property of a component, if it is an override. */
-export function recurrenceIdOf(component: ICAL.Component): ICAL.Property | null {
-  return component.getFirstProperty('recurrence-id');
-}
-
 class Invalid extends Error {
   constructor(
     readonly condition: CalendarDataCondition,

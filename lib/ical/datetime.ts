@@ -190,21 +190,10 @@ export function addDays(ms: number, days: number, zone: ZoneRef, floatingZone = 
   return wallToUtcMs(utcAsWall(Date.UTC(w.year, w.month - 1, w.day + days, w.hour, w.minute, w.second)), zone, floatingZone);
 }
 
-/** Duration in seconds, signed, counting a day as 86,400 s (only for "is it positive" tests). */
-export function durationSeconds(duration: ICAL.Duration): number {
-  return duration.toSeconds();
-}
-
 /** An ical.js UTC DATE-TIME for an instant (milliseconds are dropped, as iCalendar has none). */
 export function utcTime(ms: number): ICAL.Time {
   const w = utcAsWall(ms);
   return ICAL.Time.fromData({ ...w, isDate: false }, ICAL.Timezone.utcTimezone);
-}
-
-/** An ical.js DATE for the floating day that starts at instant `ms`. */
-export function floatingDate(ms: number, floatingZone = 'UTC'): ICAL.Time {
-  const w = utcMsToWall(ms, FLOATING_ZONE, floatingZone);
-  return ICAL.Time.fromData({ year: w.year, month: w.month, day: w.day, isDate: true });
 }
 
 /** `20260308T170000Z` */

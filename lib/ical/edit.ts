@@ -52,8 +52,3 @@ export function stripParameters(component: ICAL.Component, propertyNames: readon
   }
   for (const sub of component.getAllSubcomponents()) stripParameters(sub, propertyNames, params);
 }
-
-/** Remove every subcomponent of `name` from each given component. */
-export function removeSubcomponents(components: Iterable<ICAL.Component>, name: string): void {
-  for (const c of components) c.removeAllSubcomponents(name);
-}

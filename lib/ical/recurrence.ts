@@ -403,7 +403,8 @@ export const RECURRENCE_PROPERTIES = ['rrule', 'rdate', 'exdate', 'exrule'] as c
  * A new override for the master's instance at `recurrenceId`: the master's copy with
  * RECURRENCE-ID and the instance's DTSTART (both in DTSTART's zone and value type, RFC
  * 5545 §3.8.4.4), DTEND/DUE moved by the same amount, and no recurrence properties.
- * Not attached to any VCALENDAR: add it to one that has the VTIMEZONEs it names.
+ * Not added to any VCALENDAR (its parent is the master's, so its TZIDs still resolve):
+ * add it to one that has the VTIMEZONEs it names.
  */
 export function deriveOverride(master: ICAL.Component, recurrenceId: number, floatingZone = 'UTC'): ICAL.Component {
   const base = singleInstance(master, floatingZone);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { parseCalendarObject, type CalendarObject } from '../ical/calendar-object.js';
-import { applyReply, attendeeCopy, isSchedulingSignificantChange, itipMessage, partstatOf, withPartstat } from '../ical/itip.js';
+import { applyReply, attendeeCopy, isSchedulingSignificantChange, itipMessage, partstatOf, resetPartstatsOnReschedule, withPartstat } from '../ical/itip.js';
 import { freshTag, type Collection, type Store, type StoredResource, type User } from './store.js';
 
 /** What PUT stores, as the scheduler decides it. */
@@ -56,8 +56,13 @@ export class Scheduler {
 
   beforeStore(user: User, _collection: Collection, existing: StoredResource | undefined, object: CalendarObject): StoreOutcome {
     switch (this.role(user, object)) {
-      case 'organizer':
-        return { text: object.text, object, scheduleTag: freshTag() };
+      case 'organizer': {
+        // A reschedule puts every attendee back to NEEDS-ACTION (RFC 6638 §3.2.8), in the organizer's copy too.
+        const before = parsedOf(existing);
+        const text = before ? resetPartstatsOnReschedule(before, object) : object.text;
+        const reparsed = text === object.text ? undefined : parseCalendarObject(text);
+        return { text, object: reparsed?.ok ? reparsed.object : object, scheduleTag: freshTag() };
+      }
       case 'attendee':
         return { text: object.text, object, scheduleTag: existing?.scheduleTag ?? freshTag() };
       default:

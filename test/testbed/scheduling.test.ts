@@ -67,6 +67,8 @@ describe('implicit scheduling (RFC 6638)', () => {
     // Rescheduled: the attendee must answer again (RFC 6638 §3.2.8).
     assert.match(unfold(now.body), /PARTSTAT=NEEDS-ACTION[^\r\n]*:mailto:user02@example\.com/);
     assert.match(now.body, /DTSTART:20260311T100000Z/);
+    // The organizer's own copy was reset too, and its PUT got no ETag back since the server changed the data.
+    assert.match(unfold((await http(tb.url, 'GET', ORG, { user: 'user01' })).body), /PARTSTAT=NEEDS-ACTION[^\r\n]*:mailto:user02@example\.com/);
     const late = await http(tb.url, 'PUT', href, { user: 'user02', headers: { ...ICS, 'If-Schedule-Tag-Match': stale }, body: unfold(now.body).replace('PARTSTAT=NEEDS-ACTION', 'PARTSTAT=DECLINED') });
     assert.equal(late.status, 412);
   });
