@@ -18,7 +18,7 @@ commands:
   demo      the default simulation against the embedded testbed server
   run       --config C --clients K [--runtime S] [--seed X]   (the default command)
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
-            [--users N | --accounts accounts.csv] [--realm R]
+            [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R]
             the embedded CalDAV testbed server, until Ctrl-C
   worker | merge | report | compare                              (issues #8, #9)
 
@@ -41,6 +41,7 @@ const COMMAND_OPTIONS = {
     port: { type: 'string' },
     'stats-port': { type: 'string' },
     'stats-legacy': { type: 'boolean' },
+    'amp-port': { type: 'string' },
     users: { type: 'string' },
     accounts: { type: 'string' },
     realm: { type: 'string' },

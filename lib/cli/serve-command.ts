@@ -9,6 +9,7 @@ export interface ServeFlags {
   port?: string;
   'stats-port'?: string;
   'stats-legacy'?: boolean;
+  'amp-port'?: string;
   users?: string;
   accounts?: string;
   realm?: string;
@@ -29,6 +30,7 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
     port: port(flags.port, '--port', 8008),
     statsPort: flags['stats-port'] === undefined ? null : port(flags['stats-port'], '--stats-port', 8100),
     statsLegacy: flags['stats-legacy'] ?? false,
+    ampPort: flags['amp-port'] === undefined ? null : port(flags['amp-port'], '--amp-port', 62311),
     realm: flags.realm ?? 'loadsim testbed',
   };
   if (flags.users !== undefined) {
@@ -51,6 +53,7 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
   out(`  principals: /principals/users/%s/   homes: /calendars/users/%s/`);
   out(`  users: ${users.length} (${users[0]}…${users[users.length - 1]})${flags.accounts ? ` from ${flags.accounts}` : ', password = uid, email <uid>@example.com'}`);
   out(`  stats socket: ${testbed.statsPort === null ? 'off (--stats-port to enable)' : `port ${testbed.statsPort}${options.statsLegacy ? ' (2013 format)' : ''}`}`);
+  out(`  AMP push: ${testbed.ampPort === null ? 'off (--amp-port to enable; clients poll)' : `port ${testbed.ampPort} (pushkeys /CalDAV/localhost/<uid>/)`}`);
   out('ready');
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

@@ -1,5 +1,6 @@
 import type { ParamSpec } from '../config/param-spec.js';
 import type { ClientModelDefinition } from '../registry/definitions.js';
+import { MODELS, type ModelName } from './models.js';
 
 /**
  * The four Apple client models. Their constructor parameters are checked today;
@@ -18,18 +19,18 @@ const params: ParamSpec = {
   unauthenticatedPercentage: { type: 'number', rule: { min: 0, max: 100 }, default: 30, doc: 'percent of requests first sent without credentials' },
 };
 
-const model = (name: string, defaultTitle: string, userAgent: string, summary: string): ClientModelDefinition => ({
+const model = (name: ModelName, summary: string): ClientModelDefinition => ({
   name,
-  defaultTitle,
-  userAgent,
+  defaultTitle: MODELS[name].defaultTitle,
+  userAgent: MODELS[name].userAgent,
   summary,
   plannedIn: PLANNED,
   params,
 });
 
 export const builtinClientModels: readonly ClientModelDefinition[] = [
-  model('OS_X_10_6', 'OS X 10.6', 'DAVKit/4.0.3 (732); CalendarStore/4.0.3 (991); iCal/4.0.3 (1388); Mac OS X/10.6.4 (10F569)', 'iCal 4 on Snow Leopard: PROPFIND polling, multiget batches of 200'),
-  model('OS_X_10_7', 'OS X 10.7', 'CalendarStore/5.0.2 (1166); iCal/5.0.2 (1571); Mac OS X/10.7.3 (11D50)', 'iCal 5 on Lion: well-known discovery, sync-collection, multiget batches of 50'),
-  model('OS_X_10_11', 'OS X 10.11', 'Mac+OS+X/10.11 (15A283) CalendarAgent/361 Simulator', 'Calendar on El Capitan: home sync, notification sync, sharing'),
-  model('iOS_5', 'iOS 5', 'iOS/5.1 (9B179) dataaccessd/1.0', 'iOS 5: calendar-query polling, no attendee lookups'),
+  model('OS_X_10_6', 'iCal 4 on Snow Leopard: PROPFIND polling, multiget batches of 200'),
+  model('OS_X_10_7', 'iCal 5 on Lion: well-known discovery, sync-collection, multiget batches of 50'),
+  model('OS_X_10_11', 'Calendar on El Capitan: home sync, notification sync, sharing'),
+  model('iOS_5', 'iOS 5: calendar-query polling, no attendee lookups'),
 ];

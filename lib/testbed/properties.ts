@@ -1,5 +1,8 @@
 import { NS, clark } from '../xml/namespaces.js';
 import { element, escapeXml } from '../xml/write.js';
+import { ampPushOf } from './push/amp-push.js';
+import { homePushKey, pushKeyProperty } from './push/push-keys.js';
+import { inviteProperty, sharedResourceType, sharedUrlProperty } from './sharing.js';
 import type { Collection, Store, User } from './store.js';
 import type { Target } from './targets.js';
 
@@ -42,12 +45,13 @@ function resourcetype(t: Target): string {
       return '<D:collection/><D:principal/>';
     case 'collection': {
       const k = t.collection.kind;
-      if (k === 'calendar') return '<D:collection/><C:calendar/>';
+      if (k === 'calendar') return `<D:collection/><C:calendar/>${sharedResourceType(t.collection)}`;
       if (k === 'inbox') return '<D:collection/><C:schedule-inbox/>';
       if (k === 'outbox') return '<D:collection/><C:schedule-outbox/>';
       return '<D:collection/><CS:notification/>';
     }
     case 'object':
+    case 'attachment':
       return '';
     default:
       return '<D:collection/>';
@@ -87,6 +91,8 @@ const LIVE: ReadonlyMap<string, Getter> = new Map<string, Getter>([
     clark(NS.DAV, 'current-user-privilege-set'),
     (t, ctx) => {
       const owner = ownerUser(t);
+      // A calendar shared read-only lives in the sharee's home, yet the sharee may only read it.
+      if ((t.kind === 'collection' || t.kind === 'object') && !t.collection.writable) return PRIVILEGES_READ;
       return owner === ctx.user || (owner === undefined && t.kind !== 'principal') ? PRIVILEGES_ALL : PRIVILEGES_READ;
     },
   ],
@@ -111,6 +117,7 @@ const LIVE: ReadonlyMap<string, Getter> = new Map<string, Getter>([
   [clark(NS.DAV, 'getlastmodified'), (t) => (t.kind === 'object' && t.resource ? new Date(t.resource.lastModified).toUTCString() : undefined)],
   [clark(NS.CALDAV, 'calendar-data'), (t) => (t.kind === 'object' && t.resource ? escapeXml(t.resource.text) : undefined)],
   [clark(NS.CALDAV, 'schedule-tag'), (t) => (t.kind === 'object' && t.resource?.scheduleTag ? escapeXml(t.resource.scheduleTag) : undefined)],
+  [clark(NS.CS, 'notificationtype'), (t) => (t.kind === 'object' && t.resource?.notificationType ? t.resource.notificationType : undefined)],
   // Principal properties (RFC 4791 §6, RFC 6638 §2, CalendarServer extensions).
   [clark(NS.CALDAV, 'calendar-home-set'), (t) => (t.kind === 'principal' ? href(t.user.home.path) : undefined)],
   [clark(NS.CALDAV, 'calendar-user-address-set'), (t) => (t.kind === 'principal' ? t.user.addresses.map(href).join('') : undefined)],
@@ -138,6 +145,24 @@ const LIVE: ReadonlyMap<string, Getter> = new Map<string, Getter>([
   [clark(NS.CALDAV, 'max-resource-size'), (t, ctx) => (collectionOf(t)?.kind === 'calendar' ? String(ctx.store.limits.maxResourceSize) : undefined)],
   [clark(NS.CALDAV, 'schedule-default-calendar-URL'), (t) => (collectionOf(t)?.kind === 'inbox' ? href(collectionOf(t)!.home.defaultCalendar?.path ?? '') : undefined)],
   [clark(NS.CALDAV, 'schedule-calendar-transp'), (t) => (collectionOf(t)?.kind === 'calendar' ? '<C:opaque/>' : undefined)],
+  // Push (CalendarServer's resource.py): the key to subscribe to, and AMP only while the push service runs, so clients poll otherwise.
+  [
+    clark(NS.CS, 'pushkey'),
+    (t) => (t.kind === 'home' ? escapeXml(homePushKey(t.home)) : collectionOf(t)?.kind === 'calendar' ? escapeXml(pushKeyProperty(collectionOf(t)!)) : undefined),
+  ],
+  [
+    clark(NS.CS, 'push-transports'),
+    (t, ctx) => {
+      const amp = t.kind === 'home' ? ampPushOf(ctx.store) : undefined;
+      return amp ? `<CS:transport type="AMP"><CS:subscription-url>${href(`tcp://${amp.host.includes(':') ? `[${amp.host}]` : amp.host}:${amp.port}`)}</CS:subscription-url></CS:transport>` : undefined;
+    },
+  ],
+  // Managed attachments: CalendarServer answers an empty href, which tells clients to use the server they talk to.
+  [clark(NS.CALDAV, 'managed-attachments-server-URL'), (t) => (t.kind === 'home' ? href('') : undefined)],
+  // Sharing (twistedcaldav/sharing.py).
+  [clark(NS.CS, 'invite'), (t) => (collectionOf(t) ? inviteProperty(collectionOf(t)!) : undefined)],
+  [clark(NS.CS, 'shared-url'), (t) => (collectionOf(t) ? sharedUrlProperty(collectionOf(t)!) : undefined)],
+  [clark(NS.CS, 'allowed-sharing-modes'), (t) => (collectionOf(t)?.kind === 'calendar' ? '<CS:can-be-shared/>' : undefined)],
   [clark(NS.DAV, 'quota-available-bytes'), (t) => (t.kind === 'home' || t.kind === 'collection' ? '104857600' : undefined)],
   [
     clark(NS.DAV, 'quota-used-bytes'),

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { RealClock, type Clock } from '../clock.js';
 import type { AccountRecord } from '../population/account-record.js';
+import type { BinaryDavRequest, BinaryDavResponse } from './attachments.js';
 import { generateRecords } from '../population/accounts.js';
 import { NS } from '../xml/namespaces.js';
 import { Authenticator } from './auth.js';
@@ -9,6 +10,7 @@ import { DavError, davCondition } from './dav-error.js';
 import { mkcalendar } from './methods/mkcalendar.js';
 import { del, get, put } from './methods/objects.js';
 import { post } from './methods/post.js';
+import { AmpPushService } from './push/amp-push.js';
 import { propfind } from './methods/propfind.js';
 import { proppatch } from './methods/proppatch.js';
 import { report } from './methods/report.js';
@@ -34,6 +36,8 @@ export interface TestbedOptions {
   statsPort: number | null;
   /** Write the 2013 stats document at connect (the older server generation). */
   statsLegacy: boolean;
+  /** The AMP push service's port (CalendarServer's amppush); null for none (clients then poll), 0 for any free port. */
+  ampPort: number | null;
   clock?: Clock;
 }
 
@@ -46,6 +50,7 @@ export const testbedDefaults: TestbedOptions = {
   maxBodyBytes: 4_000_000,
   statsPort: null,
   statsLegacy: false,
+  ampPort: null,
 };
 
 /** The testbed's users: user01…userNN, password = uid, email userNN@example.com. */
@@ -63,6 +68,8 @@ export interface Testbed {
   url: string;
   port: number;
   statsPort: number | null;
+  /** The AMP push service's port, or null when it is off. */
+  ampPort: number | null;
   store: Store;
   stats: ServerStats;
   /** TCP connections accepted so far: a client that reconnects per request shows here. */
@@ -73,7 +80,8 @@ export interface Testbed {
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, POST, PROPFIND, PROPPATCH, REPORT, MKCALENDAR';
 const DAV_HEADER = '1, 3, access-control, calendar-access, calendar-schedule, calendar-auto-schedule, extended-mkcol, calendarserver-principal-property-search, calendarserver-principal-search';
 
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+/** The body as bytes (attachments need them; everything else decodes them as UTF-8). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
@@ -92,7 +100,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(size > limit ? undefined : chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(size > limit ? undefined : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
@@ -138,8 +146,8 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
     }
   };
 
-  const send = (res: ServerResponse, out: DavResponse, close = false) => {
-    const body = out.body ?? '';
+  const send = (res: ServerResponse, out: DavResponse | BinaryDavResponse, close = false) => {
+    const body = 'bytes' in out ? out.bytes : (out.body ?? '');
     const headers: Record<string, string | string[] | number> = { ...out.headers, 'Content-Length': Buffer.byteLength(body) };
     if (close) headers.Connection = 'close';
     res.writeHead(out.status, headers);
@@ -161,8 +169,8 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
         send(res, { status, headers: { Location: '/' } });
         return;
       }
-      const body = await readBody(req, o.maxBodyBytes);
-      if (body === undefined) {
+      const rawBody = await readBody(req, o.maxBodyBytes);
+      if (rawBody === undefined) {
         status = 413;
         send(res, { status, body: `request body larger than ${o.maxBodyBytes} bytes` }, true);
         return;
@@ -177,7 +185,8 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
       const target = resolveTarget(store, path);
       const owner = ownerOf(target);
       if (owner && owner !== who.user) throw new DavError(403, 'this belongs to another user', davCondition('need-privileges'));
-      const out = dispatch({ method, path, query, target, headers: req.headers, body, user: who.user, store, clock, ctx: { store, user: who.user } });
+      const r: BinaryDavRequest = { method, path, query, target, headers: req.headers, body: rawBody.toString('utf8'), rawBody, user: who.user, store, clock, ctx: { store, user: who.user } };
+      const out = dispatch(r);
       status = out.status;
       send(res, out);
     } catch (e) {
@@ -211,11 +220,13 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
   });
   const port = (server.address() as AddressInfo).port;
   const statsSocket = o.statsPort === null ? null : await startStatsSocket({ host: o.host, port: o.statsPort, stats, legacy: o.statsLegacy });
+  const amp = o.ampPort === null ? null : await AmpPushService.start({ host: o.host, port: o.ampPort, store, clock });
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `http://${host}:${port}`,
     port,
     statsPort: statsSocket?.port ?? null,
+    ampPort: amp?.port ?? null,
     store,
     stats,
     get connectionsAccepted() {
@@ -223,6 +234,7 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
     },
     async close() {
       await statsSocket?.close();
+      await amp?.close();
       stats.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();

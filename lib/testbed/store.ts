@@ -21,6 +21,8 @@ export interface StoredResource {
   /** Parsed form, kept so REPORTs do not re-parse on every query. */
   parsed?: unknown;
   lastModified: number;
+  /** For a resource of the notification collection: the inner XML of its CS:notificationtype. */
+  notificationType?: string;
 }
 
 let nextTag = 1;
@@ -73,6 +75,10 @@ export class Collection {
   readonly deadProps = new Map<string, string>();
   /** Bumped on any change of the collection's own properties, for home sync. */
   propsVersion = 1;
+  /** Sharees' views of this calendar (sharing.ts): their homes' change logs hear of every member change here. */
+  readonly views = new Set<Collection>();
+  /** Called when the collection leaves its home (sharing.ts: unshare everyone, or decline for a sharee's view). */
+  onRemove: (() => void) | undefined = undefined;
 
   constructor(
     readonly home: Home,
@@ -88,6 +94,14 @@ export class Collection {
   get owner(): User {
     return this.home.owner;
   }
+  /** The collection whose members these are: itself, or for a sharee's view the owner's calendar. */
+  get source(): Collection {
+    return this;
+  }
+  /** Whether the user whose home this is may change its members (false for a read-only share). */
+  get writable(): boolean {
+    return true;
+  }
   /** CS:getctag: changes whenever a member changes. */
   get ctag(): string {
     return `"${this.log.revision}"`;
@@ -99,7 +113,7 @@ export class Collection {
   put(resource: StoredResource): void {
     this.resources.set(resource.name, resource);
     this.log.record(resource.name, false);
-    this.home.memberChanged(this);
+    this.membersChanged();
   }
 
   remove(name: string): StoredResource | undefined {
@@ -107,7 +121,7 @@ export class Collection {
     if (!r) return undefined;
     this.resources.delete(name);
     this.log.record(name, true);
-    this.home.memberChanged(this);
+    this.membersChanged();
     return r;
   }
 
@@ -121,6 +135,22 @@ export class Collection {
     this.propsVersion++;
     this.home.memberChanged(this);
   }
+
+  /**
+   * A member changed: the home's log (home sync, push) and each sharee's home, whose
+   * view shows the same members. Written straight into the sharee's log, not through
+   * memberChanged, so it pushes nothing: sharees' clients subscribe to the shared
+   * calendar's own pushkey, which the owner's home announces (as CalendarServer does).
+   */
+  private membersChanged(): void {
+    this.home.memberChanged(this);
+    for (const v of this.views) v.home.log.record(v.name, false);
+  }
+}
+
+/** Who hears of every change in a home: the push service sets `listener`; one feed per Store, shared by its homes. */
+export class ChangeFeed {
+  listener: ((home: Home, member: string) => void) | undefined = undefined;
 }
 
 const TOKEN_PREFIX = 'data:,loadsim-sync/';
@@ -144,6 +174,8 @@ export class Home {
   readonly collections = new Map<string, Collection>();
   readonly log = new ChangeLog();
   readonly deadProps = new Map<string, string>();
+  /** Set by the Store: where changes in this home are announced (push). */
+  feed: ChangeFeed | undefined = undefined;
 
   constructor(readonly owner: User) {}
 
@@ -160,20 +192,27 @@ export class Home {
   add(c: Collection): Collection {
     this.collections.set(c.name, c);
     this.log.record(c.name, false);
+    this.feed?.listener?.(this, c.name);
     return c;
   }
 
   delete(name: string): void {
-    if (this.collections.delete(name)) this.log.record(name, true);
+    const c = this.collections.get(name);
+    if (!c) return;
+    this.collections.delete(name);
+    this.log.record(name, true);
+    this.feed?.listener?.(this, name);
+    c.onRemove?.();
   }
 
   memberChanged(c: Collection): void {
     this.log.record(c.name, false);
+    this.feed?.listener?.(this, c.name);
   }
 
   /** The default calendar for new invitations: the first calendar that holds events. */
   get defaultCalendar(): Collection | undefined {
-    for (const c of this.collections.values()) if (c.kind === 'calendar' && c.components.includes('VEVENT')) return c;
+    for (const c of this.collections.values()) if (c.kind === 'calendar' && c.source === c && c.components.includes('VEVENT')) return c;
     return undefined;
   }
   get inbox(): Collection {
@@ -214,15 +253,27 @@ export interface StoreLimits {
   maxResourcesPerCollection: number;
   /** Most instances a recurrence is expanded to in time-range queries. */
   maxInstances: number;
+  /** Largest managed attachment, bytes (beyond: 403 CALDAV:max-attachment-size). Requests are also capped by the server's maxBodyBytes (413). */
+  maxAttachmentSize: number;
+  /** Most bytes of all managed attachments held in memory together (beyond: 507 DAV:quota-not-exceeded). */
+  maxAttachmentBytes: number;
 }
 
-export const storeLimitsDefaults: StoreLimits = { maxResourceSize: 1_000_000, maxResourcesPerCollection: 10_000, maxInstances: 10_000 };
+export const storeLimitsDefaults: StoreLimits = {
+  maxResourceSize: 1_000_000,
+  maxResourcesPerCollection: 10_000,
+  maxInstances: 10_000,
+  maxAttachmentSize: 4_000_000,
+  maxAttachmentBytes: 256_000_000,
+};
 
 /** Everything the testbed knows, in memory. */
 export class Store {
   readonly users = new Map<string, User>();
   private readonly byAddress = new Map<string, User>();
   readonly limits: StoreLimits;
+  /** Every home announces its changes here (the push service listens). */
+  readonly feed = new ChangeFeed();
 
   constructor(records: readonly AccountRecord[], limits: Partial<StoreLimits> = {}) {
     this.limits = { ...storeLimitsDefaults, ...limits };
@@ -231,6 +282,7 @@ export class Store {
 
   addUser(record: AccountRecord): User {
     const u = new User(record);
+    u.home.feed = this.feed;
     this.users.set(u.uid, u);
     for (const a of u.addresses) this.byAddress.set(a.toLowerCase(), u);
     return u;

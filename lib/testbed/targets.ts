@@ -1,3 +1,4 @@
+import { findAttachment, type Attachment } from './attachments.js';
 import type { Collection, Home, Store, StoredResource, User } from './store.js';
 
 /** What a request path names. */
@@ -12,6 +13,8 @@ export type Target =
   | { kind: 'collection'; path: string; collection: Collection }
   /** A member of a collection; `resource` is undefined when it does not exist (yet). */
   | { kind: 'object'; path: string; collection: Collection; name: string; resource?: StoredResource }
+  /** A managed attachment (CalendarServer's `/calendars/__uids__/<owner>/dropbox/<id>/<name>`); undefined when unknown. Access is checked by its GET. */
+  | { kind: 'attachment'; path: string; attachment?: Attachment }
   /** Nothing here; `parent` is the home when the path is a new collection in it (for MKCALENDAR). */
   | { kind: 'missing'; path: string; parentHome?: Home; name?: string };
 
@@ -38,6 +41,7 @@ export function resolveTarget(store: Store, pathname: string): Target {
   }
   if (s[0] === 'calendars') {
     if (s.length === 1) return { kind: 'calendars', path: '/calendars/' };
+    if (s[1] === '__uids__') return s.length === 6 && s[3] === 'dropbox' ? { kind: 'attachment', path: pathname, attachment: findAttachment(store, s[2]!, s[4]!, s[5]!) } : missing;
     if (s[1] !== 'users') return missing;
     if (s.length === 2) return { kind: 'calendar-users', path: '/calendars/users/' };
     const user = store.users.get(s[2]!);

@@ -1,4 +1,5 @@
 import { parseCalendarObject, type CalendarObject } from '../../ical/calendar-object.js';
+import { getAttachment } from '../attachments.js';
 import { DavError, caldavCondition, davCondition } from '../dav-error.js';
 import { header, type DavRequest, type DavResponse } from '../request.js';
 import { freshTag, type Collection, type StoredResource } from '../store.js';
@@ -36,6 +37,7 @@ export function put(req: DavRequest, scheduler: Scheduler): DavResponse {
   if (t.kind !== 'object') throw new DavError(t.kind === 'missing' ? 409 : 405, 'PUT needs a resource inside a calendar collection');
   const collection: Collection = t.collection;
   if (collection.kind !== 'calendar') throw new DavError(403, `cannot PUT into the ${collection.kind}`, davCondition('need-privileges'));
+  if (!collection.writable) throw new DavError(403, 'this shared calendar is read-only', davCondition('need-privileges'));
   const existing = t.resource;
   checkPreconditions(req, existing);
   const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -48,14 +50,16 @@ export function put(req: DavRequest, scheduler: Scheduler): DavResponse {
   if (!collection.components.includes(object.component as never)) {
     throw new DavError(403, `this calendar holds ${collection.components.join(', ')}, not ${object.component}`, caldavCondition('supported-calendar-component'));
   }
-  const clash = collection.findByUid(object.uid);
+  const clash = collection.source.findByUid(object.uid);
   if (clash && clash.name !== t.name) {
     throw new DavError(403, `UID ${object.uid} is already used by ${clash.name}`, caldavCondition('no-uid-conflict', `<D:href>${collection.path}${encodeURIComponent(clash.name)}</D:href>`));
   }
   if (!existing && collection.resources.size >= limits.maxResourcesPerCollection) {
     throw new DavError(403, `a collection holds at most ${limits.maxResourcesPerCollection} resources`, { ns: 'http://calendarserver.org/ns/', name: 'max-resources' });
   }
-  const outcome = scheduler.beforeStore(req.user, collection, existing, object);
+  // In a calendar shared to the user, the owner's data changes: schedule as the owner (CalendarServer does).
+  const actor = collection.source.owner;
+  const outcome = scheduler.beforeStore(actor, collection, existing, object);
   const resource: StoredResource = {
     name: t.name,
     text: outcome.text,
@@ -68,7 +72,7 @@ export function put(req: DavRequest, scheduler: Scheduler): DavResponse {
     ...(outcome.scheduleTag ? { scheduleTag: outcome.scheduleTag } : {}),
   };
   collection.put(resource);
-  scheduler.afterStore(req.user, collection, existing, resource);
+  scheduler.afterStore(actor, collection, existing, resource);
   const headers: Record<string, string> = {};
   // RFC 4791 §5.3.4: an ETag only when what is stored is byte for byte what was sent.
   if (outcome.text === req.body) headers.ETag = resource.etag;
@@ -78,6 +82,7 @@ export function put(req: DavRequest, scheduler: Scheduler): DavResponse {
 
 export function get(req: DavRequest, head: boolean): DavResponse {
   const t = req.target;
+  if (t.kind === 'attachment') return getAttachment(req, t.attachment, head);
   if (t.kind !== 'object' || !t.resource) {
     if (t.kind === 'object' || t.kind === 'missing') throw new DavError(404, 'no such resource');
     // Collections have no body of their own.
@@ -100,9 +105,10 @@ export function del(req: DavRequest, scheduler: Scheduler): DavResponse {
   const t = req.target;
   if (t.kind === 'object') {
     if (!t.resource) throw new DavError(404, 'no such resource');
+    if (!t.collection.writable) throw new DavError(403, 'this shared calendar is read-only', davCondition('need-privileges'));
     checkPreconditions(req, t.resource);
     const removed = t.collection.remove(t.name)!;
-    scheduler.afterDelete(req.user, t.collection, removed);
+    scheduler.afterDelete(t.collection.source.owner, t.collection, removed);
     return { status: 204 };
   }
   if (t.kind === 'collection') {

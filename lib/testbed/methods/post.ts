@@ -3,16 +3,19 @@ import { normalizeAddress, type CalendarObject } from '../../ical/calendar-objec
 import { busyPeriods, freeBusyReply } from '../../ical/freebusy.js';
 import { escapeXml } from '../../xml/write.js';
 import { NS } from '../../xml/namespaces.js';
+import { apnsSubscribe, isApnsPath } from '../apns.js';
+import { attachmentPost } from '../attachments.js';
 import { DavError, caldavCondition } from '../dav-error.js';
 import { header, type DavRequest, type DavResponse } from '../request.js';
 import type { Scheduler } from '../scheduling.js';
+import { sharingPost } from '../sharing.js';
 import type { User } from '../store.js';
 
 /** Every calendar object of a user, for free-busy. */
 export function calendarObjectsOf(user: User): CalendarObject[] {
   const out: CalendarObject[] = [];
   for (const c of user.home.collections.values()) {
-    if (c.kind !== 'calendar') continue;
+    if (c.kind !== 'calendar' || c.source !== c) continue; // calendars shared to the user are the owner's time
     for (const r of c.resources.values()) if (r.parsed) out.push(r.parsed as CalendarObject);
   }
   return out;
@@ -68,5 +71,8 @@ function freeBusy(req: DavRequest, _scheduler: Scheduler): DavResponse {
 export function post(req: DavRequest, scheduler: Scheduler): DavResponse {
   const t = req.target;
   if (t.kind === 'collection' && t.collection.kind === 'outbox') return freeBusy(req, scheduler);
-  throw new DavError(403, 'POST is supported on the schedule outbox (free-busy)');
+  if (t.kind === 'object' && req.query.has('action')) return attachmentPost(req, scheduler);
+  if (t.kind === 'collection' || t.kind === 'home') return sharingPost(req);
+  if (t.kind === 'missing' && isApnsPath(req.path)) return apnsSubscribe(req);
+  throw new DavError(403, 'POST is supported on the schedule outbox (free-busy), events (?action=attachment-…), calendars and homes (sharing) and /apns/');
 }

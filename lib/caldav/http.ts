@@ -1,0 +1,300 @@
+/**
+ * The DAV request layer the simulated clients use: one `DavHttp` per target
+ * origin, shared by every client of that origin, wrapping one undici `Pool`
+ * with keep-alive connections.
+ *
+ * What it does for a caller, per request (notes §2.3, the original's
+ * `_request`): emit a `request` event; optionally send the request once
+ * without credentials first (the original's `unauthenticatedPercentage`);
+ * send it with the client's credentials, doing the 401 challenge round trip
+ * transparently inside the same timed request; read the whole body
+ * (decompressed, capped); emit exactly one `response` event; resolve a
+ * `DavResult`. It never rejects for anything the server or the network does.
+ *
+ * Every request is sent with `reset: false`: undici otherwise closes the
+ * connection after any REPORT or MKCALENDAR (FINDINGS.md), which would put a
+ * TCP/TLS handshake per sync on the server and triple our CPU per request.
+ */
+
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool } from 'undici';
+import { RealClock, type Clock } from '../clock.js';
+import type { ClientIdentity, EmitEvent, RequestEvent, ResponseEvent } from '../events.js';
+import type { AuthSession } from './auth.js';
+import { timedConnector, watchSends } from './connection-timing.js';
+import type { DavErrorCode } from './errors.js';
+import { Exchange, type ExchangeLimits, type ExchangeResult } from './exchange.js';
+
+export interface DavHttpOptions {
+  /** The server, `https://host:port` or `http://host:port`; a path is ignored. */
+  origin: string;
+  /** Most connections open at once to this origin, shared by all its clients. Requests beyond wait for one. */
+  connections: number;
+  /** false accepts any certificate (self-signed test servers), as the original did. */
+  rejectUnauthorized: boolean;
+  /**
+   * Limit for one HTTP exchange, from writing the request to the last body byte
+   * (headers and body together), and separately for opening a connection.
+   */
+  timeoutMs: number;
+  /** Largest body accepted, on the wire and decompressed alike. */
+  maxBodyBytes: number;
+  /** An idle connection is closed after this long (or sooner, if the server's Keep-Alive header says so). */
+  keepAliveTimeoutMs: number;
+  /** All timing: durations, timeouts, connect times, event timestamps. */
+  clock: Clock;
+}
+
+export const davHttpDefaults: Omit<DavHttpOptions, 'origin' | 'clock'> = {
+  connections: 64,
+  rejectUnauthorized: true,
+  timeoutMs: 60_000,
+  maxBodyBytes: 50_000_000,
+  keepAliveTimeoutMs: 30_000,
+};
+
+/** One request, as a client model describes it. */
+export interface DavRequestSpec {
+  /** Report label, e.g. `PROPFIND{home}`. */
+  label: string;
+  method: string;
+  /** Absolute path (`/calendars/…`), or a full URL on this origin. Characters not allowed in a URL path are percent-encoded. */
+  path: string;
+  /** Request headers (Depth, Content-Type, If-Match, …); added to, and overriding, the client's. */
+  headers?: Record<string, string>;
+  body?: string;
+  /** Statuses that count as success. */
+  expect: readonly number[];
+  /** Monotonic ms (the clock's) at which the caller meant to send; default now. Durations start here. */
+  intendedAt?: number;
+}
+
+/** Who sends it. */
+export interface DavClient {
+  identity: ClientIdentity;
+  auth: AuthSession;
+  /** The model's own headers (User-Agent, Accept, Accept-Encoding, …), sent on every request. */
+  headers: Record<string, string>;
+  emit: EmitEvent;
+  /** Send the request once without credentials first (reported as `<label>(unauthenticated)`, expecting 401). */
+  unauthenticatedFirst?: boolean;
+}
+
+export interface DavResult {
+  /** Final HTTP status; 0 when no response arrived. */
+  status: number;
+  /** The status was expected and the body was read in full. */
+  ok: boolean;
+  /** Lower-case names; repeated headers as arrays. Empty when no response arrived. */
+  headers: IncomingHttpHeaders;
+  /** The whole body, decompressed, as UTF-8; empty when the request failed. */
+  body: string;
+  /** From `intendedAt` to the last body byte (or the failure), ms. */
+  durationMs: number;
+  /** The reason reported in the response event, when not ok. */
+  error?: string;
+  /** Stable code of `error`. */
+  errorCode?: DavErrorCode;
+  bytesOut: number;
+  bytesIn: number;
+  connectMs?: number;
+}
+
+// Methods not retried after a reused connection dies before answering: they may not be idempotent.
+const NOT_RETRIED = new Set(['POST', 'PATCH', 'MKCALENDAR', 'MKCOL', 'LOCK']);
+// Characters that cannot appear raw in a request target (undici rejects them); '%' is left alone.
+const NEEDS_ENCODING = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/%?]/;
+const NEEDS_ENCODING_G = /[^A-Za-z0-9\-._~!$&'()*+,;=:@/%?]+/g;
+const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/g;
+
+export class DavHttp {
+  readonly options: Readonly<DavHttpOptions>;
+  /** `https://host:port`, normalized. */
+  readonly origin: string;
+  private readonly pool: Pool;
+  private readonly clock: Clock;
+  private readonly limits: ExchangeLimits;
+
+  constructor(options: Partial<DavHttpOptions> & { origin: string }) {
+    const clock = options.clock ?? new RealClock();
+    this.options = { ...davHttpDefaults, ...options, clock };
+    const o = this.options;
+    const url = new URL(o.origin);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`DavHttp: origin must be http or https: ${o.origin}`);
+    if (!(o.connections >= 1) || !(o.timeoutMs > 0) || !(o.maxBodyBytes > 0)) throw new TypeError('DavHttp: connections, timeoutMs and maxBodyBytes must be positive');
+    this.origin = url.origin;
+    this.clock = clock;
+    this.limits = { timeoutMs: o.timeoutMs, maxBodyBytes: o.maxBodyBytes, clock };
+    watchSends();
+    this.pool = new Pool(this.origin, {
+      connections: o.connections,
+      pipelining: 1,
+      keepAliveTimeout: o.keepAliveTimeoutMs,
+      keepAliveMaxTimeout: Math.max(o.keepAliveTimeoutMs, 600_000),
+      // Our own clock-driven timeout ends every exchange first; undici's are a backstop for a clock
+      // whose timers never fire (a virtual clock that is not advanced).
+      headersTimeout: o.timeoutMs + 1_000,
+      bodyTimeout: o.timeoutMs + 1_000,
+      connect: timedConnector({ rejectUnauthorized: o.rejectUnauthorized, timeout: o.timeoutMs }, clock),
+    });
+  }
+
+  /**
+   * Send one request for `client` and read its whole response. Resolves for
+   * every server or network outcome (with `ok` false on failure); rejects only
+   * on a programmer error (a path on another origin, a relative path).
+   */
+  async request(spec: DavRequestSpec, client: DavClient): Promise<DavResult> {
+    const path = this.targetOf(spec.path);
+    const body = spec.body === undefined ? undefined : Buffer.from(spec.body, 'utf8');
+    let startedAt = spec.intendedAt ?? this.clock.monotonic();
+    if (client.unauthenticatedFirst) {
+      // As the original: sent without credentials, body read and dropped; its 401 does not teach the
+      // client's auth session. The real request is timed from when this one ends.
+      await this.perform(spec, path, body, client, `${spec.label}(unauthenticated)`, UNAUTHENTICATED_EXPECT, false, startedAt);
+      startedAt = this.clock.monotonic();
+    }
+    return this.perform(spec, path, body, client, spec.label, spec.expect, true, startedAt);
+  }
+
+  /** Wait for requests in flight, then close every connection. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** Close every connection now; requests in flight resolve as failed (`client closed`). */
+  destroy(): Promise<void> {
+    return this.pool.destroy();
+  }
+
+  private async perform(
+    spec: DavRequestSpec,
+    path: string,
+    body: Buffer | undefined,
+    client: DavClient,
+    label: string,
+    expect: readonly number[],
+    useAuth: boolean,
+    startedAt: number,
+  ): Promise<DavResult> {
+    const { identity, auth } = client;
+    const clock = this.clock;
+    const method = spec.method;
+    const url = this.origin + path;
+    const requestEvent: RequestEvent = {
+      type: 'request',
+      user: identity.user,
+      clientId: identity.clientId,
+      clientType: identity.clientType,
+      label,
+      method,
+      url,
+      at: clock.now() - (clock.monotonic() - startedAt),
+    };
+    client.emit(requestEvent);
+
+    let bytesOut = 0;
+    let bytesIn = 0;
+    let connectMs: number | undefined;
+    let learned = false;
+    let staleRetried = false;
+    let resetRetried = false;
+    let x: ExchangeResult;
+    // At most four exchanges: learn the challenge, a stale nonce, one dead keep-alive connection.
+    for (;;) {
+      const authorization = useAuth ? auth.authorization(this.origin, method, path, body) : undefined;
+      x = await this.exchange(method, path, this.headersFor(client, spec, authorization), body, useAuth);
+      bytesOut += x.bytesOut;
+      bytesIn += x.bytesIn;
+      if (x.connectMs !== undefined) connectMs = (connectMs ?? 0) + x.connectMs;
+      if (x.status === 401 && useAuth && !x.failure) {
+        const challenges = x.headers['www-authenticate'];
+        const values = challenges === undefined ? [] : Array.isArray(challenges) ? challenges : [challenges];
+        const sent = authorization !== undefined;
+        if (auth.challenged(this.origin, values, sent) === 'retry') {
+          if (!sent && !learned) {
+            learned = true;
+            continue;
+          }
+          if (sent && !staleRetried) {
+            staleRetried = true;
+            continue;
+          }
+        }
+      } else if (x.failure?.code === 'CONNECTION_RESET' && x.reusedConnection && x.status === 0 && !resetRetried && !NOT_RETRIED.has(method)) {
+        // The server closed an idle keep-alive connection just as we reused it: the request never
+        // reached it. Apple's clients (CFNetwork) retry such requests on a new connection, so do we.
+        resetRetried = true;
+        continue;
+      }
+      break;
+    }
+
+    const ok = !x.failure && expect.includes(x.status);
+    const durationMs = x.endedAt - startedAt;
+    const result: DavResult = {
+      status: x.status,
+      ok,
+      headers: x.headers,
+      body: x.failure ? '' : x.body.toString('utf8'),
+      durationMs,
+      bytesOut,
+      bytesIn,
+    };
+    const responseEvent: ResponseEvent = {
+      type: 'response',
+      user: identity.user,
+      clientId: identity.clientId,
+      clientType: identity.clientType,
+      label,
+      method,
+      url,
+      status: x.status,
+      success: ok,
+      durationMs,
+      bytesOut,
+      bytesIn,
+      at: clock.now(),
+    };
+    if (connectMs !== undefined) result.connectMs = responseEvent.connectMs = connectMs;
+    if (!ok) {
+      const failure = x.failure ?? { code: 'UNEXPECTED_STATUS' as const, reason: `unexpected status ${x.status}` };
+      result.error = responseEvent.error = failure.reason;
+      result.errorCode = failure.code;
+    }
+    client.emit(responseEvent);
+    return result;
+  }
+
+  private headersFor(client: DavClient, spec: DavRequestSpec, authorization: string | undefined): Record<string, string> {
+    const h: Record<string, string> = spec.headers ? { ...client.headers, ...spec.headers } : { ...client.headers };
+    if (authorization !== undefined) h.authorization = authorization;
+    return h;
+  }
+
+  private exchange(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, keepBody: boolean): Promise<ExchangeResult> {
+    return new Promise<ExchangeResult>((resolve) => {
+      const ex = new Exchange(method, path, body?.length ?? 0, keepBody, this.limits, resolve);
+      // dispatch reports its own errors (closed pool, invalid header) through the handler.
+      this.pool.dispatch({ origin: this.origin, method, path, headers, body, reset: false }, ex);
+    });
+  }
+
+  /** The request target for `p`: an absolute path, or a URL on this origin. */
+  private targetOf(p: string): string {
+    if (p.charCodeAt(0) === 47 /* / */) {
+      // Hrefs from parseMultistatus are decoded: re-encode what cannot be sent raw, and a '%' that starts no escape.
+      let t = NEEDS_ENCODING.test(p) ? p.replace(NEEDS_ENCODING_G, encodeURIComponent) : p;
+      if (t.includes('%')) t = t.replace(BAD_PERCENT, '%25');
+      return t;
+    }
+    if (/^https?:\/\//i.test(p)) {
+      const u = new URL(p);
+      if (u.origin !== this.origin) throw new TypeError(`DavHttp(${this.origin}): URL on another origin: ${p}`);
+      return u.pathname + u.search;
+    }
+    throw new TypeError(`DavHttp(${this.origin}): path must be absolute or a URL: ${p}`);
+  }
+}
+
+const UNAUTHENTICATED_EXPECT: readonly number[] = [401];

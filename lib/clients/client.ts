@@ -1,0 +1,724 @@
+import ICAL from 'ical.js';
+import { AuthSession } from '../caldav/auth.js';
+import * as bodies from '../caldav/bodies.js';
+import type { DavHttp, DavResult } from '../caldav/http.js';
+import { parseMultistatus, propsOk, type Multistatus } from '../caldav/multistatus.js';
+import type { Clock, Timer } from '../clock.js';
+import type { ClientIdentity, EmitEvent } from '../events.js';
+import type { AccountRecord } from '../population/account-record.js';
+import type { Random } from '../random.js';
+import { NS, clark } from '../xml/namespaces.js';
+import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
+import { sizeSuffix, type ModelBehaviour } from './models.js';
+import { ClientState, type CalendarState } from './state.js';
+
+/** The client's parameters from clients.plist (notes §2.1). */
+export interface ClientParams {
+  title?: string;
+  /** Seconds between polls. */
+  calendarHomePollInterval: number;
+  supportPush: boolean;
+  supportAmpPush: boolean;
+  ampPushHosts?: string[];
+  ampPushPort: number;
+  /** Percent of requests first sent without credentials. */
+  unauthenticatedPercentage: number;
+}
+
+export const clientParamsDefaults: ClientParams = { calendarHomePollInterval: 900, supportPush: true, supportAmpPush: true, ampPushPort: 62311, unauthenticatedPercentage: 30 };
+
+export interface ClientOptions {
+  model: ModelBehaviour;
+  params: Partial<ClientParams>;
+  record: AccountRecord;
+  /** The pod's base URI, e.g. https://localhost:8443 */
+  serverUri: string;
+  principalPathTemplate: string;
+  http: DavHttp;
+  clock: Clock;
+  /** This client's own stream. */
+  random: Random;
+  emit: EmitEvent;
+  /** Position among the clients made in one arrival (the original's instanceNumber). */
+  instanceNumber: number;
+}
+
+/** A response with a status the client did not expect: the operation fails, the client carries on. */
+export class IncorrectResponseCode extends Error {
+  readonly code = 'LOADSIM_INCORRECT_RESPONSE';
+  constructor(
+    readonly label: string,
+    readonly status: number,
+    readonly expected: readonly number[],
+    detail?: string,
+  ) {
+    super(`${label}: ${status === 0 ? detail ?? 'no response' : `unexpected status ${status}`} (expected ${expected.join(' or ')})`);
+  }
+}
+
+interface RequestSpec {
+  body?: string;
+  headers?: Record<string, string>;
+  depth?: '0' | '1';
+  expect: readonly number[];
+  contentType?: string;
+}
+
+const XML_TYPE = 'text/xml; charset=utf-8';
+const CAL_TYPE = 'text/calendar; charset=utf-8';
+const SEARCH_PREFIXES = ['chris', 'cyru', 'dre', 'eric', 'morg', 'well', 'wilfr', 'witz'];
+const utcStamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+
+/**
+ * One simulated Apple calendar client for one user: discovery, polling and
+ * syncing as the real one does (notes §2), and the write API that profiles
+ * call. Every request is labelled as the original labels it.
+ */
+export class CalDAVClient {
+  readonly model: ModelBehaviour;
+  readonly params: ClientParams;
+  readonly record: AccountRecord;
+  readonly identity: ClientIdentity;
+  readonly title: string;
+  readonly state = new ClientState();
+  /** True once startup finished; profiles act only after it. */
+  started = false;
+  stopped = false;
+  private readonly auth: AuthSession;
+  private readonly headers: Record<string, string>;
+  private readonly origin: string;
+  private readonly listeners = new Set<(href: string) => void>();
+  private polling = false;
+  private pollTimer: Timer | undefined;
+  private nextPollDue = 0;
+
+  constructor(private readonly o: ClientOptions) {
+    this.model = o.model;
+    this.params = { ...clientParamsDefaults, ...o.params };
+    this.record = o.record;
+    this.title = this.params.title ?? o.model.defaultTitle;
+    this.identity = { user: o.record.uid, clientId: randomUUIDFrom(o.random), clientType: `${this.title} ${o.instanceNumber}` };
+    this.auth = new AuthSession(o.record.uid, o.record.password);
+    this.headers = { 'User-Agent': `${o.model.userAgent} ${this.title} ${o.instanceNumber}`, ...o.model.extraHeaders };
+    this.origin = o.serverUri.replace(/\/+$/, '');
+  }
+
+  // ---- events and requests ----------------------------------------------------------------
+
+  /** Profiles subscribe: called with the href of every resource whose data was (re)fetched. */
+  onEventChanged(listener: (href: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(href: string): void {
+    for (const l of this.listeners) {
+      try {
+        l(href);
+      } catch {
+        // A profile's bug must not break the client's poll.
+      }
+    }
+  }
+
+  private path(hrefOrPath: string): string {
+    if (/^https?:/.test(hrefOrPath)) {
+      const u = new URL(hrefOrPath);
+      return u.pathname + u.search;
+    }
+    return hrefOrPath;
+  }
+
+  /** Send one labelled request; a status outside `expect` throws IncorrectResponseCode (the response event is already counted). */
+  async request(label: string, method: string, hrefOrPath: string, spec: RequestSpec): Promise<DavResult> {
+    const headers: Record<string, string> = { ...(spec.headers ?? {}) };
+    if (spec.depth) headers.Depth = spec.depth;
+    if (spec.body !== undefined) headers['Content-Type'] = spec.contentType ?? XML_TYPE;
+    const unauthenticatedFirst = this.params.unauthenticatedPercentage > 0 && this.o.random.next() * 100 < this.params.unauthenticatedPercentage;
+    const result = await this.o.http.request(
+      { label, method, path: this.path(hrefOrPath), headers, ...(spec.body !== undefined ? { body: spec.body } : {}), expect: spec.expect },
+      { identity: this.identity, auth: this.auth, headers: this.headers, emit: this.o.emit, unauthenticatedFirst },
+    );
+    if (!result.ok) throw new IncorrectResponseCode(label, result.status, spec.expect, result.error);
+    return result;
+  }
+
+  private async multistatus(label: string, method: string, href: string, spec: RequestSpec): Promise<Multistatus> {
+    const r = await this.request(label, method, href, spec);
+    return parseMultistatus(r.body);
+  }
+
+  /**
+   * A client-level operation (startup, poll, push, download): start and end
+   * events; an unexpected status or a malformed answer ends it unsuccessfully
+   * and the client carries on. Other errors are the client's failure.
+   */
+  async operation<T>(label: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const t0 = this.o.clock.monotonic();
+    this.o.emit({ type: 'operation', phase: 'start', label, ...this.identity, at: this.o.clock.now() });
+    try {
+      const value = await fn();
+      this.o.emit({ type: 'operation', phase: 'end', label, success: true, durationMs: this.o.clock.monotonic() - t0, ...this.identity, at: this.o.clock.now() });
+      return value;
+    } catch (e) {
+      this.o.emit({ type: 'operation', phase: 'end', label, success: false, reason: (e as Error).message, durationMs: this.o.clock.monotonic() - t0, ...this.identity, at: this.o.clock.now() });
+      return undefined;
+    }
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  /** Startup, the first poll, then polling every calendarHomePollInterval seconds. */
+  async run(): Promise<void> {
+    await this.startup();
+    if (this.stopped) return;
+    this.nextPollDue = this.o.clock.monotonic();
+    this.schedulePoll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.pollTimer?.cancel();
+  }
+
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    // Fixed rate, like the original's LoopingCall: a slow poll does not push the next one back.
+    const interval = this.params.calendarHomePollInterval * 1000;
+    const now = this.o.clock.monotonic();
+    this.nextPollDue += interval;
+    if (this.nextPollDue < now) this.nextPollDue = now + interval - ((now - this.nextPollDue) % interval);
+    this.pollTimer = this.o.clock.setTimer(this.nextPollDue - now, () => {
+      void this.poll().finally(() => this.schedulePoll());
+    });
+  }
+
+  /** Discovery, principal details and the first poll, as operation `startup`. */
+  async startup(): Promise<boolean> {
+    const ok = await this.operation('startup', async () => {
+      await this.discover();
+      await this.principalDetails();
+      if (!this.state.homeHref) throw new Error('the principal has no calendar-home-set');
+      return true;
+    });
+    if (!ok) return false;
+    await this.poll(true);
+    this.started = true;
+    return true;
+  }
+
+  private async discover(): Promise<void> {
+    const s = this.state;
+    if (this.model.discovery === 'well-known') {
+      let href = '/.well-known/caldav/';
+      let r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207, 301, 302] });
+      if (r.status === 301 || r.status === 302) {
+        const location = String(r.headers.location ?? '/');
+        href = this.path(new URL(location, this.origin + '/').href);
+        r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207] });
+      }
+      const ms = parseMultistatus(r.body);
+      for (const resp of ms.responses) {
+        const props = propsOk(resp);
+        const principal = hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? hrefIn(props.get(clark(NS.DAV, 'principal-URL')));
+        if (principal) s.principalURL = principal;
+      }
+    }
+    if (!s.principalURL) {
+      const path = this.o.principalPathTemplate.replace('%s', encodeURIComponent(this.record.uid));
+      const ms = await this.multistatus('PROPFIND{find-principal}', 'PROPFIND', path, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207] });
+      const props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map();
+      s.principalURL = hrefIn(props.get(clark(NS.DAV, 'principal-URL'))) ?? hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? path;
+    }
+  }
+
+  private async principalDetails(): Promise<void> {
+    const s = this.state;
+    const ms = await this.multistatus('PROPFIND{principal}', 'PROPFIND', s.principalURL, { body: this.model.principalPropfind, depth: '0', expect: [207] });
+    const props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map<string, XmlElement>();
+    s.homeHref = ensureSlash(hrefIn(props.get(clark(NS.CALDAV, 'calendar-home-set'))) ?? '');
+    s.outboxHref = hrefIn(props.get(clark(NS.CALDAV, 'schedule-outbox-URL'))) ?? '';
+    s.inboxHref = hrefIn(props.get(clark(NS.CALDAV, 'schedule-inbox-URL'))) ?? '';
+    s.notificationHref = ensureSlash(hrefIn(props.get(clark(NS.CS, 'notification-URL'))) ?? '');
+    s.principalCollection = hrefIn(props.get(clark(NS.DAV, 'principal-collection-set'))) ?? '';
+    const addresses = hrefsIn(props.get(clark(NS.CALDAV, 'calendar-user-address-set')));
+    s.email = addresses.find((a) => a.toLowerCase().startsWith('mailto:')) ?? '';
+    s.uuid = addresses.find((a) => a.startsWith('urn:x-uid:')) ?? addresses.find((a) => a.startsWith('urn:uuid:')) ?? '';
+    if (!s.email) throw new Error('Cannot operate without a mail-style principal URL');
+    if (s.principalCollection) await this.request('REPORT{pset}', 'REPORT', s.principalCollection, { body: bodies.PSET_REPORT, depth: '0', expect: [200] });
+  }
+
+  // ---- polling ----------------------------------------------------------------------------
+
+  /**
+   * One poll of the calendar home, as operation `poll` (or `push`). Never two
+   * at once; and, unlike the original (notes §2.11 a), a failed poll does not
+   * leave the guard set, so the next one runs.
+   */
+  async poll(firstTime = false, label: 'poll' | 'push' = 'poll'): Promise<boolean> {
+    if (this.polling || this.stopped || !this.state.homeHref) return false;
+    this.polling = true;
+    try {
+      return (await this.operation(label, () => this.pollHome(firstTime))) ?? false;
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async pollHome(firstTime: boolean): Promise<boolean> {
+    const s = this.state;
+    const m = this.model;
+    let listing: Multistatus | undefined;
+    let incremental = false;
+    if (m.homeSync && s.homeToken && !firstTime) {
+      try {
+        listing = await this.multistatus('REPORT{sync-home}', 'REPORT', s.homeHref, {
+          body: bodies.syncCollection(s.homeToken, m.homeProps, '1'),
+          depth: '1',
+          expect: [207],
+        });
+        incremental = true;
+      } catch (e) {
+        // A token the server no longer accepts (403): list the home in full instead (the original crashed here, §2.11 b).
+        if (!(e instanceof IncorrectResponseCode && e.status === 403)) throw e;
+      }
+    }
+    listing ??= await this.multistatus('PROPFIND{home}', 'PROPFIND', s.homeHref, { body: bodies.homePropfind(m.homeProps), depth: '1', expect: [207] });
+    const seen = this.readHome(listing, incremental);
+    if (listing.syncToken) s.homeToken = listing.syncToken;
+
+    if (firstTime) {
+      for (const cal of s.calendars.values()) {
+        if (cal.kind === 'inbox') continue;
+        for (const body of m.firstTimeProppatches) await this.request('PROPPATCH{calendar}', 'PROPPATCH', cal.href, { body, expect: [200, 207] });
+      }
+    }
+
+    for (const [href, token] of seen) {
+      const cal = s.calendars.get(href);
+      if (!cal || cal.token === token) continue;
+      await this.updateCalendar(cal, token);
+    }
+    if (m.name === 'OS_X_10_11' && this.o.instanceNumber === 0 && s.inboxHref) {
+      await this.request('PROPFIND{inbox}', 'PROPFIND', s.inboxHref, { body: bodies.CALENDAR_LIST_PROPFIND.other, depth: '1', expect: [207] });
+    }
+    if (s.notificationHref) {
+      if (!m.notificationSync) await this.pollNotificationsByPropfind();
+      // 10.11 syncs notifications only when the home listing shows their token moved.
+      else if (seen.has(s.notificationHref) && seen.get(s.notificationHref) !== s.notificationToken) await this.syncNotifications();
+    }
+    if (firstTime && m.firstTimeExpand) await this.request('REPORT{expand}', 'REPORT', s.principalURL, { body: m.firstTimeExpand, expect: [207] });
+    return true;
+  }
+
+  /** Calendars and their change tokens from a home listing; drops vanished ones (unless incremental). */
+  private readHome(ms: Multistatus, incremental: boolean): Map<string, string> {
+    const s = this.state;
+    const tokens = new Map<string, string>();
+    const listed = new Set<string>();
+    for (const resp of ms.responses) {
+      const href = ensureSlash(resp.href);
+      if (resp.status === 404) {
+        if (incremental) {
+          for (const e of s.eventsIn(href)) s.events.delete(e);
+          s.calendars.delete(href);
+        }
+        continue;
+      }
+      const props = propsOk(resp);
+      if (href === s.homeHref) {
+        const sr = props.get(clark(NS.DAV, 'supported-report-set'));
+        // 10.7 and later sync calendars only if the home lists sync-collection; else ctag polling.
+        if (sr && this.model.calendarSync) s.syncSupported = containsElement(sr, NS.DAV, 'sync-collection');
+        s.pushKey = textOf(props.get(clark(NS.CS, 'pushkey')));
+        const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
+        if (homeToken) s.homeToken = homeToken;
+        s.attachmentsUrl = hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL')));
+        continue;
+      }
+      const rt = props.get(clark(NS.DAV, 'resourcetype'));
+      const types = new Set((rt?.children ?? []).map((c) => clark(c.ns, c.name)));
+      const token = this.tokenOf(props);
+      if (types.has(clark(NS.CS, 'notification'))) {
+        s.notificationHref = href;
+        tokens.set(href, token);
+        continue;
+      }
+      const kind = types.has(clark(NS.CALDAV, 'calendar')) ? 'calendar' : types.has(clark(NS.CALDAV, 'schedule-inbox')) ? 'inbox' : undefined;
+      if (!kind) continue;
+      listed.add(href);
+      tokens.set(href, token);
+      if (!s.calendars.has(href)) {
+        const comps = childrenNamed(props.get(clark(NS.CALDAV, 'supported-calendar-component-set')), NS.CALDAV, 'comp').map((c) => (c.attrs.name ?? '').toUpperCase());
+        const name = textOf(props.get(clark(NS.DAV, 'displayname'))) || href.split('/').filter(Boolean).pop() || href;
+        const shared = [...types].some((t) => t.startsWith(`{${NS.CS}}shared`));
+        s.calendars.set(href, { href, name, kind, components: kind === 'inbox' ? [] : comps, token: '', shared, sharedByMe: types.has(clark(NS.CS, 'shared-owner')) });
+      }
+    }
+    if (!incremental) {
+      for (const href of [...s.calendars.keys()]) {
+        if (listed.has(href)) continue;
+        for (const e of s.eventsIn(href)) s.events.delete(e);
+        s.calendars.delete(href);
+      }
+    }
+    return tokens;
+  }
+
+  private tokenOf(props: Map<string, XmlElement>): string {
+    const useSync = this.model.calendarSync && this.state.syncSupported;
+    return textOf(props.get(useSync ? clark(NS.DAV, 'sync-token') : clark(NS.CS, 'getctag'))) || textOf(props.get(clark(NS.CS, 'getctag')));
+  }
+
+  /** Bring one calendar up to date: sync-collection, PROPFIND or (iOS 5) calendar-query; then fetch what changed. */
+  private async updateCalendar(cal: CalendarState, newToken: string): Promise<void> {
+    const m = this.model;
+    const s = this.state;
+    let changed: string[];
+    if (m.calendarSync && s.syncSupported) changed = await this.syncCalendar(cal);
+    else {
+      let ms: Multistatus;
+      if (m.calendarQuery && cal.kind === 'calendar') {
+        const vtodo = cal.components.includes('VTODO') && !cal.components.includes('VEVENT');
+        const monthAgo = new Date(this.o.clock.now() - 31 * 86_400_000);
+        const since = `${utcStamp(monthAgo).slice(0, 8)}T000000Z`;
+        ms = await this.multistatus(vtodo ? 'REPORT{vtodo}' : 'REPORT{vevent}', 'REPORT', cal.href, { body: vtodo ? bodies.VTODO_QUERY : bodies.veventQuery(since), depth: '1', expect: [207] });
+      } else {
+        ms = await this.multistatus('PROPFIND{calendar}', 'PROPFIND', cal.href, { body: m.calendarListPropfind, depth: '1', expect: [207] });
+      }
+      changed = this.applyListing(cal, ms);
+      cal.token = newToken;
+    }
+    await this.fetch(changed);
+  }
+
+  /** A full listing (PROPFIND or query): new and changed etags are fetched, vanished hrefs forgotten. */
+  private applyListing(cal: CalendarState, ms: Multistatus): string[] {
+    const s = this.state;
+    const listed = new Set<string>();
+    const changed: string[] = [];
+    for (const resp of ms.responses) {
+      if (ensureSlash(resp.href) === cal.href) continue;
+      const etag = textOf(propsOk(resp).get(clark(NS.DAV, 'getetag')));
+      if (!etag) continue;
+      listed.add(resp.href);
+      const known = s.events.get(resp.href);
+      if (!known || known.etag !== etag) changed.push(resp.href);
+    }
+    for (const href of s.eventsIn(cal.href)) if (!listed.has(href)) s.events.delete(href);
+    return changed;
+  }
+
+  /** RFC 6578 sync of one calendar; an incremental sync refused with 403 falls back to a full one. */
+  private async syncCalendar(cal: CalendarState): Promise<string[]> {
+    const s = this.state;
+    const m = this.model;
+    const props = ['D:getetag', 'D:getcontenttype'];
+    let full = cal.token === '';
+    const label = full ? m.syncLabels.initial : m.syncLabels.incremental;
+    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props, m.syncLevel), depth: '1', expect: full ? [207] : [207, 403] });
+    if (r.status === 403) {
+      // The server no longer knows the token (DAV:valid-sync-token): start again from nothing.
+      full = true;
+      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props, m.syncLevel), depth: '1', expect: [207] });
+    }
+    const ms = parseMultistatus(r.body);
+    const changed: string[] = [];
+    const listed = new Set<string>();
+    for (const resp of ms.responses) {
+      if (ensureSlash(resp.href) === cal.href) continue;
+      if (resp.status === 404) {
+        s.events.delete(resp.href);
+        continue;
+      }
+      const etag = textOf(propsOk(resp).get(clark(NS.DAV, 'getetag')));
+      if (!etag) continue;
+      listed.add(resp.href);
+      const known = s.events.get(resp.href);
+      if (!known || known.etag !== etag) changed.push(resp.href);
+    }
+    if (full) for (const href of s.eventsIn(cal.href)) if (!listed.has(href)) s.events.delete(href);
+    if (ms.syncToken) cal.token = ms.syncToken;
+    return changed;
+  }
+
+  /** calendar-multiget in batches of the model's size; every resource fetched fires eventChanged. */
+  private async fetch(hrefs: string[]): Promise<void> {
+    const sorted = [...hrefs].sort();
+    const size = this.model.multigetBatchSize;
+    for (let i = 0; i < sorted.length; i += size) {
+      const batch = sorted.slice(i, i + size);
+      const cal = this.state.calendarOf(batch[0]!);
+      if (!cal) continue;
+      const ms = await this.multistatus(`REPORT{multiget-${sizeSuffix(batch.length)}}`, 'REPORT', cal.href, { body: bodies.multiget(batch), expect: [207] });
+      for (const resp of ms.responses) {
+        const props = propsOk(resp);
+        const data = props.get(clark(NS.CALDAV, 'calendar-data'));
+        if (!data) continue;
+        const scheduleTag = textOf(props.get(clark(NS.CALDAV, 'schedule-tag')));
+        this.state.events.set(resp.href, { etag: textOf(props.get(clark(NS.DAV, 'getetag'))), data: calendarText(data.text), ...(scheduleTag ? { scheduleTag } : {}) });
+        this.changed(resp.href);
+      }
+    }
+  }
+
+  /** 10.6, 10.7, iOS 5: the notification collection's tokens and items, every poll. */
+  private async pollNotificationsByPropfind(): Promise<void> {
+    const s = this.state;
+    await this.request('PROPFIND{notification}', 'PROPFIND', s.notificationHref, { body: bodies.CALENDAR_TOKEN_PROPFIND, depth: '0', expect: [207] });
+    await this.request('PROPFIND{notification-items}', 'PROPFIND', s.notificationHref, { body: bodies.NOTIFICATION_ITEMS_PROPFIND, depth: '1', expect: [207] });
+  }
+
+  /** 10.11: sync-collection of notifications; each is read, its share invitations accepted, then it is deleted. */
+  private async syncNotifications(): Promise<void> {
+    const s = this.state;
+    const props = ['CS:notificationtype', 'D:getetag'];
+    const full = s.notificationToken === '';
+    let r = await this.request(full ? 'REPORT{sync-notif-init}' : 'REPORT{sync-notif}', 'REPORT', s.notificationHref, {
+      body: bodies.syncCollection(s.notificationToken, props, '1'),
+      depth: '1',
+      expect: full ? [207] : [207, 403],
+    });
+    if (r.status === 403) r = await this.request('REPORT{sync-notif-init}', 'REPORT', s.notificationHref, { body: bodies.syncCollection('', props, '1'), depth: '1', expect: [207] });
+    const ms = parseMultistatus(r.body);
+    for (const resp of ms.responses) {
+      if (ensureSlash(resp.href) === s.notificationHref || resp.status === 404) continue;
+      const r = await this.request('GET{notification}', 'GET', resp.href, { expect: [200, 404] });
+      if (r.status === 200) await this.acceptInvites(r.body);
+      await this.request('DELETE{invite}', 'DELETE', resp.href, { expect: [204, 404] });
+    }
+    if (ms.syncToken) s.notificationToken = ms.syncToken;
+  }
+
+  /** Every calendar share offered in a notification is accepted, as 10.11 does (notes §2.7). */
+  private async acceptInvites(xml: string): Promise<void> {
+    for (const m of xml.matchAll(/<(?:\w+:)?invite-notification\b[\s\S]*?<\/(?:\w+:)?invite-notification>/g)) {
+      const block = m[0];
+      if (!/invite-noresponse/.test(block)) continue;
+      const uid = /<(?:\w+:)?uid>([^<]*)</.exec(block)?.[1] ?? '';
+      const host = /<(?:\w+:)?hosturl>\s*<(?:\w+:)?href>([^<]*)</.exec(block)?.[1] ?? '';
+      const summary = /<(?:\w+:)?summary>([^<]*)</.exec(block)?.[1] ?? '';
+      await this.request('POST{invite-accept}', 'POST', this.state.homeHref, { body: bodies.inviteReply(this.state.email, host, uid, summary), expect: [200, 201, 207] });
+    }
+  }
+
+  // ---- the write API profiles use (notes §2.8) --------------------------------------------
+
+  private storeFromResponse(href: string, r: DavResult, data: string): boolean {
+    const etag = headerOf(r, 'etag');
+    const scheduleTag = headerOf(r, 'schedule-tag');
+    if (!etag) return false;
+    this.state.events.set(href, { etag, data, ...(scheduleTag ? { scheduleTag } : {}) });
+    return true;
+  }
+
+  /** PUT a new event or task: `PUT{event}`, or `PUT{organizer-<size>}` with attendees. */
+  async addEvent(href: string, data: string, opts: { invite?: boolean; attachmentSize?: number } = {}): Promise<void> {
+    const attendees = countAttendees(data);
+    const label = opts.invite ? `PUT{organizer-${sizeSuffix(attendees)}}` : 'PUT{event}';
+    const r = await this.request(label, 'PUT', href, { body: data, contentType: CAL_TYPE, expect: [201] });
+    // No ETag means the server changed what was sent (RFC 4791 §5.3.4): read it back.
+    if (!this.storeFromResponse(href, r, data)) await this.updateEvent(href);
+    if (opts.attachmentSize) await this.postAttachment(href, 'x'.repeat(opts.attachmentSize));
+  }
+
+  /** Invite: attendee lookups (principal search + free-busy) for some attendees, then the PUT. */
+  async addInvite(href: string, data: string, opts: { attachmentSize?: number; lookupPercentage?: number } = {}): Promise<void> {
+    const pct = opts.lookupPercentage ?? 100;
+    const vevent = new ICAL.Component(ICAL.parse(data) as unknown[]).getFirstSubcomponent('vevent');
+    const start = vevent?.getFirstPropertyValue('dtstart') as ICAL.Time | null;
+    for (const att of vevent?.getAllProperties('attendee') ?? []) {
+      const address = String(att.getFirstValue());
+      if (address.toLowerCase() === this.state.email.toLowerCase()) continue;
+      if (this.model.attendeeLookup && this.o.random.integer(1, 101) <= pct) await this.attendeeLookup(address, start?.toJSDate() ?? new Date(this.o.clock.now()), String(vevent?.getFirstPropertyValue('uid') ?? ''));
+    }
+    await this.addEvent(href, data, { invite: true, ...(opts.attachmentSize ? { attachmentSize: opts.attachmentSize } : {}) });
+  }
+
+  private async attendeeLookup(address: string, when: Date, uid: string): Promise<void> {
+    const prefix = this.o.random.pick(SEARCH_PREFIXES);
+    if (this.model.attendeeLookup === 'cpsearch') await this.request('REPORT{cpsearch}', 'REPORT', this.state.principalCollection, { body: bodies.calendarserverPrincipalSearch(prefix), expect: [207] });
+    else await this.request('REPORT{psearch}', 'REPORT', this.state.principalCollection, { body: bodies.principalPropertySearch(prefix), expect: [207] });
+    const day = new Date(Date.UTC(when.getUTCFullYear(), when.getUTCMonth(), when.getUTCDate()));
+    await this.requestAvailability(day, new Date(day.getTime() + 86_400_000), [this.state.email, address], uid ? [uid] : []);
+  }
+
+  /** POST a VFREEBUSY request to the outbox: `POST{fb-<size>}` (size = number of users). */
+  async requestAvailability(start: Date, end: Date, users: string[], maskUids: string[] = []): Promise<DavResult> {
+    const uid = randomUUIDFrom(this.o.random).toUpperCase();
+    const lines = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'METHOD:REQUEST', 'PRODID:-//Apple Inc.//iCal 5.0//EN', 'BEGIN:VFREEBUSY', `UID:${uid}`,
+      `DTSTART:${utcStamp(start)}`, `DTEND:${utcStamp(end)}`, `DTSTAMP:${utcStamp(new Date(this.o.clock.now()))}`,
+      `ORGANIZER:${this.state.email}`, ...users.map((u) => `ATTENDEE:${u}`), ...maskUids.map((m) => `X-CALENDARSERVER-MASK-UID:${m}`),
+      `SUMMARY:Availability for ${users.join(', ')}`, 'END:VFREEBUSY', 'END:VCALENDAR', '',
+    ];
+    return this.request(`POST{fb-${sizeSuffix(users.length)}}`, 'POST', this.state.outboxHref, {
+      body: lines.join('\r\n'),
+      contentType: CAL_TYPE,
+      headers: { Originator: this.state.email, Recipient: users.join(', ') },
+      expect: [200],
+    });
+  }
+
+  /** PUT the cached data back with If-Match: `PUT{update}`, 204 or 412. Returns the status. */
+  async changeEvent(href: string, data?: string): Promise<number> {
+    const e = this.state.events.get(href);
+    if (!e) throw new Error(`no such event ${href}`);
+    const body = data ?? e.data ?? '';
+    const r = await this.request('PUT{update}', 'PUT', href, { body, contentType: CAL_TYPE, headers: e.etag ? { 'If-Match': e.etag } : {}, expect: [204, 412] });
+    if (r.status === 204 && !this.storeFromResponse(href, r, body)) await this.updateEvent(href);
+    return r.status;
+  }
+
+  /** An attendee changes its participation: `PUT{attendee-<size>}` with If-Schedule-Tag-Match. Returns the status (412 = re-fetch and retry). */
+  async changeEventAttendee(href: string, data: string): Promise<number> {
+    const e = this.state.events.get(href);
+    const headers: Record<string, string> = e?.scheduleTag ? { 'If-Schedule-Tag-Match': e.scheduleTag } : e?.etag ? { 'If-Match': e.etag } : {};
+    const r = await this.request(`PUT{attendee-${sizeSuffix(countAttendees(data))}}`, 'PUT', href, { body: data, contentType: CAL_TYPE, headers, expect: [204, 412] });
+    if (r.status === 204 && !this.storeFromResponse(href, r, data)) await this.updateEvent(href);
+    return r.status;
+  }
+
+  /** Add one attendee to an existing event the user organizes (the old Inviter): lookups, then `PUT{organizer-<size>}`. */
+  async addEventAttendee(href: string, attendee: { address: string; cn?: string }): Promise<number> {
+    const e = this.state.events.get(href);
+    if (!e?.data) throw new Error(`no data for ${href}`);
+    const vcal = new ICAL.Component(ICAL.parse(e.data) as unknown[]);
+    const vevent = vcal.getFirstSubcomponent('vevent')!;
+    if (vevent.getAllProperties('attendee').length === 0) {
+      const org = vevent.updatePropertyWithValue('organizer', this.state.email);
+      org.setParameter('cn', this.record.commonName);
+      const self = new ICAL.Property('attendee');
+      self.setValue(this.state.email);
+      self.setParameter('cn', this.record.commonName);
+      self.setParameter('cutype', 'INDIVIDUAL');
+      self.setParameter('partstat', 'ACCEPTED');
+      vevent.addProperty(self);
+    }
+    const p = new ICAL.Property('attendee');
+    p.setValue(attendee.address);
+    if (attendee.cn) p.setParameter('cn', attendee.cn);
+    p.setParameter('cutype', 'INDIVIDUAL');
+    p.setParameter('partstat', 'NEEDS-ACTION');
+    p.setParameter('role', 'REQ-PARTICIPANT');
+    p.setParameter('rsvp', 'TRUE');
+    vevent.addProperty(p);
+    const start = vevent.getFirstPropertyValue('dtstart') as ICAL.Time | null;
+    if (this.model.attendeeLookup) await this.attendeeLookup(attendee.address, start?.toJSDate() ?? new Date(this.o.clock.now()), String(vevent.getFirstPropertyValue('uid') ?? ''));
+    const body = vcal.toString().replace(/\r?\n/g, '\r\n');
+    const r = await this.request(`PUT{organizer-${sizeSuffix(countAttendees(body))}}`, 'PUT', href, { body, contentType: CAL_TYPE, headers: { 'If-Match': e.etag }, expect: [204, 412] });
+    if (r.status === 204 && !this.storeFromResponse(href, r, body)) await this.updateEvent(href);
+    return r.status;
+  }
+
+  /** `DELETE{event}` (204, or 404 when it is gone already). The cache forgets it first, as the original. */
+  async deleteEvent(href: string): Promise<void> {
+    this.state.events.delete(href);
+    await this.request('DELETE{event}', 'DELETE', href, { expect: [204, 404] });
+  }
+
+  /** Re-read one resource: `GET{event}`, then eventChanged. */
+  async updateEvent(href: string): Promise<void> {
+    const r = await this.request('GET{event}', 'GET', href, { expect: [200] });
+    const scheduleTag = headerOf(r, 'schedule-tag');
+    this.state.events.set(href, { etag: headerOf(r, 'etag') ?? '', data: r.body, ...(scheduleTag ? { scheduleTag } : {}) });
+    this.changed(href);
+  }
+
+  /** Managed attachment upload: `POST{attachment}` (201), then the event is re-read. */
+  async postAttachment(href: string, content: string): Promise<void> {
+    const r = await this.request('POST{attachment}', 'POST', `${href}?action=attachment-add`, {
+      body: content,
+      contentType: 'text/plain',
+      headers: { 'Content-Disposition': `attachment; filename="file-${content.length}.txt"` },
+      expect: [201],
+    });
+    const id = headerOf(r, 'cal-managed-id');
+    const location = headerOf(r, 'location');
+    if (id && location) this.state.attachments.set(id, location);
+    await this.updateEvent(href);
+  }
+
+  /** Download a managed attachment once per MANAGED-ID, as operation `download`. */
+  async getAttachment(url: string, managedId: string): Promise<void> {
+    if (this.state.attachments.has(managedId)) return;
+    this.state.attachments.set(managedId, url);
+    await this.operation('download', () => this.request('GET{attachment}', 'GET', url, { expect: [200, 403] }));
+  }
+
+  /** `REPORT{calendar-query}` of a time range, expanded. */
+  async timeRangeQuery(calendarHref: string, start: Date, end: Date): Promise<void> {
+    await this.request('REPORT{calendar-query}', 'REPORT', calendarHref, { body: bodies.timeRangeQuery(utcStamp(start), utcStamp(end)), depth: '0', expect: [207] });
+  }
+
+  /** PROPFIND of the home and of every calendar, results thrown away (DeepRefresher). */
+  async deepRefresh(): Promise<void> {
+    const ms = await this.multistatus('PROPFIND{home}', 'PROPFIND', this.state.homeHref, { body: bodies.homePropfind(this.model.homeProps), depth: '1', expect: [207] });
+    for (const resp of ms.responses) {
+      const href = ensureSlash(resp.href);
+      if (this.state.calendars.has(href)) await this.request('PROPFIND{calendar}', 'PROPFIND', href, { body: this.model.calendarListPropfind, depth: '1', expect: [207] });
+    }
+  }
+
+  /** `POST{apns}`: subscribe a (fake) device token for Apple push. */
+  async apnsSubscribe(): Promise<void> {
+    const token = (randomUUIDFrom(this.o.random) + randomUUIDFrom(this.o.random)).replace(/-/g, '');
+    await this.request('POST{apns}', 'POST', '/apns/', {
+      body: `token=${token}&key=/CalDAV/example`,
+      contentType: 'application/x-www-form-urlencoded',
+      expect: [200],
+    });
+  }
+
+  /** `POST{share-calendar}`: share a calendar read-write with someone. */
+  async shareCalendar(calendarHref: string, mailto: string): Promise<void> {
+    const cal = this.state.calendars.get(calendarHref);
+    await this.request('POST{share-calendar}', 'POST', calendarHref, { body: bodies.shareCalendar(mailto, cal?.name ?? ''), expect: [200, 201, 207] });
+  }
+
+  /** Forget everything and start again (Resetter). */
+  async reset(): Promise<void> {
+    this.state.clear();
+    this.started = false;
+    await this.startup();
+  }
+}
+
+/** A UUID from the client's own stream (replayable), not from crypto. */
+function randomUUIDFrom(random: Random): string {
+  const hex = Array.from({ length: 32 }, () => random.integer(0, 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** calendar-data as iCalendar: XML turned its CRLFs into LFs (XML 1.0 §2.11); iCalendar needs them back. */
+function calendarText(xmlText: string): string {
+  const t = xmlText.replace(/^\s+/, '').replace(/\r?\n/g, '\r\n');
+  return t.endsWith('\r\n') ? t : `${t}\r\n`;
+}
+
+function containsElement(el: XmlElement, ns: string, name: string): boolean {
+  return (el.ns === ns && el.name === name) || el.children.some((c) => containsElement(c, ns, name));
+}
+
+function hrefIn(el: XmlElement | undefined): string | undefined {
+  if (!el) return undefined;
+  const h = childrenNamed(el, NS.DAV, 'href')[0];
+  return h ? textOf(h) : undefined;
+}
+
+function hrefsIn(el: XmlElement | undefined): string[] {
+  return childrenNamed(el, NS.DAV, 'href').map(textOf);
+}
+
+function ensureSlash(href: string): string {
+  return href === '' || href.endsWith('/') ? href : `${href}/`;
+}
+
+function headerOf(r: DavResult, name: string): string | undefined {
+  const v = r.headers[name];
+  return Array.isArray(v) ? v[0] : (v as string | undefined);
+}
+
+function countAttendees(data: string): number {
+  return (data.match(/^ATTENDEE[;:]/gim) ?? []).length;
+}

@@ -1,0 +1,68 @@
+/**
+ * What one simulated client remembers, kept small: 10,000 clients share a
+ * process. Strings are the only payload; calendar data is kept because the
+ * profiles read and edit it (the Accepter, the updaters).
+ */
+export interface CalendarState {
+  href: string;
+  /** displayname, else the last path segment. */
+  name: string;
+  kind: 'calendar' | 'inbox';
+  /** Upper-cased component names this calendar holds. */
+  components: string[];
+  /** sync-token (sync clients) or getctag; empty until first synced. */
+  token: string;
+  shared: boolean;
+  sharedByMe: boolean;
+}
+
+export interface EventState {
+  etag: string;
+  scheduleTag?: string;
+  /** The iCalendar text, once fetched. */
+  data?: string;
+}
+
+export class ClientState {
+  principalURL = '';
+  homeHref = '';
+  outboxHref = '';
+  inboxHref = '';
+  notificationHref = '';
+  notificationToken = '';
+  /** The user's `mailto:` calendar address. */
+  email = '';
+  /** urn:x-uid: / urn:uuid: address. */
+  uuid = '';
+  principalCollection = '';
+  homeToken = '';
+  pushKey = '';
+  attachmentsUrl = '';
+  /** The server lists sync-collection for the home (else sync clients fall back to ctag polling). */
+  syncSupported = true;
+  readonly calendars = new Map<string, CalendarState>();
+  readonly events = new Map<string, EventState>();
+  /** Managed attachments fetched or uploaded, by MANAGED-ID. */
+  readonly attachments = new Map<string, string>();
+
+  /** The calendar collection an event href is in. */
+  calendarOf(href: string): CalendarState | undefined {
+    return this.calendars.get(href.slice(0, href.lastIndexOf('/') + 1));
+  }
+
+  /** Hrefs of the events cached for one calendar. */
+  eventsIn(calendarHref: string): string[] {
+    const out: string[] = [];
+    for (const href of this.events.keys()) if (href.startsWith(calendarHref) && href.indexOf('/', calendarHref.length) < 0) out.push(href);
+    return out;
+  }
+
+  clear(): void {
+    this.principalURL = this.homeHref = this.outboxHref = this.inboxHref = this.notificationHref = '';
+    this.notificationToken = this.email = this.uuid = this.principalCollection = this.homeToken = this.pushKey = this.attachmentsUrl = '';
+    this.syncSupported = true;
+    this.calendars.clear();
+    this.events.clear();
+    this.attachments.clear();
+  }
+}

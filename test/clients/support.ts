@@ -1,0 +1,55 @@
+import { DavHttp } from '../../lib/caldav/http.js';
+import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
+import { MODELS, type ModelName } from '../../lib/clients/models.js';
+import { RealClock } from '../../lib/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/events.js';
+import { Random } from '../../lib/random.js';
+import type { Testbed } from '../../lib/testbed/server.js';
+
+export interface Harness {
+  client: CalDAVClient;
+  events: SimEvent[];
+  /** Labels of the response events so far, in order. */
+  labels(): string[];
+  responses(): ResponseEvent[];
+  /** Forget the events so far. */
+  mark(): void;
+}
+
+const https = new Map<string, DavHttp>();
+/** One DavHttp per testbed, as the simulator shares one per origin. */
+export function httpFor(tb: Testbed): DavHttp {
+  let h = https.get(tb.url);
+  if (!h) https.set(tb.url, (h = new DavHttp({ origin: tb.url, clock: new RealClock() })));
+  return h;
+}
+
+export async function closeHttp(): Promise<void> {
+  await Promise.all([...https.values()].map((h) => h.close()));
+  https.clear();
+}
+
+export function makeClient(tb: Testbed, model: ModelName, uid: string, params: Partial<ClientParams> = {}, instanceNumber = 0): Harness {
+  const events: SimEvent[] = [];
+  const record = tb.store.users.get(uid)!.record;
+  const client = new CalDAVClient({
+    model: MODELS[model],
+    params: { unauthenticatedPercentage: 0, calendarHomePollInterval: 3600, ...params },
+    record,
+    serverUri: tb.url,
+    principalPathTemplate: '/principals/users/%s/',
+    http: httpFor(tb),
+    clock: new RealClock(),
+    random: new Random('test').derive(`${uid}/${model}/${instanceNumber}`),
+    emit: (e) => events.push(e),
+    instanceNumber,
+  });
+  const h: Harness = {
+    client,
+    events,
+    labels: () => events.filter((e): e is ResponseEvent => e.type === 'response').map((e) => e.label),
+    responses: () => events.filter((e): e is ResponseEvent => e.type === 'response'),
+    mark: () => void events.splice(0),
+  };
+  return h;
+}
