@@ -177,6 +177,14 @@ export class Exchange implements Dispatcher.DispatchHandler, SendWatcher, BodySi
     };
     if (failure) r.failure = failure;
     if (this.connectMs !== undefined) r.connectMs = this.connectMs;
-    this.resolve(r);
+    // Hand the result over only after undici has made the connection reusable. With pipelining 1,
+    // undici resumes a keep-alive connection in a setImmediate it schedules right after this
+    // callback returns (client-h1.js onMessageComplete); until then the pool counts it busy, and a
+    // caller sending its next request at once (a 401 retry, a client's next step) would make the
+    // pool open a second connection for a strictly sequential client. The microtask runs after
+    // undici's callback returns, so our immediate is queued behind undici's. Timing is already
+    // taken above: this is an event-loop yield, not a timer.
+    const resolve = this.resolve;
+    queueMicrotask(() => setImmediate(resolve, r));
   }
 }

@@ -17,6 +17,7 @@ commands:
             problem as file: key.path: message (exit 2)
   demo      the default simulation against the embedded testbed server
   run       --config C --clients K [--runtime S] [--seed X]   (the default command)
+            [--insecure] accept self-signed certificates; [--timeout S] per request (default 60)
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
             [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R]
             the embedded CalDAV testbed server, until Ctrl-C
@@ -29,7 +30,7 @@ const PLANNED: Record<string, number> = { worker: 9, merge: 9, report: 8, compar
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const satisfies Options;
-const CONFIG = { config: { type: 'string' }, clients: { type: 'string' } } as const satisfies Options;
+const CONFIG = { config: { type: 'string' }, clients: { type: 'string' }, insecure: { type: 'boolean' }, timeout: { type: 'string' } } as const satisfies Options;
 /** The flags each command takes; any other flag is a usage error (exit 2). */
 const COMMAND_OPTIONS = {
   validate: { ...COMMON, ...CONFIG },
@@ -88,6 +89,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     if (values.help) return out(USAGE), EXIT.ok;
     if (values.version) return out(version()), EXIT.ok;
     if (values.runtime !== undefined && !(Number(values.runtime) > 0)) throw new UsageError(`--runtime: expected a positive number of seconds, got "${values.runtime}"`);
+    if (values.timeout !== undefined && !(Number(values.timeout) > 0)) throw new UsageError(`--timeout: expected a positive number of seconds, got "${values.timeout}"`);
     const flags = values as Record<string, string | undefined>;
 
     switch (command) {

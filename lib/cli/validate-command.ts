@@ -11,6 +11,10 @@ export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config/', impo
 export interface ConfigFlags {
   config?: string;
   clients?: string;
+  /** Accept self-signed certificates (overrides `tlsVerify`). */
+  insecure?: boolean | string;
+  /** Per-request timeout, seconds (overrides `requestTimeout`). */
+  timeout?: string;
 }
 
 /** Which files to read: the flags, else our defaults; a lone --config takes clients.plist beside it when it has no `clients`. */
@@ -30,6 +34,8 @@ export async function loadChecked(flags: ConfigFlags, cwd: string, err: (s: stri
   try {
     const result = await loadConfig({ ...files, cwd });
     for (const w of result.warnings) err(`warning: ${formatProblem(w)}`);
+    if (flags.insecure) result.config.http.tlsVerify = false;
+    if (flags.timeout !== undefined) result.config.http.requestTimeoutSeconds = Number(flags.timeout);
     return result;
   } catch (e) {
     if (e instanceof ConfigError) {

@@ -9,8 +9,9 @@ import type { AccountRecord } from '../population/account-record.js';
 import type { Random } from '../random.js';
 import { NS, clark } from '../xml/namespaces.js';
 import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
+import type { AmpPushHub } from './amp-push-hub.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
-import { ClientState, type CalendarState } from './state.js';
+import { ClientState, detach, type CalendarState } from './state.js';
 
 /** The client's parameters from clients.plist (notes §2.1). */
 export interface ClientParams {
@@ -41,6 +42,8 @@ export interface ClientOptions {
   emit: EmitEvent;
   /** Position among the clients made in one arrival (the original's instanceNumber). */
   instanceNumber: number;
+  /** The AMP push hub of this client's push host, when push is in play. */
+  push?: AmpPushHub;
 }
 
 /** A response with a status the client did not expect: the operation fails, the client carries on. */
@@ -67,6 +70,12 @@ interface RequestSpec {
 const XML_TYPE = 'text/xml; charset=utf-8';
 const CAL_TYPE = 'text/calendar; charset=utf-8';
 const SEARCH_PREFIXES = ['chris', 'cyru', 'dre', 'eric', 'morg', 'well', 'wilfr', 'witz'];
+/**
+ * Statuses of a PUT that replaces an existing resource: 204 (what CalendarServer answers), or 412
+ * (If-Match / If-Schedule-Tag-Match failed: the caller re-fetches). 200 and 201 are successes too,
+ * as for Apple's clients: Radicale 3 answers 201 Created to every PUT, replacements included.
+ */
+const UPDATE_OK: readonly number[] = [200, 201, 204, 412];
 const utcStamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /**
@@ -172,13 +181,30 @@ export class CalDAVClient {
   async run(): Promise<void> {
     await this.startup();
     if (this.stopped) return;
+    // Push instead of polling when both sides can (notes §2.4 step 3). XMPP is not
+    // implemented, so a client whose server only offers XMPP polls.
+    if (this.params.supportAmpPush && this.o.push && this.state.pushKey) {
+      if (await this.o.push.subscribe(this.state.pushKey, this.onPush)) {
+        this.pushing = true;
+        return;
+      }
+    }
     this.nextPollDue = this.o.clock.monotonic();
     this.schedulePoll();
   }
 
+  /** Waiting for push notifications rather than polling. */
+  pushing = false;
+
+  /** A notification for the home: poll it now, as operation `push`; one arriving mid-poll is dropped, as the original. */
+  private readonly onPush = (): void => {
+    if (!this.stopped && !this.polling) void this.poll(false, 'push');
+  };
+
   stop(): void {
     this.stopped = true;
     this.pollTimer?.cancel();
+    if (this.pushing) this.o.push?.unsubscribe(this.state.pushKey, this.onPush);
   }
 
   private schedulePoll(): void {
@@ -221,14 +247,14 @@ export class CalDAVClient {
       for (const resp of ms.responses) {
         const props = propsOk(resp);
         const principal = hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? hrefIn(props.get(clark(NS.DAV, 'principal-URL')));
-        if (principal) s.principalURL = principal;
+        if (principal) s.principalURL = detach(principal);
       }
     }
     if (!s.principalURL) {
       const path = this.o.principalPathTemplate.replace('%s', encodeURIComponent(this.record.uid));
       const ms = await this.multistatus('PROPFIND{find-principal}', 'PROPFIND', path, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207] });
       const props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map();
-      s.principalURL = hrefIn(props.get(clark(NS.DAV, 'principal-URL'))) ?? hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? path;
+      s.principalURL = detach(hrefIn(props.get(clark(NS.DAV, 'principal-URL'))) ?? hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? path);
     }
   }
 
@@ -236,16 +262,21 @@ export class CalDAVClient {
     const s = this.state;
     const ms = await this.multistatus('PROPFIND{principal}', 'PROPFIND', s.principalURL, { body: this.model.principalPropfind, depth: '0', expect: [207] });
     const props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map<string, XmlElement>();
-    s.homeHref = ensureSlash(hrefIn(props.get(clark(NS.CALDAV, 'calendar-home-set'))) ?? '');
-    s.outboxHref = hrefIn(props.get(clark(NS.CALDAV, 'schedule-outbox-URL'))) ?? '';
-    s.inboxHref = hrefIn(props.get(clark(NS.CALDAV, 'schedule-inbox-URL'))) ?? '';
-    s.notificationHref = ensureSlash(hrefIn(props.get(clark(NS.CS, 'notification-URL'))) ?? '');
-    s.principalCollection = hrefIn(props.get(clark(NS.DAV, 'principal-collection-set'))) ?? '';
-    const addresses = hrefsIn(props.get(clark(NS.CALDAV, 'calendar-user-address-set')));
+    s.homeHref = detach(ensureSlash(hrefIn(props.get(clark(NS.CALDAV, 'calendar-home-set'))) ?? ''));
+    s.outboxHref = detach(hrefIn(props.get(clark(NS.CALDAV, 'schedule-outbox-URL'))) ?? '');
+    s.inboxHref = detach(hrefIn(props.get(clark(NS.CALDAV, 'schedule-inbox-URL'))) ?? '');
+    s.notificationHref = detach(ensureSlash(hrefIn(props.get(clark(NS.CS, 'notification-URL'))) ?? ''));
+    s.principalCollection = detach(hrefIn(props.get(clark(NS.DAV, 'principal-collection-set'))) ?? '');
+    const addresses = hrefsIn(props.get(clark(NS.CALDAV, 'calendar-user-address-set'))).map(detach);
     s.email = addresses.find((a) => a.toLowerCase().startsWith('mailto:')) ?? '';
     s.uuid = addresses.find((a) => a.startsWith('urn:x-uid:')) ?? addresses.find((a) => a.startsWith('urn:uuid:')) ?? '';
-    if (!s.email) throw new Error('Cannot operate without a mail-style principal URL');
-    if (s.principalCollection) await this.request('REPORT{pset}', 'REPORT', s.principalCollection, { body: bodies.PSET_REPORT, depth: '0', expect: [200] });
+    // The original refused any server without a mailto: address. Apple's clients only need one to
+    // schedule, so only a server that schedules (it names an outbox) without one is refused;
+    // Radicale (address-set `/user01/`, no outbox) is used without scheduling, as Calendar does.
+    if (!s.email && s.outboxHref) throw new Error('Cannot operate without a mail-style principal URL');
+    // 200 per RFC 3744 §9.5; Radicale answers an empty 207 multistatus. The client ignores the
+    // answer either way, so 207 is not counted as a failure.
+    if (s.principalCollection) await this.request('REPORT{pset}', 'REPORT', s.principalCollection, { body: bodies.PSET_REPORT, depth: '0', expect: [200, 207] });
   }
 
   // ---- polling ----------------------------------------------------------------------------
@@ -285,7 +316,7 @@ export class CalDAVClient {
     }
     listing ??= await this.multistatus('PROPFIND{home}', 'PROPFIND', s.homeHref, { body: bodies.homePropfind(m.homeProps), depth: '1', expect: [207] });
     const seen = this.readHome(listing, incremental);
-    if (listing.syncToken) s.homeToken = listing.syncToken;
+    if (listing.syncToken) s.homeToken = detach(listing.syncToken);
 
     if (firstTime) {
       for (const cal of s.calendars.values()) {
@@ -330,17 +361,17 @@ export class CalDAVClient {
         const sr = props.get(clark(NS.DAV, 'supported-report-set'));
         // 10.7 and later sync calendars only if the home lists sync-collection; else ctag polling.
         if (sr && this.model.calendarSync) s.syncSupported = containsElement(sr, NS.DAV, 'sync-collection');
-        s.pushKey = textOf(props.get(clark(NS.CS, 'pushkey')));
+        s.pushKey = detach(textOf(props.get(clark(NS.CS, 'pushkey'))));
         const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
-        if (homeToken) s.homeToken = homeToken;
-        s.attachmentsUrl = hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL')));
+        if (homeToken) s.homeToken = detach(homeToken);
+        s.attachmentsUrl = detach(hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))));
         continue;
       }
       const rt = props.get(clark(NS.DAV, 'resourcetype'));
       const types = new Set((rt?.children ?? []).map((c) => clark(c.ns, c.name)));
       const token = this.tokenOf(props);
       if (types.has(clark(NS.CS, 'notification'))) {
-        s.notificationHref = href;
+        s.notificationHref = detach(href);
         tokens.set(href, token);
         continue;
       }
@@ -352,7 +383,7 @@ export class CalDAVClient {
         const comps = childrenNamed(props.get(clark(NS.CALDAV, 'supported-calendar-component-set')), NS.CALDAV, 'comp').map((c) => (c.attrs.name ?? '').toUpperCase());
         const name = textOf(props.get(clark(NS.DAV, 'displayname'))) || href.split('/').filter(Boolean).pop() || href;
         const shared = [...types].some((t) => t.startsWith(`{${NS.CS}}shared`));
-        s.calendars.set(href, { href, name, kind, components: kind === 'inbox' ? [] : comps, token: '', shared, sharedByMe: types.has(clark(NS.CS, 'shared-owner')) });
+        s.calendars.set(detach(href), { href: detach(href), name: detach(name), kind, components: kind === 'inbox' ? [] : comps.map(detach), token: '', shared, sharedByMe: types.has(clark(NS.CS, 'shared-owner')) });
       }
     }
     if (!incremental) {
@@ -387,7 +418,7 @@ export class CalDAVClient {
         ms = await this.multistatus('PROPFIND{calendar}', 'PROPFIND', cal.href, { body: m.calendarListPropfind, depth: '1', expect: [207] });
       }
       changed = this.applyListing(cal, ms);
-      cal.token = newToken;
+      cal.token = detach(newToken);
     }
     await this.fetch(changed);
   }
@@ -438,7 +469,7 @@ export class CalDAVClient {
       if (!known || known.etag !== etag) changed.push(resp.href);
     }
     if (full) for (const href of s.eventsIn(cal.href)) if (!listed.has(href)) s.events.delete(href);
-    if (ms.syncToken) cal.token = ms.syncToken;
+    if (ms.syncToken) cal.token = detach(ms.syncToken);
     return changed;
   }
 
@@ -456,7 +487,7 @@ export class CalDAVClient {
         const data = props.get(clark(NS.CALDAV, 'calendar-data'));
         if (!data) continue;
         const scheduleTag = textOf(props.get(clark(NS.CALDAV, 'schedule-tag')));
-        this.state.events.set(resp.href, { etag: textOf(props.get(clark(NS.DAV, 'getetag'))), data: calendarText(data.text), ...(scheduleTag ? { scheduleTag } : {}) });
+        this.state.events.set(detach(resp.href), { etag: detach(textOf(props.get(clark(NS.DAV, 'getetag')))), data: detach(calendarText(data.text)), ...(scheduleTag ? { scheduleTag: detach(scheduleTag) } : {}) });
         this.changed(resp.href);
       }
     }
@@ -487,7 +518,7 @@ export class CalDAVClient {
       if (r.status === 200) await this.acceptInvites(r.body);
       await this.request('DELETE{invite}', 'DELETE', resp.href, { expect: [204, 404] });
     }
-    if (ms.syncToken) s.notificationToken = ms.syncToken;
+    if (ms.syncToken) s.notificationToken = detach(ms.syncToken);
   }
 
   /** Every calendar share offered in a notification is accepted, as 10.11 does (notes §2.7). */
@@ -537,8 +568,12 @@ export class CalDAVClient {
 
   private async attendeeLookup(address: string, when: Date, uid: string): Promise<void> {
     const prefix = this.o.random.pick(SEARCH_PREFIXES);
-    if (this.model.attendeeLookup === 'cpsearch') await this.request('REPORT{cpsearch}', 'REPORT', this.state.principalCollection, { body: bodies.calendarserverPrincipalSearch(prefix), expect: [207] });
-    else await this.request('REPORT{psearch}', 'REPORT', this.state.principalCollection, { body: bodies.principalPropertySearch(prefix), expect: [207] });
+    // A search the server does not support finds no one and the invitation is sent anyway, as
+    // Calendar's address completion does: 403 DAV:supported-report (RFC 3253 §3.6; Cyrus for
+    // calendarserver-principal-search), and Cyrus' 400 "Unsupported XML search prop" for the
+    // CS:email-address-set/first-name/last-name its principal-search-property-set does not list.
+    if (this.model.attendeeLookup === 'cpsearch') await this.request('REPORT{cpsearch}', 'REPORT', this.state.principalCollection, { body: bodies.calendarserverPrincipalSearch(prefix), expect: [207, 403] });
+    else await this.request('REPORT{psearch}', 'REPORT', this.state.principalCollection, { body: bodies.principalPropertySearch(prefix), expect: [207, 400, 403] });
     const day = new Date(Date.UTC(when.getUTCFullYear(), when.getUTCMonth(), when.getUTCDate()));
     await this.requestAvailability(day, new Date(day.getTime() + 86_400_000), [this.state.email, address], uid ? [uid] : []);
   }
@@ -565,8 +600,8 @@ export class CalDAVClient {
     const e = this.state.events.get(href);
     if (!e) throw new Error(`no such event ${href}`);
     const body = data ?? e.data ?? '';
-    const r = await this.request('PUT{update}', 'PUT', href, { body, contentType: CAL_TYPE, headers: e.etag ? { 'If-Match': e.etag } : {}, expect: [204, 412] });
-    if (r.status === 204 && !this.storeFromResponse(href, r, body)) await this.updateEvent(href);
+    const r = await this.request('PUT{update}', 'PUT', href, { body, contentType: CAL_TYPE, headers: e.etag ? { 'If-Match': e.etag } : {}, expect: UPDATE_OK });
+    if (r.status !== 412 && !this.storeFromResponse(href, r, body)) await this.updateEvent(href);
     return r.status;
   }
 
@@ -574,8 +609,8 @@ export class CalDAVClient {
   async changeEventAttendee(href: string, data: string): Promise<number> {
     const e = this.state.events.get(href);
     const headers: Record<string, string> = e?.scheduleTag ? { 'If-Schedule-Tag-Match': e.scheduleTag } : e?.etag ? { 'If-Match': e.etag } : {};
-    const r = await this.request(`PUT{attendee-${sizeSuffix(countAttendees(data))}}`, 'PUT', href, { body: data, contentType: CAL_TYPE, headers, expect: [204, 412] });
-    if (r.status === 204 && !this.storeFromResponse(href, r, data)) await this.updateEvent(href);
+    const r = await this.request(`PUT{attendee-${sizeSuffix(countAttendees(data))}}`, 'PUT', href, { body: data, contentType: CAL_TYPE, headers, expect: UPDATE_OK });
+    if (r.status !== 412 && !this.storeFromResponse(href, r, data)) await this.updateEvent(href);
     return r.status;
   }
 
@@ -606,15 +641,16 @@ export class CalDAVClient {
     const start = vevent.getFirstPropertyValue('dtstart') as ICAL.Time | null;
     if (this.model.attendeeLookup) await this.attendeeLookup(attendee.address, start?.toJSDate() ?? new Date(this.o.clock.now()), String(vevent.getFirstPropertyValue('uid') ?? ''));
     const body = vcal.toString().replace(/\r?\n/g, '\r\n');
-    const r = await this.request(`PUT{organizer-${sizeSuffix(countAttendees(body))}}`, 'PUT', href, { body, contentType: CAL_TYPE, headers: { 'If-Match': e.etag }, expect: [204, 412] });
-    if (r.status === 204 && !this.storeFromResponse(href, r, body)) await this.updateEvent(href);
+    const r = await this.request(`PUT{organizer-${sizeSuffix(countAttendees(body))}}`, 'PUT', href, { body, contentType: CAL_TYPE, headers: { 'If-Match': e.etag }, expect: UPDATE_OK });
+    if (r.status !== 412 && !this.storeFromResponse(href, r, body)) await this.updateEvent(href);
     return r.status;
   }
 
   /** `DELETE{event}` (204, or 404 when it is gone already). The cache forgets it first, as the original. */
   async deleteEvent(href: string): Promise<void> {
     this.state.events.delete(href);
-    await this.request('DELETE{event}', 'DELETE', href, { expect: [204, 404] });
+    // 200 is a success too (RFC 4918 §9.6): Radicale answers 200 with a multistatus body.
+    await this.request('DELETE{event}', 'DELETE', href, { expect: [200, 204, 404] });
   }
 
   /** Re-read one resource: `GET{event}`, then eventChanged. */

@@ -66,3 +66,12 @@ export class ClientState {
     this.attachments.clear();
   }
 }
+
+/**
+ * A copy of a string that does not keep its source alive. Strings cut from a
+ * response (an ETag, an href) are slices of the whole body in V8; stored as
+ * they are, every client would keep its last multistatus bodies in memory.
+ */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}

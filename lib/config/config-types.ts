@@ -47,6 +47,8 @@ export interface LoadsimConfig {
   servers: ServerPod[];
   principalPathTemplate: string;
   webadmin: { enabled: boolean; port: number };
+  /** How the clients talk HTTP (loadsim's own keys; the original had none). */
+  http: HttpSettings;
   clientDataSerialization: { path: string; reuseOldData: boolean } | null;
   accounts: Configured<AccountLoaderDefinition> & {
     records: AccountRecord[];
@@ -60,3 +62,16 @@ export interface LoadsimConfig {
   workerCount: number;
   clients: ClientKind[];
 }
+
+export interface HttpSettings {
+  /** Verify server certificates; false accepts self-signed test servers (`tlsVerify` in config.plist, `--insecure`). */
+  tlsVerify: boolean;
+  /** Per-request timeout, headers and body, seconds (`requestTimeout`). */
+  requestTimeoutSeconds: number;
+  /** Largest response body read; a bigger one is a failed request (`maxResponseBytes`). */
+  maxResponseBytes: number;
+  /** Connection limit per server (`connectionsPerServer`). */
+  connectionsPerServer: number;
+}
+
+export const httpSettingsDefaults: HttpSettings = { tlsVerify: true, requestTimeoutSeconds: 60, maxResponseBytes: 50 * 1024 * 1024, connectionsPerServer: 64 };

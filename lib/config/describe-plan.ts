@@ -60,6 +60,8 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
     out.push(`  ${s.id}: ${s.uri}${s.enabled ? '' : ' (disabled)'}${stats}`);
   }
   out.push(`  principal path template: ${config.principalPathTemplate}`);
+  const h = config.http;
+  out.push(`HTTP: TLS verification ${h.tlsVerify ? 'on' : 'OFF (self-signed accepted)'}, timeout ${h.requestTimeoutSeconds} s, bodies up to ${(h.maxResponseBytes / 1048576).toFixed(0)} MB, ${h.connectionsPerServer} connections per server`);
   out.push(`Web admin: ${config.webadmin.enabled ? `on, port ${config.webadmin.port}` : 'off'}`);
   out.push(
     `Client data: ${config.clientDataSerialization ? `${config.clientDataSerialization.path} (${config.clientDataSerialization.reuseOldData ? 'saved data reused' : 'cleared at start'})` : 'not saved'}`,

@@ -7,7 +7,7 @@ import { smoothRampUpDefaults } from '../population/arrival/smooth-ramp-up.js';
 import { createRegistry } from '../registry/builtins.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from '../registry/definitions.js';
 import type { Registry, Resolved } from '../registry/registry.js';
-import type { ClientKind, Configured, LoadsimConfig, ProfileConfig, ServerPod, WorkersConfig } from './config-types.js';
+import { httpSettingsDefaults, type ClientKind, type Configured, type LoadsimConfig, type ProfileConfig, type ServerPod, type WorkersConfig } from './config-types.js';
 import { readParams, type ParamValues, type ResolveContext } from './param-spec.js';
 import { ParamReader } from './params.js';
 import { readPlistFile } from './plist-file.js';
@@ -205,6 +205,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   };
   webadminReader.finish();
 
+  const http = {
+    tlsVerify: root.boolean('tlsVerify', httpSettingsDefaults.tlsVerify),
+    requestTimeoutSeconds: root.number('requestTimeout', { positive: true }, httpSettingsDefaults.requestTimeoutSeconds),
+    maxResponseBytes: root.number('maxResponseBytes', { integer: true, min: 1024 }, httpSettingsDefaults.maxResponseBytes),
+    connectionsPerServer: root.number('connectionsPerServer', { integer: true, min: 1, max: 100_000 }, httpSettingsDefaults.connectionsPerServer),
+  };
+
   let clientDataSerialization: LoadsimConfig['clientDataSerialization'] = null;
   if (root.has('clientDataSerialization')) {
     const cds = root.dict('clientDataSerialization');
@@ -341,6 +348,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
       servers,
       principalPathTemplate,
       webadmin,
+      http,
       clientDataSerialization,
       accounts,
       arrival,
