@@ -74,6 +74,8 @@ export function classifyNetworkError(err: unknown): DavFailure {
       return { code: 'MALFORMED_RESPONSE', reason: `malformed response (${code})` };
   }
   if (code?.startsWith('HPE_')) return { code: 'MALFORMED_RESPONSE', reason: `malformed response (${code})` };
+  // llhttp's errors do not always carry an HPE_ code (undici leaves it undefined for some).
+  if ((err as Error | null)?.name === 'HTTPParserError') return { code: 'MALFORMED_RESPONSE', reason: 'malformed response (not HTTP/1.1)' };
   if (code && TLS_CODE.test(code)) return { code: 'TLS', reason: `tls: ${code}` };
   const what = code ?? (typeof e?.message === 'string' ? e.message : String(err));
   return { code: 'CONNECTION_FAILED', reason: `network error (${what})` };

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { AMP, AmpBoxDecoder, answerBox, commandBox, encodeBox, type AmpBox } from '../testbed/push/amp-box.js';
+import { AMP, AmpBoxDecoder, answerBox, commandBox, encodeBox, type AmpBox } from '../amp/amp-box.js';
 
 export type PushCallback = (pushKey: string) => void;
 

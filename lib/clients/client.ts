@@ -183,7 +183,7 @@ export class CalDAVClient {
     if (this.stopped) return;
     // Push instead of polling when both sides can (notes §2.4 step 3). XMPP is not
     // implemented, so a client whose server only offers XMPP polls.
-    if (this.params.supportAmpPush && this.o.push && this.state.pushKey) {
+    if (this.params.supportAmpPush && this.o.push && this.state.pushKey && this.state.ampAdvertised) {
       if (await this.o.push.subscribe(this.state.pushKey, this.onPush)) {
         this.pushing = true;
         return;
@@ -362,6 +362,7 @@ export class CalDAVClient {
         // 10.7 and later sync calendars only if the home lists sync-collection; else ctag polling.
         if (sr && this.model.calendarSync) s.syncSupported = containsElement(sr, NS.DAV, 'sync-collection');
         s.pushKey = detach(textOf(props.get(clark(NS.CS, 'pushkey'))));
+        s.ampAdvertised = childrenNamed(props.get(clark(NS.CS, 'push-transports')), NS.CS, 'transport').some((t) => t.attrs.type === 'AMP');
         const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
         if (homeToken) s.homeToken = detach(homeToken);
         s.attachmentsUrl = detach(hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))));

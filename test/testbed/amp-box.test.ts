@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AmpBoxDecoder, AmpProtocolError, ampBox, answerBox, commandBox, decodeBoxes, encodeBox, errorBox } from '../../lib/testbed/push/amp-box.js';
+import { AmpBoxDecoder, AmpProtocolError, ampBox, answerBox, commandBox, decodeBoxes, encodeBox, errorBox } from '../../lib/amp/amp-box.js';
 
 /** The bytes Twisted writes for `callRemote(SubscribeToID, token='t', id='/x/')` as the first call (tag "1"), built by hand. */
 function handBuilt(): Buffer {

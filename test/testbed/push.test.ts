@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { apnsSubscriptionsOf } from '../../lib/testbed/apns.js';
-import { AmpBoxDecoder, answerBox, commandBox, encodeBox, type AmpBox } from '../../lib/testbed/push/amp-box.js';
+import { AmpBoxDecoder, answerBox, commandBox, encodeBox, type AmpBox } from '../../lib/amp/amp-box.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { PROPFIND, event, http, invitation } from './support.js';
 

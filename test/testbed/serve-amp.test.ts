@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { main } from '../../lib/cli/main.js';
-import { AmpBoxDecoder, commandBox, encodeBox, type AmpBox } from '../../lib/testbed/push/amp-box.js';
+import { AmpBoxDecoder, commandBox, encodeBox, type AmpBox } from '../../lib/amp/amp-box.js';
 import { REPO } from '../helpers/reference.js';
 import { runCli } from '../helpers/cli.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { AmpBoxDecoder, commandBox, encodeBox, type AmpBox } from '../../lib/testbed/push/amp-box.js';
+import { AmpBoxDecoder, commandBox, encodeBox, type AmpBox } from '../../lib/amp/amp-box.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { PROPFIND, event, http, invitation, responses, syncTokenOf } from './support.js';
 

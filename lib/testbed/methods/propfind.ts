@@ -40,6 +40,7 @@ export function parsePropRequest(body: string): PropRequest {
 export function propfind(req: DavRequest): DavResponse {
   const depth = (header(req, 'depth') ?? 'infinity').trim().toLowerCase();
   if (depth !== '0' && depth !== '1') throw new DavError(403, 'Depth infinity is not supported', davCondition('propfind-finite-depth'));
+  if (req.target.kind === 'missing' || (req.target.kind === 'object' && !req.target.resource)) throw new DavError(404, 'no such resource');
   const pr = parsePropRequest(req.body);
   let out = propResponse(req.target.path, req.target, pr, req.ctx);
   if (depth === '1') for (const c of childTargets(req.target, req.ctx.user)) out += propResponse(c.path, c, pr, req.ctx);

@@ -1,8 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Clock } from '../../clock.js';
 import type { Home, Store } from '../store.js';
-import { AMP, AmpBoxDecoder, answerBox, commandBox, encodeBox, errorBox, type AmpBox } from './amp-box.js';
-import { PUSH_HOST } from './push-keys.js';
+import { AMP, AmpBoxDecoder, answerBox, commandBox, encodeBox, errorBox, type AmpBox } from '../../amp/amp-box.js';
+import { PUSH_HOST, homePushKey } from './push-keys.js';
 
 /**
  * CalendarServer's AMP push service (calendarserver/push/amppush.py), the one the
@@ -211,7 +211,7 @@ export class AmpPushService {
   /** The store's change feed: something in `home` changed (member `member`). */
   private changed(home: Home, member: string): void {
     if (this.byId.size === 0 && this.anySubscribers.size === 0) return;
-    const homeKey = `/CalDAV/${PUSH_HOST}/${home.owner.uid}/`;
+    const homeKey = homePushKey(home);
     const memberKey = `${homeKey}${member}/`;
     const any = this.anySubscribers.size > 0;
     if (any || this.byId.has(homeKey)) this.pending.add(homeKey);

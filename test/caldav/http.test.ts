@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { RealClock } from '../../lib/clock.js';
+import { DavHttp, davHttpDefaults } from '../../lib/caldav/http.js';
+import { parseMultistatus, propsOk } from '../../lib/caldav/multistatus.js';
+import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
+import { NS, clark } from '../../lib/xml/namespaces.js';
+import { bodyOf, client, noUnhandledRejections, PROPFIND_BODY, serve, SYNC_BODY } from './support.js';
+
+const checkRejections = noUnhandledRejections();
+after(checkRejections);
+
+describe('DavHttp against the testbed', () => {
+  let tb: Testbed;
+  let http: DavHttp;
+  before(async () => {
+    tb = await startTestbed({ port: 0, users: 3 });
+    http = new DavHttp({ origin: tb.url });
+  });
+  after(async () => {
+    await http.close();
+    await tb.close();
+  });
+
+  it('50 sequential requests, REPORTs included, use one connection; connectMs on the first response only', async () => {
+    const before = tb.connectionsAccepted;
+    const c = client('user01');
+    const home = '/calendars/users/user01/';
+    let token = '';
+    for (let i = 0; i < 50; i++) {
+      const kind = i % 3;
+      const r =
+        kind === 0
+          ? await http.request({ label: 'PROPFIND{home}', method: 'PROPFIND', path: home, headers: { Depth: '1', 'Content-Type': 'text/xml' }, body: PROPFIND_BODY, expect: [207] }, c)
+          : kind === 1
+            ? await http.request({ label: 'REPORT{sync}', method: 'REPORT', path: `${home}calendar/`, headers: { Depth: '1', 'Content-Type': 'text/xml' }, body: SYNC_BODY(token), expect: [207] }, c)
+            : await http.request({ label: 'PUT{event}', method: 'PUT', path: `${home}calendar/e${i}.ics`, headers: { 'Content-Type': 'text/calendar' }, body: event(`e${i}`), expect: [201, 204] }, c);
+      assert.ok(r.ok, `${i}: ${r.status} ${r.error}`);
+      if (kind === 1) token = parseMultistatus(r.body).syncToken ?? token;
+    }
+    assert.equal(tb.connectionsAccepted - before, 1, 'keep-alive held across REPORTs (reset: false)');
+    const responses = c.responses();
+    assert.equal(responses.length, 50);
+    assert.equal(typeof responses[0]!.connectMs, 'number');
+    assert.ok(responses[0]!.connectMs! >= 0);
+    assert.ok(responses.slice(1).every((e) => e.connectMs === undefined));
+    assert.ok(token.length > 0);
+  });
+
+  it('a home PROPFIND parses into responses with props', async () => {
+    const c = client('user02');
+    const r = await http.request({ label: 'PROPFIND{home}', method: 'PROPFIND', path: '/calendars/users/user02/', headers: { Depth: '1' }, body: PROPFIND_BODY, expect: [207] }, c);
+    const ms = parseMultistatus(r.body);
+    const cal = ms.responses.find((x) => x.href === '/calendars/users/user02/calendar/');
+    assert.ok(cal);
+    assert.ok(propsOk(cal).has(clark(NS.DAV, 'resourcetype')));
+  });
+});
+
+describe('events and measurements', () => {
+  let http: DavHttp;
+  let s: Awaited<ReturnType<typeof serve>>;
+  const seen: { method: string; url: string; headers: Record<string, unknown>; bytesRead: number }[] = [];
+  const readAt = new WeakMap<Socket, number>();
+  before(async () => {
+    s = await serve(async (req, res) => {
+      const body = await bodyOf(req);
+      // Bytes the server read for this request: the socket's count since the previous request.
+      const prev = readAt.get(req.socket) ?? 0;
+      readAt.set(req.socket, req.socket.bytesRead);
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, bytesRead: req.socket.bytesRead - prev });
+      if (req.url!.startsWith('/slow')) await new Promise((r) => setTimeout(r, 50));
+      const out = `you sent ${Buffer.byteLength(body)} bytes to ${req.url}`;
+      res.writeHead(req.url === '/missing' ? 404 : 200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(out) });
+      res.end(out);
+    });
+    http = new DavHttp({ origin: s.url });
+  });
+  after(async () => {
+    await http.close();
+    await s.close();
+  });
+
+  it('one request and one response event per request, every field filled', async () => {
+    const c = client('user07', { headers: { 'User-Agent': 'Mac+OS+X/10.11 (15A283) CalendarAgent/361 Simulator main 0' } });
+    const clock = new RealClock();
+    const t0 = clock.now();
+    const r = await http.request({ label: 'PUT{event}', method: 'PUT', path: '/slow/x.ics', body: 'héllo', expect: [201, 200], headers: { 'Content-Type': 'text/calendar' } }, c);
+    assert.ok(r.ok);
+    assert.equal(r.body, "you sent 6 bytes to /slow/x.ics");
+    assert.equal(c.events.length, 2);
+    const [req, res] = c.events;
+    assert.equal(req!.type, 'request');
+    assert.equal(res!.type, 'response');
+    if (req!.type !== 'request' || res!.type !== 'response') return;
+    assert.deepEqual({ ...req, at: 0 }, { type: 'request', user: 'user07', clientId: c.identity.clientId, clientType: 'test 0', label: 'PUT{event}', method: 'PUT', url: `${s.url}/slow/x.ics`, at: 0 });
+    assert.ok(Math.abs(req.at - t0) < 20);
+    assert.equal(res.user, 'user07');
+    assert.equal(res.label, 'PUT{event}');
+    assert.equal(res.url, `${s.url}/slow/x.ics`);
+    assert.equal(res.status, 200);
+    assert.equal(res.success, true);
+    assert.equal(res.error, undefined);
+    assert.ok(res.durationMs >= 49 && res.durationMs < 1000, String(res.durationMs));
+    assert.equal(res.durationMs, r.durationMs);
+    assert.ok(res.at >= req.at + 49);
+    // Wire bytes: what the server's socket read, and the exact size of the response sent.
+    assert.equal(res.bytesOut, seen.at(-1)!.bytesRead);
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 31\r\nDate: ${'x'.repeat(29)}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n`;
+    assert.equal(res.bytesIn, head.length + 31);
+    assert.equal(seen.at(-1)!.headers['user-agent'], 'Mac+OS+X/10.11 (15A283) CalendarAgent/361 Simulator main 0');
+    assert.equal(seen.at(-1)!.headers['accept-encoding'], undefined, 'no Accept-Encoding unless the model sends one');
+  });
+
+  it('durations start at intendedAt, and the request event says when it was meant to go', async () => {
+    const clock = new RealClock();
+    const c = client();
+    const intendedAt = clock.monotonic() - 100;
+    const r = await http.request({ label: 'GET', method: 'GET', path: '/x', expect: [200], intendedAt }, c);
+    assert.ok(r.durationMs >= 100 && r.durationMs < 1000, String(r.durationMs));
+    const [req, res] = c.events as unknown as [{ at: number }, { at: number; durationMs: number }];
+    assert.ok(Math.abs(clock.now() - 100 - req.at) < 30, `${clock.now() - req.at}`);
+    assert.ok(Math.abs(res.at - req.at - res.durationMs) < 5);
+  });
+
+  it('an unexpected status is a failed response, with the body still read', async () => {
+    const c = client();
+    const r = await http.request({ label: 'GET', method: 'GET', path: '/missing', expect: [200] }, c);
+    assert.equal(r.status, 404);
+    assert.equal(r.ok, false);
+    assert.equal(r.error, 'unexpected status 404');
+    assert.equal(r.errorCode, 'UNEXPECTED_STATUS');
+    assert.match(r.body, /you sent/);
+    assert.deepEqual(
+      c.responses().map((e) => [e.status, e.success, e.error]),
+      [[404, false, 'unexpected status 404']],
+    );
+    const ok = await http.request({ label: 'GET', method: 'GET', path: '/missing', expect: [404] }, c);
+    assert.ok(ok.ok, 'a 404 the caller expects is a success');
+  });
+
+  it('paths: decoded hrefs are re-encoded, full URLs on the origin accepted, anything else is a programmer error', async () => {
+    const c = client();
+    await http.request({ label: 'GET', method: 'GET', path: '/calendars/a b/ü/50%.ics', expect: [200] }, c);
+    assert.equal(seen.at(-1)!.url, '/calendars/a%20b/%C3%BC/50%25.ics');
+    await http.request({ label: 'GET', method: 'GET', path: '/already%20encoded/', expect: [200] }, c);
+    assert.equal(seen.at(-1)!.url, '/already%20encoded/');
+    await http.request({ label: 'GET', method: 'GET', path: `${s.url}/full?x=1`, expect: [200] }, c);
+    assert.equal(seen.at(-1)!.url, '/full?x=1');
+    await assert.rejects(http.request({ label: 'GET', method: 'GET', path: 'http://elsewhere.example:1/x', expect: [200] }, c), TypeError);
+    await assert.rejects(http.request({ label: 'GET', method: 'GET', path: 'relative', expect: [200] }, c), TypeError);
+  });
+
+  it('defaults are documented values', () => {
+    assert.deepEqual(davHttpDefaults, { connections: 64, rejectUnauthorized: true, timeoutMs: 60_000, maxBodyBytes: 50_000_000, keepAliveTimeoutMs: 30_000 });
+    assert.throws(() => new DavHttp({ origin: 'ftp://x' }), TypeError);
+  });
+});
+
+function event(uid: string): string {
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//loadsim//test//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z', 'DTSTART:20260310T100000Z', 'DTEND:20260310T110000Z', 'SUMMARY:x', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+}

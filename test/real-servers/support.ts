@@ -1,0 +1,137 @@
+/**
+ * Helpers for the tests against real CalDAV servers (Radicale, Cyrus) that
+ * `.ci/run` starts from ../shared/servers/. A server is named by an
+ * environment variable holding its URL (`LOADSIM_RADICALE_URL=http://127.0.0.1:5232`).
+ *
+ * - URL unset: the tests skip, saying so (a developer's `npm test` needs no server);
+ *   unless `LOADSIM_REAL_SERVERS_REQUIRED=1` (CI), where an unset URL is a failure.
+ * - URL set but nothing answers there: the tests fail.
+ */
+
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { DavHttp } from '../../lib/caldav/http.js';
+import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
+import { MODELS, type ModelName } from '../../lib/clients/models.js';
+import { RealClock } from '../../lib/clock.js';
+import type { OperationEvent, ResponseEvent, SimEvent } from '../../lib/events.js';
+import { Random } from '../../lib/random.js';
+
+export interface RealServer {
+  /** The origin, e.g. http://127.0.0.1:5232 */
+  url: string;
+  /** Where the users' principals are: `/%s/` (Radicale), `/dav/principals/user/%s/` (Cyrus). */
+  principalPathTemplate: string;
+}
+
+export const PASSWORD = 'password';
+export const required = process.env.LOADSIM_REAL_SERVERS_REQUIRED === '1';
+
+/**
+ * The server named by `envVar`, or why its tests do not run: a skip message
+ * (URL unset, not required), or a failure (URL unset but required).
+ */
+export function realServer(envVar: string, principalPathTemplate: string, startedBy: string): { server: RealServer } | { skip: string } | { fail: string } {
+  const url = process.env[envVar]?.trim();
+  if (!url) {
+    const why = `${envVar} not set: ${startedBy}`;
+    return required ? { fail: `${why} (LOADSIM_REAL_SERVERS_REQUIRED=1)` } : { skip: why };
+  }
+  return { server: { url: new URL(url).origin, principalPathTemplate } };
+}
+
+/** Throws unless something answers HTTP at the server's origin within 10 s. */
+export async function assertAnswers(server: RealServer, envVar: string): Promise<void> {
+  // node:http rather than fetch, which refuses some ports outright ("bad port").
+  const answer = await new Promise<string | undefined>((resolve) => {
+    const req = (server.url.startsWith('https:') ? httpsRequest : httpRequest)(`${server.url}/`, { method: 'OPTIONS', timeout: 10_000, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(undefined));
+      res.on('error', (e) => resolve(e.message));
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer in 10 s')));
+    req.on('error', (e) => resolve(e.message));
+    req.end();
+  });
+  if (answer !== undefined) assert.fail(`${envVar}=${server.url}: the server does not answer (${answer})`);
+}
+
+export interface Harness {
+  client: CalDAVClient;
+  events: SimEvent[];
+  responses(): ResponseEvent[];
+  /** Labels of the response events so far, in order. */
+  labels(): string[];
+  /** Response events whose status the client did not expect, and operations that ended unsuccessfully. */
+  failures(): (ResponseEvent | OperationEvent)[];
+  /** Forget the events so far. */
+  mark(): void;
+}
+
+const https = new Map<string, DavHttp>();
+
+/** One DavHttp per origin, as the simulator shares one per origin. */
+function httpFor(server: RealServer): DavHttp {
+  let h = https.get(server.url);
+  if (!h) https.set(server.url, (h = new DavHttp({ origin: server.url, clock: new RealClock() })));
+  return h;
+}
+
+export async function closeHttp(): Promise<void> {
+  await Promise.all([...https.values()].map((h) => h.close()));
+  https.clear();
+}
+
+/** A client of `model` for `uid` (password `password`, address `mailto:<uid>@example.com`), every request authenticated. */
+export function makeClient(server: RealServer, model: ModelName, uid: string, instanceNumber = 0, params: Partial<ClientParams> = {}): Harness {
+  const events: SimEvent[] = [];
+  const client = new CalDAVClient({
+    model: MODELS[model],
+    params: { unauthenticatedPercentage: 0, calendarHomePollInterval: 3600, ...params },
+    record: { uid, password: PASSWORD, commonName: `User ${uid.slice(-2)}`, email: `${uid}@example.com`, guid: uid, podID: 'PodA' },
+    serverUri: server.url,
+    principalPathTemplate: server.principalPathTemplate,
+    http: httpFor(server),
+    clock: new RealClock(),
+    random: new Random('real-servers').derive(`${uid}/${model}/${instanceNumber}`),
+    emit: (e) => events.push(e),
+    instanceNumber,
+  });
+  const responses = () => events.filter((e): e is ResponseEvent => e.type === 'response');
+  return {
+    client,
+    events,
+    responses,
+    labels: () => responses().map((e) => e.label),
+    failures: () => events.filter((e): e is ResponseEvent | OperationEvent => (e.type === 'response' || (e.type === 'operation' && e.phase === 'end')) && !e.success),
+    mark: () => void events.splice(0),
+  };
+}
+
+/** Asserts nothing failed so far, listing what did (label, status, url, reason). */
+export function assertNoFailures(h: Harness, what: string): void {
+  const failed = h.failures().map((e) => (e.type === 'response' ? `${e.label} ${e.method} ${e.url} → ${e.status} ${e.error ?? ''}` : `operation ${e.label}: ${e.reason ?? ''}`));
+  assert.deepEqual(failed, [], `${what}: unexpected failures`);
+}
+
+/** Startup and three polls, each one successful, with no unexpected response. */
+export async function startupAndPolls(h: Harness, polls = 3): Promise<void> {
+  assert.equal(await h.client.startup(), true, `startup: ${JSON.stringify(h.failures())}`);
+  assert.equal(h.client.started, true);
+  for (let i = 1; i <= polls; i++) assert.equal(await h.client.poll(), true, `poll ${i}: ${JSON.stringify(h.failures())}`);
+  assertNoFailures(h, `${h.client.model.name} ${h.client.record.uid}`);
+}
+
+/** A unique suffix per run: the servers keep their data between runs. */
+export const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+
+export function ics(uid: string, extra: string[] = [], summary = 'loadsim real-server test'): string {
+  return [
+    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//loadsim//real-server tests//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z',
+    'DTSTART:20261202T100000Z', 'DTEND:20261202T110000Z', `SUMMARY:${summary}`, ...extra, 'END:VEVENT', 'END:VCALENDAR', '',
+  ].join('\r\n');
+}
+
+/** iCalendar with folded lines joined. */
+export const unfold = (t: string) => t.replace(/\r\n[ \t]/g, '');
