@@ -65,6 +65,12 @@ export class VirtualClock implements Clock {
   monotonic(): number {
     return this.current;
   }
+  /** Virtual ms of the earliest pending timer, or undefined when none is pending. */
+  nextDue(): number | undefined {
+    while (this.heap.length && this.heap[0]!.cancelled) this.pop();
+    return this.heap[0]?.due;
+  }
+
   /** Timers that have not yet run nor been cancelled. */
   get pending(): number {
     return this.heap.filter((p) => !p.cancelled).length;

@@ -23,7 +23,12 @@ export type DavErrorCode =
   /** A complete response whose status the caller did not expect (401 after credentials included). */
   | 'UNEXPECTED_STATUS'
   /** The DavHttp was closed or destroyed. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /**
+   * undici refused to send the request as given (a bad header name or value, an `Expect`
+   * header): a caller's mistake, reported as a failure so it is counted and seen, not thrown.
+   */
+  | 'INVALID_REQUEST';
 
 /** A failure of one HTTP exchange: a code and the reason string reported in events. */
 export interface DavFailure {
@@ -68,9 +73,12 @@ export function classifyNetworkError(err: unknown): DavFailure {
     case 'UND_ERR_CLOSED':
     case 'UND_ERR_DESTROYED':
       return { code: 'CLOSED', reason: 'client closed' };
+    case 'UND_ERR_INVALID_ARG':
+    case 'UND_ERR_NOT_SUPPORTED':
+    case 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH':
+      return { code: 'INVALID_REQUEST', reason: `invalid request (${typeof e?.message === 'string' ? e.message : code})` };
     case 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH':
     case 'UND_ERR_HEADERS_OVERFLOW':
-    case 'UND_ERR_INVALID_ARG':
       return { code: 'MALFORMED_RESPONSE', reason: `malformed response (${code})` };
   }
   if (code?.startsWith('HPE_')) return { code: 'MALFORMED_RESPONSE', reason: `malformed response (${code})` };

@@ -77,10 +77,6 @@ export class Exchange implements Dispatcher.DispatchHandler, SendWatcher, BodySi
   // The request is being written to a socket now (after any wait for a free connection).
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
-    if (this.settled) {
-      controller.abort(new AbortedByUs('settled'));
-      return;
-    }
     expectSend(this);
     // The timeout covers the server's part: from writing the request to the last body byte.
     // Time spent waiting for one of the pool's connections is not limited (it is in durationMs);

@@ -22,8 +22,9 @@ import { RealClock, type Clock } from '../clock.js';
 import type { ClientIdentity, EmitEvent, RequestEvent, ResponseEvent } from '../events.js';
 import type { AuthSession } from './auth.js';
 import { timedConnector, watchSends } from './connection-timing.js';
-import type { DavErrorCode } from './errors.js';
+import { MalformedResponseError, type DavErrorCode, type DavFailure } from './errors.js';
 import { Exchange, type ExchangeLimits, type ExchangeResult } from './exchange.js';
+import { parseMultistatus, type Multistatus } from './multistatus.js';
 
 export interface DavHttpOptions {
   /** The server, `https://host:port` or `http://host:port`; a path is ignored. */
@@ -67,6 +68,13 @@ export interface DavRequestSpec {
   expect: readonly number[];
   /** Monotonic ms (the clock's) at which the caller meant to send; default now. Durations start here. */
   intendedAt?: number;
+  /**
+   * Parse a 207 body with `parseMultistatus` into `DavResult.multistatus`. A body that is not a
+   * well-formed multistatus then makes this a failed request (`malformed multistatus (<kind>)`,
+   * code MALFORMED_RESPONSE) in the result and in its response event. The parse is not part
+   * of `durationMs` (the server's time ends at its last byte).
+   */
+  multistatus?: boolean;
 }
 
 /** Who sends it. */
@@ -98,6 +106,8 @@ export interface DavResult {
   bytesOut: number;
   bytesIn: number;
   connectMs?: number;
+  /** The parsed body, when the spec asked for `multistatus` and a well-formed 207 arrived. */
+  multistatus?: Multistatus;
 }
 
 // Methods not retried after a reused connection dies before answering: they may not be idempotent.
@@ -157,15 +167,20 @@ export class DavHttp {
     return this.perform(spec, path, body, client, spec.label, spec.expect, true, startedAt);
   }
 
-  /** Wait for requests in flight, then close every connection. */
+  /** Wait for requests in flight, then close every connection. Idempotent. */
   close(): Promise<void> {
-    return this.pool.close();
+    this.closing ??= this.pool.closed || this.pool.destroyed ? Promise.resolve() : this.pool.close();
+    return this.closing;
   }
 
-  /** Close every connection now; requests in flight resolve as failed (`client closed`). */
+  /** Close every connection now; requests in flight resolve as failed (`client closed`). Idempotent. */
   destroy(): Promise<void> {
-    return this.pool.destroy();
+    this.destroying ??= this.pool.destroyed ? Promise.resolve() : this.pool.destroy();
+    return this.destroying;
   }
+
+  private closing: Promise<void> | undefined;
+  private destroying: Promise<void> | undefined;
 
   private async perform(
     spec: DavRequestSpec,
@@ -230,13 +245,26 @@ export class DavHttp {
       break;
     }
 
-    const ok = !x.failure && expect.includes(x.status);
     const durationMs = x.endedAt - startedAt;
+    let failure: DavFailure | undefined = x.failure ?? (expect.includes(x.status) ? undefined : { code: 'UNEXPECTED_STATUS', reason: `unexpected status ${x.status}` });
+    const text = x.failure ? '' : x.body.toString('utf8');
+    let multistatus: Multistatus | undefined;
+    if (!failure && useAuth && spec.multistatus && x.status === 207) {
+      try {
+        multistatus = parseMultistatus(text);
+      } catch (e) {
+        if (!(e instanceof MalformedResponseError)) throw e;
+        // A stable reason (the kind, not the parser's message with its line and column), so
+        // reports group these failures together.
+        failure = { code: 'MALFORMED_RESPONSE', reason: `malformed multistatus (${e.kind})` };
+      }
+    }
+    const ok = failure === undefined;
     const result: DavResult = {
       status: x.status,
       ok,
       headers: x.headers,
-      body: x.failure ? '' : x.body.toString('utf8'),
+      body: text,
       durationMs,
       bytesOut,
       bytesIn,
@@ -257,8 +285,8 @@ export class DavHttp {
       at: clock.now(),
     };
     if (connectMs !== undefined) result.connectMs = responseEvent.connectMs = connectMs;
-    if (!ok) {
-      const failure = x.failure ?? { code: 'UNEXPECTED_STATUS' as const, reason: `unexpected status ${x.status}` };
+    if (multistatus) result.multistatus = multistatus;
+    if (failure) {
       result.error = responseEvent.error = failure.reason;
       result.errorCode = failure.code;
     }

@@ -2,7 +2,7 @@ import ICAL from 'ical.js';
 import { AuthSession } from '../caldav/auth.js';
 import * as bodies from '../caldav/bodies.js';
 import type { DavHttp, DavResult } from '../caldav/http.js';
-import { parseMultistatus, propsOk, type Multistatus } from '../caldav/multistatus.js';
+import { propsOk, type Multistatus } from '../caldav/multistatus.js';
 import type { Clock, Timer } from '../clock.js';
 import type { ClientIdentity, EmitEvent } from '../events.js';
 import type { AccountRecord } from '../population/account-record.js';
@@ -60,6 +60,8 @@ export class IncorrectResponseCode extends Error {
 }
 
 interface RequestSpec {
+  /** Parse a 207 body in the HTTP layer, so a malformed one is a failed response. */
+  multistatus?: boolean;
   body?: string;
   headers?: Record<string, string>;
   depth?: '0' | '1';
@@ -145,7 +147,7 @@ export class CalDAVClient {
     if (spec.body !== undefined) headers['Content-Type'] = spec.contentType ?? XML_TYPE;
     const unauthenticatedFirst = this.params.unauthenticatedPercentage > 0 && this.o.random.next() * 100 < this.params.unauthenticatedPercentage;
     const result = await this.o.http.request(
-      { label, method, path: this.path(hrefOrPath), headers, ...(spec.body !== undefined ? { body: spec.body } : {}), expect: spec.expect },
+      { label, method, path: this.path(hrefOrPath), headers, ...(spec.body !== undefined ? { body: spec.body } : {}), expect: spec.expect, ...(spec.multistatus ? { multistatus: true } : {}) },
       { identity: this.identity, auth: this.auth, headers: this.headers, emit: this.o.emit, unauthenticatedFirst },
     );
     if (!result.ok) throw new IncorrectResponseCode(label, result.status, spec.expect, result.error);
@@ -153,8 +155,7 @@ export class CalDAVClient {
   }
 
   private async multistatus(label: string, method: string, href: string, spec: RequestSpec): Promise<Multistatus> {
-    const r = await this.request(label, method, href, spec);
-    return parseMultistatus(r.body);
+    return msOf(await this.request(label, method, href, { ...spec, multistatus: true }));
   }
 
   /**
@@ -237,13 +238,13 @@ export class CalDAVClient {
     const s = this.state;
     if (this.model.discovery === 'well-known') {
       let href = '/.well-known/caldav/';
-      let r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207, 301, 302] });
+      let r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207, 301, 302], multistatus: true });
       if (r.status === 301 || r.status === 302) {
         const location = String(r.headers.location ?? '/');
         href = this.path(new URL(location, this.origin + '/').href);
-        r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207] });
+        r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207], multistatus: true });
       }
-      const ms = parseMultistatus(r.body);
+      const ms = msOf(r);
       for (const resp of ms.responses) {
         const props = propsOk(resp);
         const principal = hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? hrefIn(props.get(clark(NS.DAV, 'principal-URL')));
@@ -448,13 +449,13 @@ export class CalDAVClient {
     const props = ['D:getetag', 'D:getcontenttype'];
     let full = cal.token === '';
     const label = full ? m.syncLabels.initial : m.syncLabels.incremental;
-    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props, m.syncLevel), depth: '1', expect: full ? [207] : [207, 403] });
+    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props, m.syncLevel), depth: '1', expect: full ? [207] : [207, 403], multistatus: true });
     if (r.status === 403) {
       // The server no longer knows the token (DAV:valid-sync-token): start again from nothing.
       full = true;
-      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props, m.syncLevel), depth: '1', expect: [207] });
+      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props, m.syncLevel), depth: '1', expect: [207], multistatus: true });
     }
-    const ms = parseMultistatus(r.body);
+    const ms = msOf(r);
     const changed: string[] = [];
     const listed = new Set<string>();
     for (const resp of ms.responses) {
@@ -510,9 +511,10 @@ export class CalDAVClient {
       body: bodies.syncCollection(s.notificationToken, props, '1'),
       depth: '1',
       expect: full ? [207] : [207, 403],
+      multistatus: true,
     });
-    if (r.status === 403) r = await this.request('REPORT{sync-notif-init}', 'REPORT', s.notificationHref, { body: bodies.syncCollection('', props, '1'), depth: '1', expect: [207] });
-    const ms = parseMultistatus(r.body);
+    if (r.status === 403) r = await this.request('REPORT{sync-notif-init}', 'REPORT', s.notificationHref, { body: bodies.syncCollection('', props, '1'), depth: '1', expect: [207], multistatus: true });
+    const ms = msOf(r);
     for (const resp of ms.responses) {
       if (ensureSlash(resp.href) === s.notificationHref || resp.status === 404) continue;
       const r = await this.request('GET{notification}', 'GET', resp.href, { expect: [200, 404] });
@@ -735,6 +737,11 @@ function calendarText(xmlText: string): string {
 
 function containsElement(el: XmlElement, ns: string, name: string): boolean {
   return (el.ns === ns && el.name === name) || el.children.some((c) => containsElement(c, ns, name));
+}
+
+/** The multistatus the HTTP layer parsed (a 207 that was not one already failed the request); empty otherwise. */
+function msOf(r: DavResult): Multistatus {
+  return r.multistatus ?? { responses: [] };
 }
 
 function hrefIn(el: XmlElement | undefined): string | undefined {

@@ -71,6 +71,10 @@ describe('events and measurements', () => {
       readAt.set(req.socket, req.socket.bytesRead);
       seen.push({ method: req.method!, url: req.url!, headers: req.headers, bytesRead: req.socket.bytesRead - prev });
       if (req.url!.startsWith('/slow')) await new Promise((r) => setTimeout(r, 50));
+      if (req.url === '/ms-ok' || req.url === '/ms-garbage') {
+        res.writeHead(207, { 'Content-Type': 'application/xml' });
+        return res.end(req.url === '/ms-ok' ? '<multistatus xmlns="DAV:"><response><href>/a</href><status>HTTP/1.1 200 OK</status></response></multistatus>' : '<D:multistatus xmlns:D="DAV:"><D:response><D:href>/x</D:h');
+      }
       const out = `you sent ${Buffer.byteLength(body)} bytes to ${req.url}`;
       res.writeHead(req.url === '/missing' ? 404 : 200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(out) });
       res.end(out);
@@ -83,7 +87,8 @@ describe('events and measurements', () => {
   });
 
   it('one request and one response event per request, every field filled', async () => {
-    const c = client('user07', { headers: { 'User-Agent': 'Mac+OS+X/10.11 (15A283) CalendarAgent/361 Simulator main 0' } });
+    // The OS X 10.11 model's headers, less Accept-Encoding (tested with the bodies).
+    const c = client('user07', { headers: { 'User-Agent': 'Mac+OS+X/10.11 (15A283) CalendarAgent/361 Simulator main 0', Accept: '*/*', 'Accept-Language': 'en-us', Connection: 'keep-alive' } });
     const clock = new RealClock();
     const t0 = clock.now();
     const r = await http.request({ label: 'PUT{event}', method: 'PUT', path: '/slow/x.ics', body: 'héllo', expect: [201, 200], headers: { 'Content-Type': 'text/calendar' } }, c);
@@ -111,6 +116,9 @@ describe('events and measurements', () => {
     assert.equal(res.bytesIn, head.length + 31);
     assert.equal(seen.at(-1)!.headers['user-agent'], 'Mac+OS+X/10.11 (15A283) CalendarAgent/361 Simulator main 0');
     assert.equal(seen.at(-1)!.headers['accept-encoding'], undefined, 'no Accept-Encoding unless the model sends one');
+    assert.equal(seen.at(-1)!.headers.connection, 'keep-alive');
+    assert.equal(seen.at(-1)!.headers['accept-language'], 'en-us');
+    assert.equal(seen.at(-1)!.headers['content-type'], 'text/calendar');
   });
 
   it('durations start at intendedAt, and the request event says when it was meant to go', async () => {
@@ -150,6 +158,33 @@ describe('events and measurements', () => {
     assert.equal(seen.at(-1)!.url, '/full?x=1');
     await assert.rejects(http.request({ label: 'GET', method: 'GET', path: 'http://elsewhere.example:1/x', expect: [200] }, c), TypeError);
     await assert.rejects(http.request({ label: 'GET', method: 'GET', path: 'relative', expect: [200] }, c), TypeError);
+  });
+
+  it('multistatus: true parses a 207 into the result; a malformed one is a failed response', async () => {
+    const c = client();
+    const good = await http.request({ label: 'PROPFIND', method: 'PROPFIND', path: '/ms-ok', expect: [207], multistatus: true }, c);
+    assert.ok(good.ok);
+    assert.deepEqual(good.multistatus, { responses: [{ href: '/a', status: 200, propstats: [] }] });
+    const bad = await http.request({ label: 'PROPFIND', method: 'PROPFIND', path: '/ms-garbage', expect: [207], multistatus: true }, c);
+    assert.deepEqual([bad.ok, bad.status, bad.errorCode, bad.error, bad.multistatus], [false, 207, 'MALFORMED_RESPONSE', 'malformed multistatus (xml)', undefined]);
+    assert.match(bad.body, /^<D:multistatus/, 'the body is kept for logging');
+    assert.deepEqual(
+      c.responses().map((e) => [e.status, e.success, e.error]),
+      [
+        [207, true, undefined],
+        [207, false, 'malformed multistatus (xml)'],
+      ],
+    );
+    const unparsed = await http.request({ label: 'PROPFIND', method: 'PROPFIND', path: '/ms-garbage', expect: [207] }, c);
+    assert.ok(unparsed.ok, 'without the option the body is not looked at');
+  });
+
+  it('a header undici refuses is a counted failure (INVALID_REQUEST), not an exception', async () => {
+    const c = client();
+    const r = await http.request({ label: 'GET', method: 'GET', path: '/x', headers: { 'Bad Header': 'x' }, expect: [200] }, c);
+    assert.deepEqual([r.ok, r.status, r.errorCode], [false, 0, 'INVALID_REQUEST']);
+    assert.equal(c.responses().length, 1);
+    assert.ok((await http.request({ label: 'GET', method: 'GET', path: '/x', expect: [200] }, c)).ok);
   });
 
   it('defaults are documented values', () => {

@@ -1,0 +1,36 @@
+import type { CalDAVClient } from './clients/client.js';
+import type { Clock } from './clock.js';
+import type { ParamValues } from './config/param-spec.js';
+import type { EmitEvent } from './events.js';
+import type { AccountRecord } from './population/account-record.js';
+import type { Random } from './random.js';
+
+/** The users of the simulation, as profiles see them (invitees are chosen by user number). */
+export interface PopulationView {
+  /** Every account, indexed by user number (0-based, arrival order). */
+  readonly records: readonly AccountRecord[];
+  /** A random user number other than `besides`, or undefined when there is none (the original's getRandomUserRecord). */
+  randomUserNumber(random: Random, besides?: number): number | undefined;
+}
+
+/** What a profile gets when it is made: its client, its user, its params and its own random stream. */
+export interface ProfileContext {
+  client: CalDAVClient;
+  /** 0-based user number in arrival order. */
+  userNumber: number;
+  /** Validated params, defaults applied; distributions are DistributionSpecs to instantiate with `random`. */
+  params: ParamValues;
+  clock: Clock;
+  /** This profile's own stream (derived from the seed and user/client/profile identity). */
+  random: Random;
+  emit: EmitEvent;
+  population: PopulationView;
+}
+
+/** A running user behaviour. */
+export interface Profile {
+  /** Start its loop; called once the client has started. */
+  start(): void;
+  /** Stop scheduling; in-flight work may finish. */
+  stop(): void;
+}
