@@ -91,6 +91,8 @@ export interface SimExpiredEvent {
   responseMs: number;
   slots: number;
   cpuPercent: number;
+  /** Why the figures are missing (NaN), when the stats socket could not be read. */
+  note?: string;
   at: number;
 }
 

@@ -6,7 +6,7 @@ import { ConfigError, LoadsimError, UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import { serveCommand, type ServeFlags } from './serve-command.js';
-import { describePlan } from '../config/describe-plan.js';
+import { demoCommand, runCommand } from './run-command.js';
 import { unimplementedPlugins } from '../registry/implemented.js';
 
 const USAGE = `usage: loadsim <command> [options]
@@ -15,8 +15,9 @@ commands:
   validate  --config config.plist --clients clients.plist
             load and check everything, print what a run would do (exit 0), or every
             problem as file: key.path: message (exit 2)
-  demo      the default simulation against the embedded testbed server
-  run       --config C --clients K [--runtime S] [--seed X]   (the default command)
+  demo      [--runtime 60] the default simulation against the embedded testbed server
+  run       --config C --clients K [--runtime S] [--seed X] [--server URL] [--json FILE]
+            the simulation, its report and verdict (exit 0 PASS, 1 FAIL); the default command
             [--insecure] accept self-signed certificates; [--timeout S] per request (default 60)
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
             [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R]
@@ -34,8 +35,8 @@ const CONFIG = { config: { type: 'string' }, clients: { type: 'string' }, insecu
 /** The flags each command takes; any other flag is a usage error (exit 2). */
 const COMMAND_OPTIONS = {
   validate: { ...COMMON, ...CONFIG },
-  demo: { ...COMMON },
-  run: { ...COMMON, ...CONFIG, runtime: { type: 'string' }, seed: { type: 'string' } },
+  demo: { ...COMMON, runtime: { type: 'string' } },
+  run: { ...COMMON, ...CONFIG, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' }, json: { type: 'string' } },
   serve: {
     ...COMMON,
     host: { type: 'string' },
@@ -98,19 +99,18 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         return EXIT.ok;
       case 'demo': {
         const { config } = await loadChecked({}, cwd, err);
-        out('loadsim demo: the default simulation (config/config.plist, config/clients.plist) would do this:\n');
-        out(describePlan(config, cwd));
-        out('\nThe simulation itself arrives with the simulator (issue #6) and the embedded testbed server (issue #4);');
-        out('until then the demo checks the default configuration and prints the plan above.');
-        return EXIT.ok;
+        return await demoCommand(config, values.runtime !== undefined ? Number(values.runtime) : 60, out, err, opts.signal ?? new AbortController().signal);
       }
       case 'run': {
-        // Bad input is still refused first, with exit 2.
+        // Bad input is refused first, with exit 2; a plug-in not implemented yet, with exit 3.
         const { config } = await loadChecked(flags, cwd, err);
-        err('loadsim run: the configuration is valid, but this version cannot run it yet:');
-        for (const e of unimplementedPlugins(config)) err(`  ${e.message}`);
-        err('  the simulator itself is registered but not implemented yet (planned in issue #6)');
-        return EXIT.notImplemented;
+        const missing = unimplementedPlugins(config);
+        if (missing.length) {
+          err('loadsim run: the configuration is valid, but this version cannot run it yet:');
+          for (const e of missing) err(`  ${e.message}`);
+          return EXIT.notImplemented;
+        }
+        return await runCommand(config, flags, out, err, opts.signal ?? new AbortController().signal);
       }
       case 'serve':
         await serveCommand(values as ServeFlags, cwd, out, opts.signal ?? new AbortController().signal);

@@ -2,11 +2,7 @@ import type { ParamSpec } from '../config/param-spec.js';
 import type { ClientModelDefinition } from '../registry/definitions.js';
 import { MODELS, type ModelName } from './models.js';
 
-/**
- * The four Apple client models. Their constructor parameters are checked today;
- * the engine that makes them talk CalDAV lands with issue #5.
- */
-const PLANNED = 5;
+/** The four Apple client models and their clients.plist parameters; the engine is lib/clients/client.ts. */
 
 const params: ParamSpec = {
   title: { type: 'string', doc: 'name in reports and the User-Agent (default: the model name)' },
@@ -24,7 +20,6 @@ const model = (name: ModelName, summary: string): ClientModelDefinition => ({
   defaultTitle: MODELS[name].defaultTitle,
   userAgent: MODELS[name].userAgent,
   summary,
-  plannedIn: PLANNED,
   params,
 });
 

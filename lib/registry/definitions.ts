@@ -4,6 +4,7 @@ import type { Scope } from '../config/problems.js';
 import type { AccountRecord } from '../population/account-record.js';
 import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
 import type { PluginDefinition } from './registry.js';
+import type { Profile, ProfileContext } from '../profile.js';
 
 /** A plug-in whose plist params are described declaratively. */
 export interface SpecDefinition extends PluginDefinition {
@@ -12,7 +13,10 @@ export interface SpecDefinition extends PluginDefinition {
   check?(values: ParamValues, params: ParamReader): void;
 }
 
-export type ProfileDefinition = SpecDefinition;
+export interface ProfileDefinition extends SpecDefinition {
+  /** Make the behaviour for one client (absent while the profile is only planned). */
+  create?(ctx: ProfileContext): Profile;
+}
 
 export interface ClientModelDefinition extends SpecDefinition {
   /** What the title defaults to, e.g. `OS X 10.7`. */

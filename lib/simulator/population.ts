@@ -1,0 +1,192 @@
+import { DavHttp } from '../caldav/http.js';
+import { AmpPushHub } from '../clients/amp-push-hub.js';
+import { CalDAVClient, type ClientParams } from '../clients/client.js';
+import { MODELS, type ModelName } from '../clients/models.js';
+import type { Clock } from '../clock.js';
+import type { ClientKind, LoadsimConfig, ServerPod } from '../config/config-types.js';
+import type { EmitEvent } from '../events.js';
+import type { AccountRecord } from '../population/account-record.js';
+import { clientKindCycle } from '../population/client-cycle.js';
+import type { Profile, PopulationView } from '../profile.js';
+import type { Random } from '../random.js';
+import type { ProfileDefinition } from '../registry/definitions.js';
+
+export interface PopulationOptions {
+  config: LoadsimConfig;
+  clock: Clock;
+  /** The run's root stream; every client and profile derives its own from it. */
+  random: Random;
+  emit: EmitEvent;
+  /** Replaces the URI of every enabled pod (`--server`). */
+  serverOverride?: string;
+}
+
+/** One simulated client and the behaviours running on it. */
+export interface Member {
+  userNumber: number;
+  client: CalDAVClient;
+  profiles: Profile[];
+}
+
+/**
+ * The simulated users: user n gets `clientsPerUser` clients, each the next
+ * kind of the weighted cycle (taken even when another worker simulates the
+ * user, so every worker sees the same cycle), and each client its kind's
+ * enabled profiles once it has started.
+ */
+export class Population implements PopulationView {
+  readonly members: Member[] = [];
+  readonly records: readonly AccountRecord[];
+  private readonly cycle: Generator<number, never>;
+  private nextUser = 0;
+  private stopped = false;
+  private readonly https = new Map<string, DavHttp>();
+  private readonly hubs = new Map<string, AmpPushHub>();
+  /** Client runs (startup + first poll), so a stop can wait for them. */
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly o: PopulationOptions) {
+    this.records = o.config.accounts.records;
+    this.cycle = clientKindCycle(o.config.clients.map((k) => k.weight));
+  }
+
+  get users(): number {
+    return this.nextUser;
+  }
+
+  randomUserNumber(random: Random, besides?: number): number | undefined {
+    const n = this.records.length;
+    if (n === 0 || (n === 1 && besides === 0)) return undefined;
+    for (let i = 0; i < 100; i++) {
+      const k = random.integer(0, n);
+      if (k !== besides) return k;
+    }
+    return undefined;
+  }
+
+  private podFor(record: AccountRecord): ServerPod {
+    const enabled = this.o.config.servers.filter((s) => s.enabled);
+    return enabled.find((s) => s.id === record.podID) ?? enabled[0]!;
+  }
+
+  private httpFor(origin: string): DavHttp {
+    let h = this.https.get(origin);
+    if (!h) {
+      const s = this.o.config.http;
+      h = new DavHttp({
+        origin,
+        clock: this.o.clock,
+        rejectUnauthorized: s.tlsVerify,
+        timeoutMs: s.requestTimeoutSeconds * 1000,
+        maxBodyBytes: s.maxResponseBytes,
+        connections: s.connectionsPerServer,
+      });
+      this.https.set(origin, h);
+    }
+    return h;
+  }
+
+  private hubFor(host: string, port: number): AmpPushHub {
+    const key = `${host}:${port}`;
+    let hub = this.hubs.get(key);
+    if (!hub) {
+      const r = this.o.random.derive(`amp/${key}`);
+      hub = new AmpPushHub(host, port, () => Array.from({ length: 32 }, () => r.integer(0, 16).toString(16)).join(''));
+      this.hubs.set(key, hub);
+    }
+    return hub;
+  }
+
+  /** Add `count` users now (one arrival). */
+  add(count: number, clientsPerUser: number): void {
+    const { workerID, workerCount } = this.o.config;
+    // The original restarted instance numbers at every arrival; the User-Agent carries them.
+    let instance = 0;
+    for (let u = 0; u < count && !this.stopped; u++) {
+      const userNumber = this.nextUser++;
+      const record = this.records[userNumber];
+      for (let c = 0; c < clientsPerUser; c++) {
+        const kind = this.o.config.clients[this.cycle.next().value]!;
+        const inst = instance++;
+        if (!record || userNumber % workerCount !== workerID) continue;
+        this.startClient(userNumber, record, kind, inst);
+      }
+    }
+    this.o.emit({ type: 'status', clientCount: this.members.length, at: this.o.clock.now() });
+  }
+
+  private startClient(userNumber: number, record: AccountRecord, kind: ClientKind, instance: number): void {
+    if (kind.plugin.source !== 'builtin') throw new Error(`client model ${kind.plugin.written}: only the built-in models can run`);
+    const pod = this.podFor(record);
+    const uri = this.o.serverOverride ?? pod.uri;
+    const origin = new URL(uri).origin;
+    const p = kind.params;
+    const params: Partial<ClientParams> = {
+      title: kind.title,
+      ...(typeof p.calendarHomePollInterval === 'number' ? { calendarHomePollInterval: p.calendarHomePollInterval } : {}),
+      ...(typeof p.supportPush === 'boolean' ? { supportPush: p.supportPush } : {}),
+      ...(typeof p.supportAmpPush === 'boolean' ? { supportAmpPush: p.supportAmpPush } : {}),
+      ...(typeof p.ampPushPort === 'number' ? { ampPushPort: p.ampPushPort } : {}),
+      ...(typeof p.unauthenticatedPercentage === 'number' ? { unauthenticatedPercentage: p.unauthenticatedPercentage } : {}),
+    };
+    const identity = `user${userNumber}/${kind.title}${instance}`;
+    const pushHost = (p.ampPushHosts as string[] | undefined)?.[0] ?? (p.ampPushHost as string | undefined) ?? pod.ampPushHosts[0] ?? new URL(uri).hostname;
+    const pushPort = (p.ampPushPort as number | undefined) ?? pod.ampPushPort;
+    const client = new CalDAVClient({
+      model: MODELS[kind.plugin.definition.name as ModelName],
+      params,
+      record,
+      serverUri: uri,
+      principalPathTemplate: this.o.config.principalPathTemplate,
+      http: this.httpFor(origin),
+      clock: this.o.clock,
+      random: this.o.random.derive(`${identity}/client`),
+      emit: this.o.emit,
+      instanceNumber: instance,
+      ...(params.supportAmpPush !== false ? { push: this.hubFor(pushHost, pushPort) } : {}),
+    });
+    const member: Member = { userNumber, client, profiles: [] };
+    this.members.push(member);
+    const run = client
+      .run()
+      .then(() => {
+        if (this.stopped || !client.started) return;
+        kind.profiles.forEach((pc, j) => {
+          if (!pc.enabled || pc.plugin.source !== 'builtin') return;
+          const def: ProfileDefinition = pc.plugin.definition;
+          if (!def.create) return; // refused before the run started; see unimplementedPlugins
+          const profile = def.create({
+            client,
+            userNumber,
+            params: pc.params,
+            clock: this.o.clock,
+            random: this.o.random.derive(`${identity}/profile${j}:${def.name}`),
+            emit: this.o.emit,
+            population: this,
+          });
+          member.profiles.push(profile);
+          profile.start();
+        });
+      })
+      .catch((e: unknown) => {
+        if (this.stopped) return;
+        this.o.emit({ type: 'client-failure', reason: `${(e as Error).name}: ${(e as Error).message}`, ...client.identity, at: this.o.clock.now() });
+      })
+      .finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  /** Stop every client and profile from starting anything new. */
+  stop(): void {
+    this.stopped = true;
+    for (const m of this.members) {
+      for (const p of m.profiles) p.stop();
+      m.client.stop();
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const hub of this.hubs.values()) hub.close();
+    await Promise.all([...this.https.values()].map((h) => h.destroy()));
+  }
+}
