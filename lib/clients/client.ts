@@ -10,6 +10,7 @@ import type { Random } from '../random.js';
 import { NS, clark } from '../xml/namespaces.js';
 import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
 import type { AmpPushHub } from './amp-push-hub.js';
+import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
 import { ClientState, detach, type CalendarState } from './state.js';
 
@@ -44,6 +45,8 @@ export interface ClientOptions {
   instanceNumber: number;
   /** The AMP push hub of this client's push host, when push is in play. */
   push?: AmpPushHub;
+  /** Folder where this client's state is saved at stop and restored at start (clientDataSerialization). */
+  dataFolder?: string;
 }
 
 /** A response with a status the client did not expect: the operation fails, the client carries on. */
@@ -203,6 +206,13 @@ export class CalDAVClient {
   };
 
   stop(): void {
+    if (this.o.dataFolder && this.started && !this.stopped) {
+      try {
+        saveClientState(this.o.dataFolder, this.state);
+      } catch {
+        // A full disk must not break the stop; the next run starts afresh.
+      }
+    }
     this.stopped = true;
     this.pollTimer?.cancel();
     if (this.pushing) this.o.push?.unsubscribe(this.state.pushKey, this.onPush);
@@ -220,8 +230,13 @@ export class CalDAVClient {
     });
   }
 
-  /** Discovery, principal details and the first poll, as operation `startup`. */
+  /** Discovery, principal details and the first poll, as operation `startup`; a restored state skips discovery and the first-start requests. */
   async startup(): Promise<boolean> {
+    if (this.o.dataFolder && loadClientState(this.o.dataFolder, this.state)) {
+      await this.poll(!this.state.homeToken && this.state.calendars.size === 0);
+      this.started = true;
+      return true;
+    }
     const ok = await this.operation('startup', async () => {
       await this.discover();
       await this.principalDetails();

@@ -1,6 +1,6 @@
-import type { Scope } from '../config/problems.js';
-import { readJsonFile } from '../config/param-spec.js';
-import { describeValue, isDict } from '../config/problems.js';
+import { readJsonFile, type FileParam, type ParamValues } from '../config/param-spec.js';
+import type { ParamReader } from '../config/params.js';
+import { describeValue, isDict, Problems, Scope } from '../config/problems.js';
 
 /** One section (`requests` or `operations`) of thresholds.json. */
 export interface ThresholdSection {
@@ -66,5 +66,32 @@ export function checkBenchmarksFile(abs: string, scope: Scope): void {
     if (!isDict(row) || typeof row.mean !== 'number' || !(row.mean > 0) || typeof row.weight !== 'number' || row.weight < 0) {
       scope.error(`${abs}: ["${label}"]: expected {"mean": seconds > 0, "weight": number ≥ 0}, got ${JSON.stringify(row)}`);
     }
+  }
+}
+
+/**
+ * Rules across an observer's thresholds params, for `loadsim validate`: the
+ * inline `thresholds` dict is checked like a file; both given is a warning
+ * (`thresholdsPath` wins, as in the original); a source without the section
+ * the observer reads (`requests` for ReportStatistics, `operations` for
+ * OperationLogger) is a warning, since the defaults then apply.
+ */
+export function checkThresholdParams(values: ParamValues, params: ParamReader, section: 'requests' | 'operations'): void {
+  const file = values.thresholdsPath as FileParam | undefined;
+  const inline = values.thresholds;
+  if (file && inline !== undefined) params.at('thresholds').warning('ignored: thresholdsPath is given and wins');
+  let parsed: Thresholds | undefined;
+  if (file) {
+    // Its content was checked (and reported) with the file itself; only the section matters here.
+    const quiet = new Scope(new Problems(), params.scope.file, params.scope.path);
+    const value = readJsonFile(file.abs, quiet);
+    parsed = value === undefined ? undefined : checkThresholds(value, quiet, file.abs);
+  } else if (inline !== undefined) {
+    parsed = checkThresholds(inline, params.at('thresholds'), 'thresholds');
+  } else {
+    return;
+  }
+  if (isDict(parsed) && !(section in parsed)) {
+    params.at(file ? 'thresholdsPath' : 'thresholds').warning(`no "${section}" section; the default ${section} thresholds apply`);
   }
 }

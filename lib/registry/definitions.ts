@@ -1,6 +1,7 @@
 import type { ParamReader } from '../config/params.js';
 import type { ParamSpec, ParamValues } from '../config/param-spec.js';
 import type { Scope } from '../config/problems.js';
+import type { Observer, ObserverContext } from '../observers/observer.js';
 import type { AccountRecord } from '../population/account-record.js';
 import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
 import type { PluginDefinition } from './registry.js';
@@ -24,7 +25,10 @@ export interface ClientModelDefinition extends SpecDefinition {
   readonly userAgent: string;
 }
 
-export type ObserverDefinition = SpecDefinition;
+export interface ObserverDefinition extends SpecDefinition {
+  /** Build the observer from its validated params (defaults applied). */
+  create?(values: ParamValues, ctx: ObserverContext): Observer;
+}
 
 export interface ArrivalDefinition extends SpecDefinition {
   create(values: ParamValues): ArrivalPolicy;

@@ -1,6 +1,7 @@
 import { DavHttp } from '../caldav/http.js';
 import { AmpPushHub } from '../clients/amp-push-hub.js';
 import { CalDAVClient, type ClientParams } from '../clients/client.js';
+import { clientFolder } from '../clients/serialization.js';
 import { MODELS, type ModelName } from '../clients/models.js';
 import type { Clock } from '../clock.js';
 import type { ClientKind, LoadsimConfig, ServerPod } from '../config/config-types.js';
@@ -144,6 +145,7 @@ export class Population implements PopulationView {
       emit: this.o.emit,
       instanceNumber: instance,
       ...(params.supportAmpPush !== false ? { push: this.hubFor(pushHost, pushPort) } : {}),
+      ...(this.o.config.clientDataSerialization ? { dataFolder: clientFolder(this.o.config.clientDataSerialization.path, record.uid, `${kind.title}${instance ? `-${instance}` : ''}`) } : {}),
     });
     const member: Member = { userNumber, client, profiles: [] };
     this.members.push(member);

@@ -1,3 +1,4 @@
+import { mkdirSync, rmSync } from 'node:fs';
 import { RealClock, type Clock, type Timer } from '../clock.js';
 import type { LoadsimConfig } from '../config/config-types.js';
 import type { SimEvent } from '../events.js';
@@ -9,6 +10,7 @@ import { EventBus } from './event-bus.js';
 import { Population } from './population.js';
 import { RequestTracker } from './request-tracker.js';
 import { readServerStats } from './server-stats-reader.js';
+import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 
 export interface SimulatorOptions {
   config: LoadsimConfig;
@@ -64,6 +66,12 @@ export class LoadSimulator {
     this.random = Random.create(o.seed);
     this.out = o.out ?? ((l) => process.stdout.write(`${l}\n`));
     this.population = new Population({ config: o.config, clock: this.clock, random: this.random, emit: this.emit, ...(o.serverOverride ? { serverOverride: o.serverOverride } : {}) });
+    // Saved client data not to be reused is cleared before anything starts (master's UseOldData false).
+    const cds = o.config.clientDataSerialization;
+    if (cds) {
+      if (!cds.reuseOldData) rmSync(cds.path, { recursive: true, force: true });
+      mkdirSync(cds.path, { recursive: true });
+    }
     const unimplemented = unimplementedPlugins(o.config);
     if (unimplemented.length) throw unimplemented[0];
     for (const c of o.config.observers) {
@@ -99,6 +107,30 @@ export class LoadSimulator {
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) this.stop('interrupted');
 
+    const cpuAt = () => {
+      const c = process.cpuUsage(cpu0);
+      return { user: c.user / 1e6, system: c.system / 1e6 };
+    };
+    const context = (): ReportContext => ({
+      startedAt,
+      runSeconds: (this.clock.monotonic() - t0) / 1000,
+      cpu: cpuAt(),
+      users: this.population.users,
+      clients: this.population.members.length,
+      seed: this.random.seed,
+    });
+    let finalReport: string | undefined;
+    let admin: WebAdmin | undefined;
+    if (this.config.webadmin.enabled) {
+      admin = await startWebAdmin({
+        port: this.config.webadmin.port,
+        report: () => this.renderReport(context()).text,
+        stop: () => this.stop('stopped from the web admin'),
+        finalReport: () => finalReport,
+      });
+      this.out(`loadsim: web admin on ${admin.url}`);
+    }
+
     this.scheduleArrivals(t0);
     const why = await endedBy;
     runtimeTimer?.cancel();
@@ -113,25 +145,26 @@ export class LoadSimulator {
     for (const r of this.tracker.interrupt(this.clock.now())) this.bus.emit(r);
     this.bus.complete();
 
-    const cpu = process.cpuUsage(cpu0);
-    const ctx: ReportContext = {
-      startedAt,
-      runSeconds: (this.clock.monotonic() - t0) / 1000,
-      cpu: { user: cpu.user / 1e6, system: cpu.system / 1e6 },
-      users: this.population.users,
-      clients: this.population.members.length,
-      seed: this.random.seed,
-    };
+    const { text, reasons } = this.renderReport(context());
+    finalReport = text;
+    this.out(text);
+    for (const obs of this.observers) await obs.close?.();
+    await this.population.close();
+    await admin?.close();
+    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed };
+  }
+
+  /** Every observer's report in config order, then the verdict with every reason. */
+  renderReport(ctx: ReportContext): { text: string; reasons: string[] } {
+    const lines: string[] = [];
     const reasons: string[] = [];
     for (const obs of this.observers) {
-      obs.report(this.out, ctx);
+      obs.report((l) => lines.push(l), ctx);
       reasons.push(...obs.failures());
     }
     if (this.bus.dropped) reasons.push(`${this.bus.dropped} events were dropped: the observers could not keep up, so these results are incomplete`);
-    this.out(reasons.length ? `\n*** FAIL\n${reasons.join('\n')}` : '\n*** PASS');
-    for (const obs of this.observers) await obs.close?.();
-    await this.population.close();
-    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed };
+    lines.push(reasons.length ? `\n*** FAIL\n${reasons.join('\n')}` : '\n*** PASS');
+    return { text: lines.join('\n'), reasons };
   }
 
   /** Walk the arrival schedule with the clock, one timer at a time. */

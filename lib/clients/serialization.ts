@@ -1,0 +1,78 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { CalendarState, ClientState, EventState } from './state.js';
+
+/** What is saved per client: enough to skip discovery and full syncs on the next run (notes §1.11). */
+interface SavedState {
+  version: 1;
+  principalURL: string;
+  homeHref: string;
+  outboxHref: string;
+  inboxHref: string;
+  notificationHref: string;
+  notificationToken: string;
+  email: string;
+  uuid: string;
+  principalCollection: string;
+  homeToken: string;
+  attachmentsUrl: string;
+  calendars: CalendarState[];
+  events: Record<string, EventState>;
+}
+
+/** The folder of one client: `<Path>/<uid>-<title with spaces as _>`, as the original names it. */
+export function clientFolder(root: string, uid: string, title: string): string {
+  return path.join(root, `${uid}-${title.replace(/ /g, '_').replace(/[/\\]/g, '_')}`);
+}
+
+/** Write the state (calendar data included, which the profiles need) atomically. */
+export function saveClientState(folder: string, s: ClientState): void {
+  const saved: SavedState = {
+    version: 1,
+    principalURL: s.principalURL,
+    homeHref: s.homeHref,
+    outboxHref: s.outboxHref,
+    inboxHref: s.inboxHref,
+    notificationHref: s.notificationHref,
+    notificationToken: s.notificationToken,
+    email: s.email,
+    uuid: s.uuid,
+    principalCollection: s.principalCollection,
+    homeToken: s.homeToken,
+    attachmentsUrl: s.attachmentsUrl,
+    calendars: [...s.calendars.values()].sort((a, b) => a.href.localeCompare(b.href)),
+    events: Object.fromEntries([...s.events.entries()].sort(([a], [b]) => a.localeCompare(b))),
+  };
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, 'index.json');
+  writeFileSync(`${file}.tmp`, JSON.stringify(saved, null, 2));
+  renameSync(`${file}.tmp`, file);
+}
+
+/** Restore a saved state; false when there is none or it cannot be read (the client then starts afresh). */
+export function loadClientState(folder: string, s: ClientState): boolean {
+  let saved: SavedState;
+  try {
+    saved = JSON.parse(readFileSync(path.join(folder, 'index.json'), 'utf8')) as SavedState;
+  } catch {
+    return false;
+  }
+  if (saved.version !== 1 || !saved.principalURL) return false;
+  s.clear();
+  s.principalURL = saved.principalURL;
+  s.homeHref = saved.homeHref;
+  s.outboxHref = saved.outboxHref;
+  s.inboxHref = saved.inboxHref;
+  s.notificationHref = saved.notificationHref;
+  s.notificationToken = saved.notificationToken;
+  s.email = saved.email;
+  s.uuid = saved.uuid;
+  s.principalCollection = saved.principalCollection;
+  s.homeToken = saved.homeToken;
+  s.attachmentsUrl = saved.attachmentsUrl;
+  for (const c of saved.calendars) s.calendars.set(c.href, c);
+  for (const [href, e] of Object.entries(saved.events)) s.events.set(href, e);
+  // A calendar listing an event the file lost is resynced in full (the original's rule).
+  for (const c of s.calendars.values()) if (s.eventsIn(c.href).some((h) => !s.events.get(h)?.etag)) c.token = '';
+  return true;
+}

@@ -1,0 +1,180 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import type { FileParam, ParamValues } from '../config/param-spec.js';
+import type { OperationEvent, SimEvent } from '../events.js';
+import { LabelTable } from '../stats/label-table.js';
+import { LatencyHistogram } from '../stats/latency-histogram.js';
+import { fixed, g, pad, pyFloat } from './format.js';
+import type { Observer, ObserverContext, ReportContext } from './observer.js';
+import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
+import type { ThresholdSection } from './thresholds-file.js';
+import { DEFAULT_OPERATION_THRESHOLDS, thresholdSection } from './thresholds.js';
+
+export interface OperationLoggerOptions {
+  /** Where the live lines go. */
+  out: (line: string) => void;
+  /** The `operations` section of thresholds.json (default: the original's limits, every percentage 100). */
+  thresholds?: ThresholdSection;
+  /** Seconds of median scheduling lag above which an operation fails (default 1.0). */
+  lagCutoff?: number;
+  /** Percent of failed operations above which an operation fails (default 1.0). */
+  failCutoff?: number;
+  /** Fail when no `push` operation ended: push was configured but never arrived (default false). */
+  failIfNoPush?: boolean;
+  /** Called by `close()`, e.g. to end the `outfile` stream. */
+  onClose?: () => Promise<void> | void;
+}
+
+/**
+ * Operations (a client's `startup`, `poll`, `push`; a profile's `create`,
+ * `invite`, …), the original's OperationLogger (notes §5.5): a live line per
+ * start, end and failure, and at the end a table per operation label with
+ * the threshold columns and the scheduling lag of the timers that started
+ * them. Lag is the simulator's own health: a growing lag means the load
+ * generator, not the server, is the bottleneck, and the run says so.
+ */
+export class OperationLogger implements Observer {
+  readonly table: LabelTable;
+  readonly thresholds: ThresholdSection;
+  readonly lagCutoff: number;
+  readonly failCutoff: number;
+  readonly failIfNoPush: boolean;
+  /** Label → lag of the timers that started its operations, ms. */
+  private readonly lags = new Map<string, LatencyHistogram>();
+  private pushes = 0;
+  private readonly out: (line: string) => void;
+  private readonly onClose: (() => Promise<void> | void) | undefined;
+
+  constructor(options: OperationLoggerOptions) {
+    this.out = options.out;
+    this.thresholds = options.thresholds ?? DEFAULT_OPERATION_THRESHOLDS;
+    this.lagCutoff = options.lagCutoff ?? 1.0;
+    this.failCutoff = options.failCutoff ?? 1.0;
+    this.failIfNoPush = options.failIfNoPush ?? false;
+    this.onClose = options.onClose;
+    this.table = new LabelTable(this.thresholds.limits);
+  }
+
+  /**
+   * From validated config params (`thresholdsPath` | `thresholds`,
+   * `lagCutoff`, `failCutoff`, `failIfNoPush`, `outfile`). Live lines go to
+   * `outfile` when given (its folder is created), else to `ctx.out`.
+   */
+  static fromParams(values: ParamValues, ctx: ObserverContext): OperationLogger {
+    const outfile = values.outfile as FileParam | undefined;
+    let out = ctx.out;
+    let stream: WriteStream | undefined;
+    if (outfile) {
+      mkdirSync(path.dirname(outfile.abs), { recursive: true });
+      const s = createWriteStream(outfile.abs, { flags: 'w' });
+      // A write error (disk full) must not crash the run: say it once, keep going.
+      s.on('error', (e) => ctx.out(`OperationLogger: cannot write ${outfile.abs}: ${e.message}`));
+      out = (line) => void s.write(`${line}\n`);
+      stream = s;
+    }
+    return new OperationLogger({
+      out,
+      thresholds: thresholdSection(values, 'operations', DEFAULT_OPERATION_THRESHOLDS),
+      ...(typeof values.lagCutoff === 'number' ? { lagCutoff: values.lagCutoff } : {}),
+      ...(typeof values.failCutoff === 'number' ? { failCutoff: values.failCutoff } : {}),
+      failIfNoPush: values.failIfNoPush === true,
+      ...(stream ? { onClose: () => new Promise<void>((resolve) => (stream.writableFinished || stream.destroyed ? resolve() : stream.end(resolve))) } : {}),
+    });
+  }
+
+  observe(event: SimEvent): void {
+    if (event.type !== 'operation') return;
+    for (const line of liveLines(event)) this.out(line);
+    switch (event.phase) {
+      case 'start':
+        if (event.lagMs !== undefined) this.lagOf(event.label).record(Math.max(0, event.lagMs));
+        break;
+      case 'end':
+        this.table.record(event.label, Math.max(0, event.durationMs ?? 0), event.success !== false);
+        if (event.label === 'push') this.pushes += 1;
+        break;
+      case 'failed':
+        // The original followed a `failed` event with an `end`; only `end` is counted.
+        break;
+    }
+  }
+
+  report(out: (line: string) => void, _ctx: ReportContext): void {
+    out('');
+    const lag = (r: SummaryRow) => this.lags.get(r.stats.label);
+    const lagMs = (header: string, value: (h: LatencyHistogram) => number): Column<SummaryRow> => ({
+      header,
+      width: 10,
+      cell: (r) => {
+        const h = lag(r);
+        return fixed(h && h.count > 0 ? value(h) : 0, 2);
+      },
+    });
+    const columns: Column<SummaryRow>[] = [
+      { header: 'operation', width: -30, cell: (r) => r.stats.label },
+      ...labelColumns(this.thresholds.limits),
+      // The original's column: mean lag, 0 when no operation of the label carried one.
+      { header: 'avglag (ms)', width: 12, cell: (r) => fixed(lag(r)?.count ? lag(r)!.mean : 0, 4) },
+      lagMs('lag p50', (h) => h.median()),
+      lagMs('lag p99', (h) => h.percentile(99)),
+      lagMs('lag max', (h) => h.max),
+      statusColumn,
+    ];
+    writeTable(out, columns, summaryRows(this.table, this.thresholds, this.failCutoff));
+  }
+
+  /**
+   * The original's reasons: median lag over `lagCutoff`, failure share over
+   * `failCutoff`, and (master) each operation threshold broken, and no push
+   * with `failIfNoPush`. Labels upper-cased, as the original wrote them.
+   */
+  failures(): string[] {
+    const reasons: string[] = [];
+    for (const label of [...this.lags.keys()].sort(byCodeUnit)) {
+      const h = this.lags.get(label)!;
+      if (h.count > 0 && h.median() > this.lagCutoff * 1000) reasons.push(`Median ${label.toUpperCase()} scheduling lag greater than ${pyFloat(this.lagCutoff * 1000)}ms`);
+    }
+    for (const row of summaryRows(this.table, this.thresholds, this.failCutoff)) {
+      const label = row.stats.label.toUpperCase();
+      // %g, not the original's %.0f, which printed a 0.5 % cutoff as "0%".
+      if (row.verdict.failedTooOften) reasons.push(`Greater than ${g(this.failCutoff)}% ${label} failed`);
+      for (const { limit, threshold } of row.verdict.exceeded) reasons.push(`Greater than ${g(threshold)}% ${label} exceeded ${g(limit)} second total time`);
+    }
+    if (this.failIfNoPush && this.pushes === 0) reasons.push('Push was configured but no pushes were received by clients');
+    return reasons;
+  }
+
+  async close(): Promise<void> {
+    await this.onClose?.();
+  }
+
+  private lagOf(label: string): LatencyHistogram {
+    let h = this.lags.get(label);
+    if (!h) this.lags.set(label, (h = new LatencyHistogram()));
+    return h;
+  }
+}
+
+const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The original's live lines: `<user> - - - - - - - - - - - <label %8s> BEGIN {lag %5.2f ms}`,
+ * `… END [<duration %5.2f> s]`, `<user> x x x x x x x x x x x <label %8s> FAILED <reason>`.
+ * An unsuccessful `end` (our clients' only way to report a failure) prints
+ * the FAILED line first, as the original's `failed` event came before its `end`.
+ */
+export function liveLines(e: OperationEvent): string[] {
+  const label = pad(e.label, 8);
+  const ok = `${e.user} - - - - - - - - - - - ${label}`;
+  const failed = `${e.user} x x x x x x x x x x x ${label} FAILED ${e.reason ?? ''}`.trimEnd();
+  switch (e.phase) {
+    case 'start':
+      return [e.lagMs === undefined ? `${ok} BEGIN` : `${ok} BEGIN {lag ${fixed(e.lagMs, 2, 5)} ms}`];
+    case 'end': {
+      const end = `${ok} END [${fixed((e.durationMs ?? 0) / 1000, 2, 5)} s]`;
+      return e.success === false ? [failed, end] : [end];
+    }
+    case 'failed':
+      return [failed];
+  }
+}

@@ -1,0 +1,178 @@
+import type { FileParam, ParamValues } from '../config/param-spec.js';
+import type { SimEvent, SimExpiredEvent } from '../events.js';
+import { LabelTable } from '../stats/label-table.js';
+import { fixed, g, hms, monthDayTime } from './format.js';
+import type { Observer, ReportContext } from './observer.js';
+import { loadBenchmarks, overallQos, qosValue, type Benchmarks } from './qos.js';
+import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
+import type { ThresholdSection } from './thresholds-file.js';
+import { DEFAULT_REQUEST_THRESHOLDS, thresholdSection } from './thresholds.js';
+
+export interface ReportStatisticsOptions {
+  /** The `requests` section of thresholds.json (default: the original's, `DEFAULT_REQUEST_THRESHOLDS`). */
+  thresholds?: ThresholdSection;
+  /** Label → benchmark mean (s) and weight, for QoS (default: none, QoS "None"). */
+  benchmarks?: Benchmarks;
+  /** Percent of failed requests above which a label fails (default 1.0). */
+  failCutoff?: number;
+}
+
+/** What the server's stats socket said at the end, or why it said nothing. */
+type ServerStats = { kind: 'stats'; event: SimExpiredEvent } | { kind: 'unavailable'; note: string };
+
+/**
+ * The end-of-run report (the original's ReportStatistics, notes §5.4): a
+ * `* Client` block, a `* Server` block per pod whose stats socket was read, and
+ * a table per request label with the threshold columns, QoS and STATUS; its
+ * failures decide PASS or FAIL. Memory does not grow with the run: histograms
+ * per label, sets of user and client ids, distinct failure reasons.
+ */
+export class ReportStatistics implements Observer {
+  readonly table: LabelTable;
+  readonly thresholds: ThresholdSection;
+  readonly benchmarks: Benchmarks;
+  readonly failCutoff: number;
+  private readonly users = new Set<string>();
+  private readonly clients = new Set<string>();
+  /** Client-failure reason → how many times; the original listed every event, we list each reason once with its count. */
+  private readonly clientFailures = new Map<string, number>();
+  private clientFailureCount = 0;
+  private readonly simFailures = new Map<string, number>();
+  private readonly servers = new Map<string, ServerStats>();
+
+  constructor(options: ReportStatisticsOptions = {}) {
+    this.thresholds = options.thresholds ?? DEFAULT_REQUEST_THRESHOLDS;
+    this.benchmarks = options.benchmarks ?? {};
+    this.failCutoff = options.failCutoff ?? 1.0;
+    this.table = new LabelTable(this.thresholds.limits);
+  }
+
+  /** From validated config params (`thresholdsPath` | `thresholds`, `benchmarksPath`, `failCutoff`). */
+  static fromParams(values: ParamValues): ReportStatistics {
+    const benchmarks = values.benchmarksPath as FileParam | undefined;
+    return new ReportStatistics({
+      thresholds: thresholdSection(values, 'requests', DEFAULT_REQUEST_THRESHOLDS),
+      ...(benchmarks ? { benchmarks: loadBenchmarks(benchmarks.abs) } : {}),
+      ...(typeof values.failCutoff === 'number' ? { failCutoff: values.failCutoff } : {}),
+    });
+  }
+
+  observe(event: SimEvent): void {
+    switch (event.type) {
+      case 'response':
+        this.table.record(event.label, event.durationMs, event.success);
+        this.users.add(event.user);
+        this.clients.add(event.clientId);
+        break;
+      case 'client-failure':
+        this.clientFailureCount += 1;
+        this.clientFailures.set(event.reason, (this.clientFailures.get(event.reason) ?? 0) + 1);
+        break;
+      case 'sim-failure':
+        this.simFailures.set(event.reason, (this.simFailures.get(event.reason) ?? 0) + 1);
+        break;
+      case 'sim-expired': {
+        // A stats read that failed may say why in `note`; without one, numbers
+        // that are not finite mean the same thing.
+        const note = (event as SimExpiredEvent & { note?: string }).note;
+        const numbers = [event.requestsPerSecond, event.responseMs, event.slots, event.cpuPercent];
+        this.servers.set(event.podID, note !== undefined || !numbers.every(Number.isFinite) ? { kind: 'unavailable', note: note ?? 'statistics unavailable' } : { kind: 'stats', event });
+        break;
+      }
+    }
+  }
+
+  /** Distinct users seen in responses. */
+  countUsers(): number {
+    return this.users.size;
+  }
+  /** Distinct clients seen in responses. */
+  countClients(): number {
+    return this.clients.size;
+  }
+  /** Client-failure events. */
+  countClientFailures(): number {
+    return this.clientFailureCount;
+  }
+  /** Distinct sim-failure reasons. */
+  countSimFailures(): number {
+    return this.simFailures.size;
+  }
+  /** The run's QoS (see `overallQos`); undefined without benchmarks or successful samples. */
+  qos(): number | undefined {
+    return overallQos(this.table, this.benchmarks);
+  }
+
+  report(out: (line: string) => void, ctx: ReportContext): void {
+    out('');
+    out('** REPORT **');
+    out('');
+    out('* Client');
+    const qos = this.qos();
+    const items: [string, string][] = [
+      ['Clients', String(this.countClients())],
+      ['Cpu Time', `user ${fixed(ctx.cpu.user, 2, -5)} sys ${fixed(ctx.cpu.system, 2, -5)} total ${hms(ctx.cpu.user + ctx.cpu.system)}`],
+      ['Qos', qos === undefined ? 'None' : fixed(qos, 4)],
+      ['Run Time', hms(ctx.runSeconds)],
+      ['Start Time', monthDayTime(ctx.startedAt)],
+      ['Users', String(this.countUsers())],
+    ];
+    if (this.clientFailureCount > 0) {
+      items.push(['Failed Clients', String(this.clientFailureCount)]);
+      let i = 0;
+      for (const [reason, n] of this.clientFailures) items.push([`Failure #${++i}`, n > 1 ? `${reason} (${n} times)` : reason]);
+    }
+    // The original kept one "Failed Operation" key, so only the last reason survived; we print each.
+    for (const [reason, n] of this.simFailures) items.push(['Failed Operation', `${reason} : ${n} times`]);
+    writeKeyValues(out, items);
+    out('');
+
+    for (const podID of [...this.servers.keys()].sort()) {
+      const s = this.servers.get(podID)!;
+      out(`* Server ${podID} (Last 5 minutes)`);
+      if (s.kind === 'unavailable') out(s.note);
+      else {
+        writeKeyValues(out, [
+          ['Cpu', `${fixed(s.event.cpuPercent, 1)}%`],
+          ['Req/Sec', fixed(s.event.requestsPerSecond, 1)],
+          ['Response', `${fixed(s.event.responseMs, 1)} (ms)`],
+          ['Slots', fixed(s.event.slots, 2)],
+        ]);
+      }
+      out('');
+    }
+
+    out('* Details');
+    const qosColumn: Column<SummaryRow> = {
+      header: 'QoS',
+      width: 8,
+      // The table's QoS uses the mean of all samples (the Client block's uses successful ones), 0 without a benchmark.
+      cell: (r) => fixed(qosValue(this.benchmarks, r.stats.label, r.stats.all.mean / 1000) ?? 0, 4),
+    };
+    const columns: Column<SummaryRow>[] = [{ header: 'request', width: -30, cell: (r) => r.stats.label }, ...labelColumns(this.thresholds.limits), qosColumn, statusColumn];
+    writeTable(out, columns, summaryRows(this.table, this.thresholds, this.failCutoff));
+  }
+
+  failures(): string[] {
+    const reasons: string[] = [];
+    for (const row of summaryRows(this.table, this.thresholds, this.failCutoff)) {
+      const label = row.stats.label;
+      if (row.verdict.failedTooOften) reasons.push(`Greater than ${g(this.failCutoff)}% ${label} failed`);
+      for (const { limit, threshold } of row.verdict.exceeded) reasons.push(`Greater than ${g(threshold)}% ${label} exceeded ${g(limit)} second response time`);
+    }
+    if (this.clientFailureCount > 0) reasons.push(`Client failures: ${this.clientFailureCount}`);
+    if (this.simFailures.size > 0) reasons.push(`Overall failures: ${this.simFailures.size}`);
+    return reasons;
+  }
+}
+
+const keyOrder = new Intl.Collator('en', { numeric: true });
+
+/**
+ * `key : value` lines, keys right-aligned to the longest and sorted
+ * (`Failure #2` before `Failure #10`; equal keys keep their order).
+ */
+function writeKeyValues(out: (line: string) => void, items: [string, string][]): void {
+  const width = Math.max(...items.map(([k]) => k.length));
+  for (const [k, v] of [...items].sort((a, b) => keyOrder.compare(a[0], b[0]))) out(`${k.padStart(width)} : ${v}`);
+}

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RealClock } from '../clock.js';
+
+export interface WebAdminOptions {
+  /** 127.0.0.1 by default: Stop ends a load test, so it is not offered to the network unless asked. */
+  host: string;
+  port: number;
+  /** The live report, as text. */
+  report: () => string;
+  /** Ends the run; the page then shows the final report once it exists. */
+  stop: () => void;
+  /** The final report, once the run has ended. */
+  finalReport: () => string | undefined;
+}
+
+export const webAdminDefaults = { host: '127.0.0.1', port: 8080 } as const;
+
+export interface WebAdmin {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+function page(title: string, token: string | null, report: string, ms: number): string {
+  const form = token
+    ? `<form method="post"><input type="hidden" name="token" value="${token}"><button name="results" value="1">Refresh</button> <button name="stop" value="1">Stop Sim</button></form>`
+    : '';
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${form}<pre>${escape(report)}</pre><p>Generated in ${ms.toFixed(1)} milliseconds</p></body></html>`;
+}
+
+/**
+ * The original's web admin (notes §1.10): the current report with Refresh and
+ * Stop buttons. Stop is a POST carrying a per-run random token, so a stray
+ * request (or another page) cannot end someone's run.
+ */
+export async function startWebAdmin(options: Partial<WebAdminOptions> & Pick<WebAdminOptions, 'report' | 'stop' | 'finalReport'>): Promise<WebAdmin> {
+  const o = { ...webAdminDefaults, ...options };
+  const token = randomBytes(16).toString('hex');
+  const clock = new RealClock();
+  const server: Server = createServer((req, res) => {
+    const t0 = clock.monotonic();
+    const send = (status: number, html: string) => {
+      res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(html);
+    };
+    if (req.method === 'GET') {
+      const final = o.finalReport();
+      send(200, final !== undefined ? page('LoadSim Stopped - Final Results', null, final, clock.monotonic() - t0) : page('Load Simulator Web Admin', token, o.report(), clock.monotonic() - t0));
+      return;
+    }
+    if (req.method !== 'POST') {
+      send(405, page('Method not allowed', null, '', 0));
+      return;
+    }
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => {
+      body += c;
+      if (body.length > 4096) req.destroy();
+    });
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      if (form.get('token') !== token) {
+        send(403, page('Load Simulator Web Admin', token, 'The form is out of date (wrong token); reload the page.', clock.monotonic() - t0));
+        return;
+      }
+      if (form.has('stop')) {
+        o.stop();
+        send(200, page('LoadSim Stopping', null, 'Stopping: the final report follows on the console and on this page when ready. Reload in a few seconds.', clock.monotonic() - t0));
+        return;
+      }
+      send(200, page('Load Simulator Web Admin', token, o.report(), clock.monotonic() - t0));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}/`,
+    token,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -1,0 +1,51 @@
+import type { ProfileContext } from '../lib/profile.js';
+import { parseCalendar } from './calendar-data.js';
+import { ProfileBase } from './profile-base.js';
+
+/**
+ * The attachment URL as this client reaches it: the path of `url` on the
+ * managed-attachments server the home advertises, else the bare path (the
+ * client sends it to its own server). A server may write attachment URLs with
+ * a host name its clients reach differently (notes §3.5, test_profiles'
+ * _normalizeHref).
+ */
+export function normalizeAttachmentHref(url: string, attachmentsServer: string): string {
+  let path: string;
+  try {
+    const u = new URL(url, 'http://placeholder');
+    path = u.pathname + u.search;
+  } catch {
+    return url;
+  }
+  return /^https?:\/\//i.test(attachmentsServer) ? new URL(attachmentsServer).origin + path : path;
+}
+
+/**
+ * AttachmentDownloader (notes §3.5): for every event of a calendar the client
+ * fetches, each managed attachment (ATTACH with MANAGED-ID) is downloaded
+ * once per MANAGED-ID: `GET{attachment}` as the client operation `download`.
+ */
+export class AttachmentDownloader extends ProfileBase {
+  constructor(ctx: ProfileContext) {
+    super(ctx, 'AttachmentDownloader');
+  }
+
+  protected run(): void {
+    this.listen((href) => this.eventChanged(href));
+  }
+
+  private eventChanged(href: string): void {
+    const state = this.client.state;
+    if (state.calendarOf(href)?.kind !== 'calendar') return;
+    const vcal = parseCalendar(state.events.get(href)?.data);
+    if (!vcal) return;
+    for (const component of vcal.getAllSubcomponents()) {
+      for (const attach of component.getAllProperties('attach')) {
+        const managedId = attach.getParameter('managed-id') as unknown;
+        if (typeof managedId !== 'string' || !managedId) continue;
+        const url = normalizeAttachmentHref(String(attach.getFirstValue() ?? ''), state.attachmentsUrl);
+        this.after(0, () => this.client.getAttachment(url, managedId));
+      }
+    }
+  }
+}

@@ -1,0 +1,13 @@
+import type { ProfileContext } from '../lib/profile.js';
+import { ProfileBase } from './profile-base.js';
+
+/** DeepRefresher (notes §3.10): every `interval` seconds, `PROPFIND{home}` and `PROPFIND{calendar}` of every calendar, results thrown away; no operation. */
+export class DeepRefresher extends ProfileBase {
+  constructor(ctx: ProfileContext) {
+    super(ctx, 'DeepRefresher');
+  }
+
+  protected run(): void {
+    this.everyInterval(() => this.client.deepRefresh());
+  }
+}
