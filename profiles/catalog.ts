@@ -1,12 +1,29 @@
 import type { ParamDef, ParamSpec } from '../lib/config/param-spec.js';
+import type { Profile, ProfileContext } from '../lib/profile.js';
 import type { ProfileDefinition } from '../lib/registry/definitions.js';
+import { Accepter } from './accepter.js';
+import { AlarmAcknowledger } from './alarm-acknowledger.js';
+import { APNSSubscriber } from './apns-subscriber.js';
+import { AttachmentDownloader } from './attachment-downloader.js';
+import { Attacher } from './attacher.js';
+import { CalendarSharer } from './calendar-sharer.js';
+import { DeepRefresher } from './deep-refresher.js';
+import { DescriptionChanger } from './description-changer.js';
+import { DistanceInviter } from './distance-inviter.js';
+import { EventCountLimiter } from './event-count-limiter.js';
+import { Eventer } from './eventer.js';
+import { Inviter } from './inviter.js';
+import { RealisticInviter } from './realistic-inviter.js';
+import { Resetter } from './resetter.js';
+import { Tasker } from './tasker.js';
+import { TimeRanger } from './time-ranger.js';
+import { TitleChanger } from './title-changer.js';
 
 /**
  * Every user behaviour of both reference generations, with its parameters and
- * defaults (notes §3, §8.4). Parameters are checked today; the behaviours land
- * with issue #7, one file each in this folder.
+ * defaults (notes §3, §8.4), and how to make it: `create(ctx)` gives a Profile
+ * that does nothing until `start()`. One file each in this folder.
  */
-const PLANNED = 7;
 
 const dist = (type: string, params: Record<string, unknown>, doc: string): ParamDef => ({ type: 'distribution', default: { type, params }, doc });
 const interval = (seconds: number): ParamDef => ({ type: 'number', rule: { positive: true }, unit: 's', default: seconds, doc: 'seconds between runs' });
@@ -29,55 +46,57 @@ const inviteeChoice: ParamSpec = {
   inviteeCountDistribution: dist('LogNormalDistribution', { mu: 1.2, sigma: 1.2 }, 'invitees per event'),
 };
 
-const profile = (name: string, summary: string, params: ParamSpec): ProfileDefinition => ({
+type ProfileClass = new (ctx: ProfileContext) => Profile;
+
+const profile = (name: string, Impl: ProfileClass, summary: string, params: ParamSpec): ProfileDefinition => ({
   name,
   summary,
-  plannedIn: PLANNED,
   params: { ...enabled, ...params },
+  create: (ctx) => new Impl(ctx),
 });
 
 export const builtinProfiles: readonly ProfileDefinition[] = [
-  profile('Eventer', 'creates an event on a random calendar every interval', { interval: interval(25), ...eventShape, ...attachments }),
-  profile('Tasker', 'creates a task (VTODO) every interval', { interval: interval(25), taskDueDistribution: dist('NearFutureDistribution', {}, 'task due date') }),
-  profile('Inviter', 'creates events with invitees (the 2015+ Inviter)', {
+  profile('Eventer', Eventer, 'creates an event on a random calendar every interval', { interval: interval(25), ...eventShape, ...attachments }),
+  profile('Tasker', Tasker, 'creates a task (VTODO) every interval', { interval: interval(25), taskDueDistribution: dist('NearFutureDistribution', {}, 'task due date') }),
+  profile('Inviter', Inviter, 'creates events with invitees (the 2015+ Inviter)', {
     ...inviteeChoice,
     ...eventShape,
     ...attachments,
     inviteeLookupPercentage: percent(50, 'percent of invitees looked up (principal search + free-busy) first'),
   }),
-  profile('RealisticInviter', 'creates events with invitees (2013)', { ...inviteeChoice, ...eventShape }),
+  profile('RealisticInviter', RealisticInviter, 'creates events with invitees (2013)', { ...inviteeChoice, ...eventShape }),
   {
-    ...profile('DistanceInviter', 'adds one attendee to an existing event (the old Inviter)', {
+    ...profile('DistanceInviter', DistanceInviter, 'adds one attendee to an existing event (the old Inviter)', {
       sendInvitationDistribution: dist('NormalDistribution', { mu: 600, sigma: 60 }, 'seconds between invitations'),
       inviteeDistanceDistribution: dist('UniformIntegerDistribution', { min: -100, max: 101 }, 'invitee user number relative to the inviter'),
     }),
     aliases: ['OldInviter'],
   },
-  profile('Accepter', 'accepts invitations, handles replies and cancellations in the inbox', {
+  profile('Accepter', Accepter, 'accepts invitations, handles replies and cancellations in the inbox', {
     acceptDelayDistribution: dist('NormalDistribution', { mu: 1200, sigma: 60 }, 'seconds before accepting'),
   }),
-  profile('AlarmAcknowledger', 'keeps an event with an alarm and acknowledges it at set minutes past the hour', {
+  profile('AlarmAcknowledger', AlarmAcknowledger, 'keeps an event with an alarm and acknowledges it at set minutes past the hour', {
     interval: interval(5),
     pastTheHour: { type: 'numbers', rule: { integer: true, min: 0, max: 59 }, default: [0, 15, 30, 45], doc: 'minutes past the hour to acknowledge' },
     ...eventShape,
   }),
-  profile('TitleChanger', 'changes the title of an event', { interval: interval(60), titleLengthDistribution: dist('NormalDistribution', { mu: 10, sigma: 2 }, 'title length') }),
-  profile('DescriptionChanger', 'changes the description of an event', {
+  profile('TitleChanger', TitleChanger, 'changes the title of an event', { interval: interval(60), titleLengthDistribution: dist('NormalDistribution', { mu: 10, sigma: 2 }, 'title length') }),
+  profile('DescriptionChanger', DescriptionChanger, 'changes the description of an event', {
     interval: interval(60),
     descriptionLengthDistribution: dist('NormalDistribution', { mu: 10, sigma: 2 }, 'description length'),
   }),
-  profile('Attacher', 'attaches a file to an event', { interval: interval(60), fileSizeDistribution: dist('NormalDistribution', { mu: 1024, sigma: 1 }, 'attachment size, bytes') }),
-  profile('AttachmentDownloader', 'downloads attachments of changed events', {}),
-  profile('EventCountLimiter', 'deletes events beyond a count per calendar', {
+  profile('Attacher', Attacher, 'attaches a file to an event', { interval: interval(60), fileSizeDistribution: dist('NormalDistribution', { mu: 1024, sigma: 1 }, 'attachment size, bytes') }),
+  profile('AttachmentDownloader', AttachmentDownloader, 'downloads attachments of changed events', {}),
+  profile('EventCountLimiter', EventCountLimiter, 'deletes events beyond a count per calendar', {
     interval: interval(60),
     eventCountLimit: { type: 'number', rule: { integer: true, min: 0 }, default: 1000, doc: 'events kept per calendar' },
   }),
-  profile('CalendarSharer', 'shares a calendar with another user', {
+  profile('CalendarSharer', CalendarSharer, 'shares a calendar with another user', {
     interval: interval(60),
     maxSharees: { type: 'number', rule: { integer: true, min: 0 }, default: 3, doc: 'sharees per calendar' },
   }),
-  profile('TimeRanger', 'time-range query for the next 24 hours', { interval: interval(25) }),
-  profile('DeepRefresher', 'PROPFIND of the home and every calendar', { interval: interval(25) }),
-  profile('APNSSubscriber', 'subscribes for Apple push', { interval: interval(60) }),
-  profile('Resetter', 'throws away client state and starts again', { interval: interval(600) }),
+  profile('TimeRanger', TimeRanger, 'time-range query for the next 24 hours', { interval: interval(25) }),
+  profile('DeepRefresher', DeepRefresher, 'PROPFIND of the home and every calendar', { interval: interval(25) }),
+  profile('APNSSubscriber', APNSSubscriber, 'subscribes for Apple push', { interval: interval(60) }),
+  profile('Resetter', Resetter, 'throws away client state and starts again', { interval: interval(600) }),
 ];

@@ -8,7 +8,7 @@ import { buildEvent, type AttendeeSpec } from './ical-template.js';
 export const INVITEE_TRIES = 10;
 
 /** A new invitation, ready to PUT; or the reason none could be made. */
-export type Invitation = { href: string; text: string; attendees: number } | { cannotAddAttendee: true } | undefined;
+export type Invitation = { href: string; text: string } | { cannotAddAttendee: true } | undefined;
 
 /**
  * What the inviters share (notes §3.3, §8.4): a new event on a random VEVENT
@@ -48,7 +48,7 @@ export abstract class InvitationMaker extends EventMaker {
       attendees.push({ address, cn: record.commonName, partstat: 'NEEDS-ACTION', role: 'REQ-PARTICIPANT', rsvp: true });
     }
     const text = buildEvent({ ...spec, organizer: self, attendees });
-    return { href: `${calendar.href}${spec.uid}.ics`, text, attendees: attendees.length };
+    return { href: `${calendar.href}${spec.uid}.ics`, text };
   }
 
   /** The original's _addAttendee draw: an existing, not yet invited user, or undefined after 10 tries. */

@@ -36,7 +36,7 @@ const CONFIG = { config: { type: 'string' }, clients: { type: 'string' }, insecu
 const COMMAND_OPTIONS = {
   validate: { ...COMMON, ...CONFIG },
   demo: { ...COMMON, runtime: { type: 'string' } },
-  run: { ...COMMON, ...CONFIG, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' }, json: { type: 'string' } },
+  run: { ...COMMON, ...CONFIG, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' }, json: { type: 'string' }, quiet: { type: 'boolean' } },
   serve: {
     ...COMMON,
     host: { type: 'string' },

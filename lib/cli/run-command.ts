@@ -10,6 +10,7 @@ export interface RunFlags {
   seed?: string;
   server?: string;
   json?: string;
+  quiet?: boolean | string;
 }
 
 /** Point every enabled pod at one server (`--server`), keeping its path-less origin form. */
@@ -27,7 +28,8 @@ export function overrideServer(config: LoadsimConfig, server: string): void {
 /** `loadsim run`: the simulation, its report and its verdict; the exit code is the verdict. */
 export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal): Promise<number> {
   if (flags.server) overrideServer(config, flags.server);
-  const sim = new LoadSimulator({ config, ...(flags.seed !== undefined ? { seed: flags.seed } : {}), out });
+  const live = flags.quiet ? 'off' : process.stderr.isTTY ? 'tty' : 'lines';
+  const sim = new LoadSimulator({ config, ...(flags.seed !== undefined ? { seed: flags.seed } : {}), out, live });
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${sim.random.seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}`);
   const result = await sim.run({ ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}), signal });

@@ -166,9 +166,9 @@ export class CalDAVClient {
    * events; an unexpected status or a malformed answer ends it unsuccessfully
    * and the client carries on. Other errors are the client's failure.
    */
-  async operation<T>(label: string, fn: () => Promise<T>): Promise<T | undefined> {
+  async operation<T>(label: string, fn: () => Promise<T>, lagMs?: number): Promise<T | undefined> {
     const t0 = this.o.clock.monotonic();
-    this.o.emit({ type: 'operation', phase: 'start', label, ...this.identity, at: this.o.clock.now() });
+    this.o.emit({ type: 'operation', phase: 'start', label, ...(lagMs !== undefined ? { lagMs } : {}), ...this.identity, at: this.o.clock.now() });
     try {
       const value = await fn();
       this.o.emit({ type: 'operation', phase: 'end', label, success: true, durationMs: this.o.clock.monotonic() - t0, ...this.identity, at: this.o.clock.now() });
@@ -225,8 +225,8 @@ export class CalDAVClient {
     const now = this.o.clock.monotonic();
     this.nextPollDue += interval;
     if (this.nextPollDue < now) this.nextPollDue = now + interval - ((now - this.nextPollDue) % interval);
-    this.pollTimer = this.o.clock.setTimer(this.nextPollDue - now, () => {
-      void this.poll().finally(() => this.schedulePoll());
+    this.pollTimer = this.o.clock.setTimer(this.nextPollDue - now, (lagMs) => {
+      void this.poll(false, 'poll', lagMs).finally(() => this.schedulePoll());
     });
   }
 
@@ -302,11 +302,12 @@ export class CalDAVClient {
    * at once; and, unlike the original (notes §2.11 a), a failed poll does not
    * leave the guard set, so the next one runs.
    */
-  async poll(firstTime = false, label: 'poll' | 'push' = 'poll'): Promise<boolean> {
+  async poll(firstTime = false, label: 'poll' | 'push' = 'poll', lagMs?: number): Promise<boolean> {
     if (this.polling || this.stopped || !this.state.homeHref) return false;
     this.polling = true;
     try {
-      return (await this.operation(label, () => this.pollHome(firstTime))) ?? false;
+      // A timed poll carries how late its timer ran: the generator's own health (SPEC §14).
+      return (await this.operation(label, () => this.pollHome(firstTime), lagMs)) ?? false;
     } finally {
       this.polling = false;
     }

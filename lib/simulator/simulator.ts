@@ -11,6 +11,7 @@ import { Population } from './population.js';
 import { RequestTracker } from './request-tracker.js';
 import { readServerStats } from './server-stats-reader.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
+import { LiveStatus, type LiveMode } from './live-status.js';
 
 export interface SimulatorOptions {
   config: LoadsimConfig;
@@ -23,6 +24,10 @@ export interface SimulatorOptions {
   serverOverride?: string;
   /** How long in-flight requests may finish after the stop, ms. */
   graceMs?: number;
+  /** The live status line: redrawn on a TTY, a line every 10 s otherwise, or off (default). */
+  live?: LiveMode;
+  /** Where the live status goes (standard error by default). */
+  liveWrite?: (s: string) => void;
 }
 
 export interface RunOptions {
@@ -55,6 +60,8 @@ export class LoadSimulator {
   readonly tracker = new RequestTracker();
   readonly population: Population;
   readonly observers: Observer[] = [];
+  /** Live status; also the run's scheduling-lag histogram. */
+  readonly live: LiveStatus;
   private readonly out: (line: string) => void;
   private stopRequested: ((why: string) => void) | undefined;
   private ended = false;
@@ -65,6 +72,8 @@ export class LoadSimulator {
     this.clock = o.clock ?? new RealClock();
     this.random = Random.create(o.seed);
     this.out = o.out ?? ((l) => process.stdout.write(`${l}\n`));
+    this.live = new LiveStatus({ mode: o.live ?? 'off', everySeconds: 10, write: o.liveWrite ?? ((t) => process.stderr.write(t)), clock: this.clock });
+    this.bus.events$.subscribe((e) => this.live.observe(e));
     this.population = new Population({ config: o.config, clock: this.clock, random: this.random, emit: this.emit, ...(o.serverOverride ? { serverOverride: o.serverOverride } : {}) });
     // Saved client data not to be reused is cleared before anything starts (master's UseOldData false).
     const cds = o.config.clientDataSerialization;
@@ -132,7 +141,9 @@ export class LoadSimulator {
     }
 
     this.scheduleArrivals(t0);
+    this.live.start();
     const why = await endedBy;
+    this.live.stop();
     runtimeTimer?.cancel();
     options.signal?.removeEventListener('abort', onAbort);
 
@@ -161,6 +172,12 @@ export class LoadSimulator {
     for (const obs of this.observers) {
       obs.report((l) => lines.push(l), ctx);
       reasons.push(...obs.failures());
+    }
+    const lag = this.live.lag;
+    if (lag.count) {
+      lines.push('', '* Scheduling lag (how late timers ran: the generator\'s own health)');
+      lines.push(`  p50 ${lag.median().toFixed(1)} ms   p99 ${lag.percentile(99).toFixed(1)} ms   max ${lag.max.toFixed(1)} ms   (${lag.count} timed operations)`);
+      if (lag.percentile(99) > 100) lines.push('  WARNING: lag p99 is over 100 ms: the load generator, not the server, is the bottleneck; these results understate the server.');
     }
     if (this.bus.dropped) reasons.push(`${this.bus.dropped} events were dropped: the observers could not keep up, so these results are incomplete`);
     lines.push(reasons.length ? `\n*** FAIL\n${reasons.join('\n')}` : '\n*** PASS');
