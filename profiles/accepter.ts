@@ -15,7 +15,8 @@ export const ACCEPT_RETRIES = 3;
  * Accepter (notes §3.4): answers what the client's polls bring in.
  *
  * - An event in a calendar where the user is an ATTENDEE with
- *   PARTSTAT=NEEDS-ACTION: after an `acceptDelayDistribution` wait, the user's
+ *   PARTSTAT=NEEDS-ACTION (and not STATUS:CANCELLED, which the original did not
+ *   check): after an `acceptDelayDistribution` wait, the user's
  *   ATTENDEE becomes PARTSTAT=ACCEPTED without RSVP and the event is PUT as
  *   attendee (`PUT{attendee-<n>}`, If-Schedule-Tag-Match); on 412 it is re-read
  *   (`GET{event}`) and the change made again, at most ACCEPT_RETRIES times;
@@ -55,6 +56,8 @@ export class Accepter extends ProfileBase {
     const vcal = parseCalendar(this.client.state.events.get(href)?.data);
     const main = vcal && mainComponent(vcal);
     if (!main || !this.selfAttendees(main).some((a) => partstat(a) === 'NEEDS-ACTION')) return;
+    // A cancelled event waits for its CANCEL to be handled; the original accepted it all the same.
+    if (String(main.getFirstPropertyValue('status') ?? '').toUpperCase() === 'CANCELLED') return;
     this.handleLater(href, this.seconds('acceptDelayDistribution'), (lagMs) => this.accept(href, lagMs));
   }
 

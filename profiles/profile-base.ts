@@ -39,6 +39,10 @@ function isDistributionSpec(v: unknown): v is DistributionSpec {
   return typeof v === 'object' && v !== null && typeof (v as DistributionSpec).create === 'function' && typeof (v as DistributionSpec).written === 'string';
 }
 
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
 function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
@@ -140,12 +144,13 @@ export abstract class ProfileBase implements Profile {
     const period = seconds * 1000;
     let due = this.clock.monotonic() + this.random.uniform(0, period);
     const schedule = (): void => {
-      this.after(due - this.clock.monotonic(), async (lagMs) => {
-        if (this.client.started) await this.guard(() => tick(lagMs));
-        const now = this.clock.monotonic();
-        due += period;
-        if (due < now) due += Math.ceil((now - due) / period) * period;
-        schedule();
+      this.after(due - this.clock.monotonic(), (lagMs) => {
+        this.runThen(() => (this.client.started ? tick(lagMs) : undefined), () => {
+          const now = this.clock.monotonic();
+          due += period;
+          if (due < now) due += Math.ceil((now - due) / period) * period;
+          schedule();
+        });
       });
     };
     schedule();
@@ -165,12 +170,32 @@ export abstract class ProfileBase implements Profile {
         this.unexpected(new Error(`${key}: ${message(e)}; this loop stops`));
         return;
       }
-      this.after(seconds * 1000, async (lagMs) => {
-        if (this.client.started) await this.guard(() => fn(lagMs));
-        next();
-      });
+      this.after(seconds * 1000, (lagMs) => this.runThen(() => (this.client.started ? fn(lagMs) : undefined), next));
     };
     next();
+  }
+
+  /**
+   * Run `fn`, then `then` once it has finished: at once when it returns a
+   * plain value (so a loop in virtual time needs no turn of the event loop
+   * between ticks), after its promise settles otherwise. What `fn` throws is
+   * contained and reported.
+   */
+  private runThen(fn: () => unknown, then: () => void): void {
+    let result: unknown;
+    try {
+      result = fn();
+    } catch (e) {
+      this.unexpected(e);
+      then();
+      return;
+    }
+    if (isThenable(result)) {
+      result.then(then, (e: unknown) => {
+        this.unexpected(e);
+        then();
+      });
+    } else then();
   }
 
   /** Listen to the client's eventChanged until stopped. Exceptions in `fn` are contained. */

@@ -12,13 +12,17 @@
  * is the usual STANDARD/DAYLIGHT pair with RRULEs, so it stays right for a
  * recurring event however far it runs. Otherwise each change is written as an
  * observance of its own, exact inside the span (the last offset holds after
- * it). A zone without changes gets one STANDARD observance.
+ * it). A zone without changes gets one STANDARD observance. Each also
+ * starts with the offset in force on 1 January of the year before the date,
+ * so the VTIMEZONE is right for every instant from then on.
  */
 import ICAL from 'ical.js';
 import { DateTime, IANAZone } from 'luxon';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
+/** Where the first observance starts, as wall time: 19700101T000000. */
+const EPOCH = 0;
 /** Years after the date's year covered; with yearly rules that only decides which rule is seen, not how far it holds. */
 const YEARS_AFTER = 2;
 
@@ -59,9 +63,12 @@ function build(tzid: string, zone: IANAZone, year: number): ICAL.Component {
   vtz.addPropertyWithValue('tzid', tzid);
   if (transitions.length === 0) {
     const offset = zone.offset(from);
-    vtz.addSubcomponent(observance(zone, 'standard', Date.UTC(1970, 0, 1), offset, offset));
+    vtz.addSubcomponent(observance(zone, 'standard', EPOCH - offset * MINUTE_MS, offset, offset));
     return vtz;
   }
+  // The offset in force when the span begins, until its first change: so the VTIMEZONE is right from 1 January of the year before.
+  const initial = transitions[0]!.from;
+  vtz.addSubcomponent(observance(zone, DateTime.fromMillis(from, { zone }).isInDST ? 'daylight' : 'standard', EPOCH - initial * MINUTE_MS, initial, initial));
   const rules = [true, false].map((daylight) => yearlyRule(transitions.filter((t) => t.daylight === daylight), year - 1, year + YEARS_AFTER));
   if (rules.every((r) => r !== undefined)) {
     for (const [i, daylight] of [true, false].entries()) {

@@ -74,7 +74,7 @@ export class ReportStatistics implements Observer {
       case 'sim-expired': {
         // A stats read that failed may say why in `note`; without one, numbers
         // that are not finite mean the same thing.
-        const note = (event as SimExpiredEvent & { note?: string }).note;
+        const note = event.note;
         const numbers = [event.requestsPerSecond, event.responseMs, event.slots, event.cpuPercent];
         this.servers.set(event.podID, note !== undefined || !numbers.every(Number.isFinite) ? { kind: 'unavailable', note: note ?? 'statistics unavailable' } : { kind: 'stats', event });
         break;

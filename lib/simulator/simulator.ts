@@ -170,8 +170,13 @@ export class LoadSimulator {
     const lines: string[] = [];
     const reasons: string[] = [];
     for (const obs of this.observers) {
-      obs.report((l) => lines.push(l), ctx);
-      reasons.push(...obs.failures());
+      // One observer's bug must not lose the others' reports; it fails the run instead.
+      try {
+        obs.report((l) => lines.push(l), ctx);
+        reasons.push(...obs.failures());
+      } catch (e) {
+        reasons.push(`an observer failed to report: ${(e as Error).message}`);
+      }
     }
     const lag = this.live.lag;
     if (lag.count) {
