@@ -69,7 +69,8 @@ export class AlarmAcknowledger extends EventMaker {
     const vevent = vcal && mainComponent(vcal);
     if (!vcal || !vevent) return;
     const now = utcNow(this.clock.now());
-    for (const alarm of vevent.getAllSubcomponents('valarm')) alarm.updatePropertyWithValue('acknowledged', now);
+    // ACKNOWLEDGED (RFC 9074) is unknown to ical.js, which would write a Time with VALUE=DATE-TIME: give it the text.
+    for (const alarm of vevent.getAllSubcomponents('valarm')) alarm.updatePropertyWithValue('acknowledged', now.toICALString());
     vevent.updatePropertyWithValue('dtstamp', now);
     const text = calendarText(vcal);
     await this.operation('update', lagMs, () => this.client.changeEvent(href, text));

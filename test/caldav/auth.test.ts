@@ -229,12 +229,12 @@ describe('against the testbed', () => {
       assert.deepEqual(
         c.events.map((e) => `${e.type} ${'label' in e ? e.label : ''} ${'status' in e ? `${e.status} ${e.success}` : ''}`.trim()),
         [
-          'request PROPFIND{principal}(unauthenticated)',
-          'response PROPFIND{principal}(unauthenticated) 401 true',
+          'request UNAUTHENTICATED{PROPFIND}',
+          'response UNAUTHENTICATED{PROPFIND} 401 true',
           'request PROPFIND{principal}',
           'response PROPFIND{principal} 207 true',
-          'request PROPFIND{principal}(unauthenticated)',
-          'response PROPFIND{principal}(unauthenticated) 401 true',
+          'request UNAUTHENTICATED{PROPFIND}',
+          'response UNAUTHENTICATED{PROPFIND} 401 true',
           'request PROPFIND{principal}',
           'response PROPFIND{principal} 207 true',
         ],

@@ -89,7 +89,7 @@ describe('ProfileBase', () => {
     let release: () => void = () => {};
     const starts: number[] = [];
     const { clock, probe } = await setup({
-      body: (p, _lag) => {
+      body: () => {
         starts.push(clock.monotonic());
         return new Promise<void>((r) => (release = r));
       },

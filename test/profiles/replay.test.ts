@@ -12,8 +12,8 @@ after(async () => {
 });
 
 /**
- * One user with an Eventer and an Inviter (default invitee choice) for two
- * virtual minutes on a fresh testbed; what each profile did, in order.
+ * One user with an Eventer and an Inviter (default invitee choice) for one
+ * virtual minute on a fresh testbed; what each profile did, in order.
  */
 async function run(seed: string) {
   const tb = await startTestbed({ port: 0, users: 6 });
@@ -28,7 +28,7 @@ async function run(seed: string) {
   ];
   for (const p of profiles) p.start();
   const inFlight = () => sim.operations().filter((e) => e.phase === 'start').length - sim.operations().filter((e) => e.phase !== 'start').length;
-  for (let t = 0; t < 120; t++) {
+  for (let t = 0; t < 60; t++) {
     clock.advance(1_000);
     await until(() => inFlight() === 0, 'operations to finish');
   }
@@ -45,7 +45,7 @@ describe('replay', () => {
     const a = await run('seed-1');
     const b = await run('seed-1');
     const c = await run('seed-2');
-    assert.ok(a.create.length >= 20 && a.invite.length >= 10, `${a.create.length} creates, ${a.invite.length} invites`);
+    assert.ok(a.create.length >= 10 && a.invite.length >= 6, `${a.create.length} creates, ${a.invite.length} invites`);
     assert.equal(a.events.length, a.create.length / 2);
     assert.deepEqual(b, a);
     assert.notDeepEqual(c.events, a.events);
