@@ -91,3 +91,44 @@ describe('LoadSimulator in virtual time', () => {
     assert.deepEqual([...new Set(sim.population.members.map((m) => m.userNumber))], [1, 3, 5]);
   });
 });
+
+describe('the web admin', () => {
+  it('shows the live report, refuses a POST without the token, and Stop ends the run with the full report', async () => {
+    const { request } = await import('undici');
+    const config = await configFor({ webadmin: { enabled: true, HTTPPort: 0 } });
+    const out: string[] = [];
+    let url = '';
+    let seen = () => {};
+    const ready = new Promise<void>((r) => (seen = r));
+    const sim = new LoadSimulator({
+      config,
+      seed: 'w',
+      out: (l) => {
+        out.push(l);
+        const m = /web admin on (http:\/\/\S+)/.exec(l);
+        if (m) {
+          url = m[1]!;
+          seen();
+        }
+      },
+    });
+    const events: SimEvent[] = [];
+    sim.bus.events$.subscribe((e) => events.push(e));
+    const running = sim.run();
+    await ready;
+    const page = await (await request(url)).body.text();
+    assert.match(page, /Load Simulator Web Admin/);
+    const token = /name="token" value="([0-9a-f]+)"/.exec(page)![1]!;
+    const forged = await request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=nope&stop=1' });
+    assert.equal(forged.statusCode, 403);
+    await forged.body.text();
+    await new Promise((r) => setTimeout(r, 1500));
+    const stop = await request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${token}&stop=1` });
+    assert.equal(stop.statusCode, 200);
+    await stop.body.text();
+    const result = await running;
+    assert.equal(result.endedBy, 'stopped from the web admin');
+    assert.ok(out.some((l) => /\*\*\* PASS/.test(l)));
+    assert.equal(events.filter((e) => e.type === 'request').length, events.filter((e) => e.type === 'response').length);
+  });
+});
