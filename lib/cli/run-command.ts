@@ -34,7 +34,7 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${sim.random.seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}`);
   const result = await sim.run({ ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}), signal });
   if (flags.json) {
-    writeFileSync(flags.json, `${JSON.stringify({ verdict: result.pass ? 'PASS' : 'FAIL', reasons: result.reasons, seed: result.seed, endedBy: result.endedBy }, null, 2)}\n`);
+    writeFileSync(flags.json, `${JSON.stringify(result.summary, null, 2)}\n`);
   }
   return result.exitCode === 0 ? EXIT.ok : EXIT.fail;
 }

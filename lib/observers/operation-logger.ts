@@ -41,6 +41,11 @@ export class OperationLogger implements Observer {
   readonly failIfNoPush: boolean;
   /** Label → lag of the timers that started its operations, ms. */
   private readonly lags = new Map<string, LatencyHistogram>();
+
+  /** The lag histogram of one operation label, if any operation of it carried a lag (for summaries). */
+  lagHistogram(label: string): LatencyHistogram | undefined {
+    return this.lags.get(label);
+  }
   private pushes = 0;
   private readonly out: (line: string) => void;
   private readonly onClose: (() => Promise<void> | void) | undefined;

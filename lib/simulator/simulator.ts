@@ -12,6 +12,8 @@ import { RequestTracker } from './request-tracker.js';
 import { readServerStats } from './server-stats-reader.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { LiveStatus, type LiveMode } from './live-status.js';
+import { runSummary, type RunSummary } from '../report/json-summary.js';
+import type { SimExpiredEvent } from '../events.js';
 
 export interface SimulatorOptions {
   config: LoadsimConfig;
@@ -37,6 +39,8 @@ export interface RunOptions {
 }
 
 export interface RunResult {
+  /** The machine-readable summary (what `--json` writes). */
+  summary: RunSummary;
   pass: boolean;
   /** 0 PASS, 1 FAIL. */
   exitCode: 0 | 1;
@@ -60,6 +64,7 @@ export class LoadSimulator {
   readonly tracker = new RequestTracker();
   readonly population: Population;
   readonly observers: Observer[] = [];
+  private readonly serverStats: SimExpiredEvent[] = [];
   /** Live status; also the run's scheduling-lag histogram. */
   readonly live: LiveStatus;
   private readonly out: (line: string) => void;
@@ -73,7 +78,10 @@ export class LoadSimulator {
     this.random = Random.create(o.seed);
     this.out = o.out ?? ((l) => process.stdout.write(`${l}\n`));
     this.live = new LiveStatus({ mode: o.live ?? 'off', everySeconds: 10, write: o.liveWrite ?? ((t) => process.stderr.write(t)), clock: this.clock });
-    this.bus.events$.subscribe((e) => this.live.observe(e));
+    this.bus.events$.subscribe((e) => {
+      this.live.observe(e);
+      if (e.type === 'sim-expired') this.serverStats.push(e);
+    });
     this.population = new Population({ config: o.config, clock: this.clock, random: this.random, emit: this.emit, ...(o.serverOverride ? { serverOverride: o.serverOverride } : {}) });
     // Saved client data not to be reused is cleared before anything starts (master's UseOldData false).
     const cds = o.config.clientDataSerialization;
@@ -156,13 +164,15 @@ export class LoadSimulator {
     for (const r of this.tracker.interrupt(this.clock.now())) this.bus.emit(r);
     this.bus.complete();
 
-    const { text, reasons } = this.renderReport(context());
+    const ctx = context();
+    const { text, reasons } = this.renderReport(ctx);
     finalReport = text;
     this.out(text);
+    const summary = runSummary({ observers: this.observers, pass: reasons.length === 0, reasons, seed: this.random.seed, endedBy: why, runSeconds: ctx.runSeconds, users: ctx.users, clients: ctx.clients, serverStats: this.serverStats });
     for (const obs of this.observers) await obs.close?.();
     await this.population.close();
     await admin?.close();
-    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed };
+    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed, summary };
   }
 
   /** Every observer's report in config order, then the verdict with every reason. */

@@ -73,7 +73,20 @@ describe('loadsim run end to end against the testbed', () => {
     assert.match(r.stdout, /\*\*\* (PASS|FAIL)/);
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}`);
     const { readFileSync } = await import('node:fs');
-    const summary = JSON.parse(readFileSync(path.join(ws.dir, 'summary.json'), 'utf8')) as { endedBy: string };
+    const summary = JSON.parse(readFileSync(path.join(ws.dir, 'summary.json'), 'utf8')) as { endedBy: string; seed: string; requests: Record<string, { count: number; p99: number }>; server: Record<string, unknown> };
     assert.equal(summary.endedBy, 'interrupted');
+    assert.equal(summary.seed, '1');
+    assert.ok(summary.requests['PROPFIND{home}']!.count > 0);
+    assert.ok(summary.requests['PROPFIND{home}']!.p99 >= 0);
+    assert.ok('PodA' in summary.server);
+  });
+});
+
+describe('npm run demo', () => {
+  it('runs the default simulation against an in-process testbed and ends with PASS', async () => {
+    const r = await run(['demo', '--runtime', '5'], REPO);
+    assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
+    assert.match(r.stdout, /\*\* REPORT \*\*/);
+    assert.match(r.stdout, /\*\*\* PASS/);
   });
 });
