@@ -53,11 +53,14 @@ export const testbedDefaults: TestbedOptions = {
   ampPort: null,
 };
 
-/** The testbed's users: user01…userNN, password = uid, email userNN@example.com. */
+/**
+ * The testbed's users: user01…userNN, password = uid, email userNN@example.com.
+ * Two digits at least, as the original's `user%02d`: user99 is followed by
+ * user100, so the same pattern names them in loadsim's configs.
+ */
 export function testbedUsers(n: number): AccountRecord[] {
-  const width = Math.max(2, String(n).length);
-  const p = `user%0${width}d`;
-  return generateRecords(n, { uidPattern: p, passwordPattern: p, namePattern: `User %0${width}d`, emailPattern: `${p}@example.com`, guidPattern: `${p}` }).map((r, i) => ({
+  const p = 'user%02d';
+  return generateRecords(n, { uidPattern: p, passwordPattern: p, namePattern: 'User %02d', emailPattern: `${p}@example.com`, guidPattern: p }).map((r, i) => ({
     ...r,
     guid: `10000000-0000-0000-0000-${String(i + 1).padStart(12, '0')}`,
   }));
