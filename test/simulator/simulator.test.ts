@@ -132,3 +132,29 @@ describe('the web admin', () => {
     assert.equal(events.filter((e) => e.type === 'request').length, events.filter((e) => e.type === 'response').length);
   });
 });
+
+describe('scheduling lag', () => {
+  it('a poll timer that runs late carries its lag into the operation and the report', async () => {
+    const { RealClock } = await import('../../lib/clock.js');
+    const config = await configFor({ arrival: { factory: 'SmoothRampUp', params: { groups: 1, groupSize: 1, interval: 1, clientsPerUser: 1 } } });
+    config.clients[0]!.params.calendarHomePollInterval = 0.3;
+    const out: string[] = [];
+    const sim = new LoadSimulator({ config, clock: new RealClock(), seed: 'lag', out: (l) => out.push(l) });
+    const events: SimEvent[] = [];
+    sim.bus.events$.subscribe((e) => events.push(e));
+    // Hog the event loop around the time the polls fall due: their timers must run late.
+    const hog = setInterval(() => {
+      const until = performance.now() + 80;
+      while (performance.now() < until) {
+        /* busy */
+      }
+    }, 100);
+    const result = await sim.run({ runtimeSeconds: 2 });
+    clearInterval(hog);
+    const lags = events.filter((e) => e.type === 'operation' && e.phase === 'start' && e.label === 'poll' && e.lagMs !== undefined).map((e) => (e.type === 'operation' ? e.lagMs! : 0));
+    assert.ok(lags.length >= 2, `timed polls: ${lags.length}`);
+    assert.ok(Math.max(...lags) >= 20, `some poll ran late: ${lags.map((l) => l.toFixed(1)).join(', ')}`);
+    assert.ok(out.some((l) => /\* Scheduling lag/.test(l)));
+    assert.ok(result.summary.runSeconds >= 2);
+  });
+});
