@@ -4,7 +4,7 @@
  */
 
 // Time and randomness (injected everywhere).
-export { RealClock, VirtualClock } from './clock.js';
+export { RealClock, ScaledClock, VirtualClock } from './clock.js';
 export type { Clock, Timer } from './clock.js';
 export { Random } from './random.js';
 
@@ -55,6 +55,33 @@ export { builtinClientModels } from './clients/catalog.js';
 export { builtinObservers } from './observers/catalog.js';
 export { checkThresholds } from './observers/thresholds-file.js';
 export type { ThresholdSection, Thresholds } from './observers/thresholds-file.js';
+
+// The simulation.
+export { LoadSimulator } from './simulator/simulator.js';
+export type { RunOptions, RunResult, SimulatorOptions } from './simulator/simulator.js';
+export { runInVirtualTime } from './simulator/virtual-time.js';
+export { Population } from './simulator/population.js';
+export { EventBus } from './simulator/event-bus.js';
+export { readServerStats } from './simulator/server-stats-reader.js';
+export type { ClientFailureEvent, ClientIdentity, EmitEvent, OperationEvent, RequestEvent, ResponseEvent, SimEvent, SimExpiredEvent, SimFailureEvent, StatusEvent } from './events.js';
+export type { Observer, ObserverContext, ReportContext } from './observers/observer.js';
+export type { Profile, ProfileContext, PopulationView } from './profile.js';
+export { CalDAVClient, IncorrectResponseCode } from './clients/client.js';
+export type { ClientOptions, ClientParams } from './clients/client.js';
+export { MODELS } from './clients/models.js';
+export type { ModelBehaviour, ModelName } from './clients/models.js';
+export { AmpPushHub } from './clients/amp-push-hub.js';
+export { DavHttp } from './caldav/http.js';
+export { AuthSession } from './caldav/auth.js';
+export { startTestbed, testbedUsers } from './testbed/server.js';
+export type { Testbed, TestbedOptions } from './testbed/server.js';
+export { LatencyHistogram } from './stats/latency-histogram.js';
+export { LabelTable } from './stats/label-table.js';
+export { ReportStatistics } from './observers/report-statistics.js';
+export { OperationLogger } from './observers/operation-logger.js';
+export { startWebAdmin } from './webadmin/webadmin.js';
+export { runSummary } from './report/json-summary.js';
+export type { RunSummary } from './report/json-summary.js';
 
 // The command line, for embedding.
 export { main as runCli } from './cli/main.js';
