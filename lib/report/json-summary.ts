@@ -27,6 +27,8 @@ export interface RunSummary {
   runSeconds: number;
   users: number;
   clients: number;
+  /** Request and response events of the run: equal, since every request started is answered or counted as interrupted. */
+  events: { requests: number; responses: number; dropped: number };
   requests: Record<string, LabelSummary>;
   operations: Record<string, LabelSummary>;
   server: Record<string, { requestsPerSecond: number; responseMs: number; slots: number; cpuPercent: number } | { note: string }>;
@@ -65,6 +67,7 @@ export function runSummary(args: {
   runSeconds: number;
   users: number;
   clients: number;
+  events: { requests: number; responses: number; dropped: number };
   serverStats: readonly SimExpiredEvent[];
 }): RunSummary {
   const rs = args.observers.find((o): o is ReportStatistics => o instanceof ReportStatistics);
@@ -77,6 +80,7 @@ export function runSummary(args: {
     runSeconds: args.runSeconds,
     users: args.users,
     clients: args.clients,
+    events: args.events,
     requests: labels(rs?.table),
     operations: labels(ol?.table, (l) => ol?.lagHistogram(l)),
     server: Object.fromEntries(

@@ -65,6 +65,7 @@ export class LoadSimulator {
   readonly population: Population;
   readonly observers: Observer[] = [];
   private readonly serverStats: SimExpiredEvent[] = [];
+  private readonly eventCounts = { requests: 0, responses: 0 };
   /** Live status; also the run's scheduling-lag histogram. */
   readonly live: LiveStatus;
   private readonly out: (line: string) => void;
@@ -81,6 +82,8 @@ export class LoadSimulator {
     this.bus.events$.subscribe((e) => {
       this.live.observe(e);
       if (e.type === 'sim-expired') this.serverStats.push(e);
+      else if (e.type === 'request') this.eventCounts.requests++;
+      else if (e.type === 'response') this.eventCounts.responses++;
     });
     this.population = new Population({ config: o.config, clock: this.clock, random: this.random, emit: this.emit, ...(o.serverOverride ? { serverOverride: o.serverOverride } : {}) });
     // Saved client data not to be reused is cleared before anything starts (master's UseOldData false).
@@ -168,7 +171,7 @@ export class LoadSimulator {
     const { text, reasons } = this.renderReport(ctx);
     finalReport = text;
     this.out(text);
-    const summary = runSummary({ observers: this.observers, pass: reasons.length === 0, reasons, seed: this.random.seed, endedBy: why, runSeconds: ctx.runSeconds, users: ctx.users, clients: ctx.clients, serverStats: this.serverStats });
+    const summary = runSummary({ observers: this.observers, pass: reasons.length === 0, reasons, seed: this.random.seed, endedBy: why, runSeconds: ctx.runSeconds, users: ctx.users, clients: ctx.clients, events: { ...this.eventCounts, dropped: this.bus.dropped }, serverStats: this.serverStats });
     for (const obs of this.observers) await obs.close?.();
     await this.population.close();
     await admin?.close();

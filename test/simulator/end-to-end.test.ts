@@ -79,6 +79,11 @@ describe('loadsim run end to end against the testbed', () => {
     assert.ok(summary.requests['PROPFIND{home}']!.count > 0);
     assert.ok(summary.requests['PROPFIND{home}']!.p99 >= 0);
     assert.ok('PodA' in summary.server);
+    // Every request started has exactly one response: answered, or counted as interrupted.
+    const counts = (summary as unknown as { events: { requests: number; responses: number; dropped: number } }).events;
+    assert.ok(counts.requests > 0);
+    assert.equal(counts.responses, counts.requests);
+    assert.equal(counts.dropped, 0);
   });
 });
 
