@@ -2,23 +2,15 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { CalendarState, ClientState, EventState } from './state.js';
 
+/** The scalar fields of a client's state that are saved as they are. */
+const SCALARS = [
+  'principalURL', 'homeHref', 'outboxHref', 'inboxHref', 'notificationHref', 'notificationToken',
+  'email', 'uuid', 'principalCollection', 'homeToken', 'attachmentsUrl',
+] as const;
+type Scalar = (typeof SCALARS)[number];
+
 /** What is saved per client: enough to skip discovery and full syncs on the next run (notes §1.11). */
-interface SavedState {
-  version: 1;
-  principalURL: string;
-  homeHref: string;
-  outboxHref: string;
-  inboxHref: string;
-  notificationHref: string;
-  notificationToken: string;
-  email: string;
-  uuid: string;
-  principalCollection: string;
-  homeToken: string;
-  attachmentsUrl: string;
-  calendars: CalendarState[];
-  events: Record<string, EventState>;
-}
+type SavedState = { version: 1; calendars: CalendarState[]; events: Record<string, EventState> } & Record<Scalar, string>;
 
 /** The folder of one client: `<Path>/<uid>-<title with spaces as _>`, as the original names it. */
 export function clientFolder(root: string, uid: string, title: string): string {
@@ -27,22 +19,12 @@ export function clientFolder(root: string, uid: string, title: string): string {
 
 /** Write the state (calendar data included, which the profiles need) atomically. */
 export function saveClientState(folder: string, s: ClientState): void {
-  const saved: SavedState = {
+  const saved = {
     version: 1,
-    principalURL: s.principalURL,
-    homeHref: s.homeHref,
-    outboxHref: s.outboxHref,
-    inboxHref: s.inboxHref,
-    notificationHref: s.notificationHref,
-    notificationToken: s.notificationToken,
-    email: s.email,
-    uuid: s.uuid,
-    principalCollection: s.principalCollection,
-    homeToken: s.homeToken,
-    attachmentsUrl: s.attachmentsUrl,
+    ...Object.fromEntries(SCALARS.map((k) => [k, s[k]])),
     calendars: [...s.calendars.values()].sort((a, b) => a.href.localeCompare(b.href)),
     events: Object.fromEntries([...s.events.entries()].sort(([a], [b]) => a.localeCompare(b))),
-  };
+  } as SavedState;
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, 'index.json');
   writeFileSync(`${file}.tmp`, JSON.stringify(saved, null, 2));
@@ -59,19 +41,9 @@ export function loadClientState(folder: string, s: ClientState): boolean {
   }
   if (saved.version !== 1 || !saved.principalURL) return false;
   s.clear();
-  s.principalURL = saved.principalURL;
-  s.homeHref = saved.homeHref;
-  s.outboxHref = saved.outboxHref;
-  s.inboxHref = saved.inboxHref;
-  s.notificationHref = saved.notificationHref;
-  s.notificationToken = saved.notificationToken;
-  s.email = saved.email;
-  s.uuid = saved.uuid;
-  s.principalCollection = saved.principalCollection;
-  s.homeToken = saved.homeToken;
-  s.attachmentsUrl = saved.attachmentsUrl;
-  for (const c of saved.calendars) s.calendars.set(c.href, c);
-  for (const [href, e] of Object.entries(saved.events)) s.events.set(href, e);
+  for (const k of SCALARS) if (typeof saved[k] === 'string') s[k] = saved[k];
+  for (const c of saved.calendars ?? []) s.calendars.set(c.href, c);
+  for (const [href, e] of Object.entries(saved.events ?? {})) s.events.set(href, e);
   // A calendar listing an event the file lost is resynced in full (the original's rule).
   for (const c of s.calendars.values()) if (s.eventsIn(c.href).some((h) => !s.events.get(h)?.etag)) c.token = '';
   return true;

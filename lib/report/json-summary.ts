@@ -67,7 +67,7 @@ export function runSummary(args: {
   runSeconds: number;
   users: number;
   clients: number;
-  events: { requests: number; responses: number; dropped: number };
+  events: RunSummary['events'];
   serverStats: readonly SimExpiredEvent[];
 }): RunSummary {
   const rs = args.observers.find((o): o is ReportStatistics => o instanceof ReportStatistics);
