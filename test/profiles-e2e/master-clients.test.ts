@@ -10,6 +10,7 @@
  * 60 s simulation could never see those profiles tick.
  */
 import assert from 'node:assert/strict';
+import { request } from 'undici';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
@@ -42,7 +43,23 @@ describe("master's clients.plist against the testbed", { timeout: 90_000 }, () =
       masterFile('clients.plist'),
     );
     const profiles = config.clients.flatMap((c) => c.profiles.filter((p) => p.params.enabled !== false).map((p) => (p.plugin.source === "builtin" ? p.plugin.definition.name : p.plugin.written)));
+    // Server-side data for the two profiles that only act on what is there: more than the
+    // EventCountLimiter's 100 events in user01's calendar before the run, and — once the clients
+    // run, so the AttachmentDownloader is listening — a managed attachment on an event of user02.
+    const put = (uid: string, name: string, body: string, extra: Record<string, string> = {}, method = 'PUT') =>
+      request(`${tb.url}/calendars/users/${uid}/calendar/${name}`, {
+        method: method as 'PUT',
+        headers: { authorization: `Basic ${Buffer.from(`${uid}:${uid}`).toString('base64')}`, 'content-type': 'text/calendar', ...extra },
+        body,
+      }).then((r) => r.body.text().then(() => r.statusCode));
+    const ics = (uid: string) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//t//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z', 'DTSTART:20261215T100000Z', 'DTEND:20261215T110000Z', 'SUMMARY:Seeded', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+    for (let i = 0; i < 110; i++) assert.equal(await put('user01', `seed-${i}.ics`, ics(`seed-${i}`)), 201);
+    assert.equal(await put('user02', 'with-attachment.ics', ics('with-attachment')), 201);
+    const attach = setTimeout(() => {
+      void put('user02', 'with-attachment.ics?action=attachment-add', 'attached file', { 'content-type': 'text/plain', 'content-disposition': 'attachment; filename="notes.txt"' }, 'POST');
+    }, 5000);
     const run = await runScaled(config, FACTOR, SIM_SECONDS, 'master-clients');
+    clearTimeout(attach);
     const table = tableCounts(run.out);
     const ops = new Map<string, number>();
     for (const o of run.operations) if (o.phase === 'end' && o.success) ops.set(o.label, (ops.get(o.label) ?? 0) + 1);
@@ -95,9 +112,11 @@ describe("master's clients.plist against the testbed", { timeout: 90_000 }, () =
     assert.ok(req('REPORT{calendar-query}') > 0, 'TimeRanger');
     assert.ok(req('PROPFIND{calendar}') > 0, 'DeepRefresher');
     assert.ok(req('POST{apns}') > 0, 'APNSSubscriber');
-    // EventCountLimiter (limit 100) and AttachmentDownloader act only on >100 events in a
-    // calendar or on a managed attachment (Inviter's fileAttachPercentage is 1 %): here they run
-    // without error, and a download, had one happened, succeeded.
+    // EventCountLimiter and AttachmentDownloader, on the data seeded above.
+    assert.ok(req('DELETE{event}') >= 10, `EventCountLimiter deleted down to its limit: ${req('DELETE{event}')}`);
+    assert.ok(tb.store.users.get('user01')!.home.collections.get('calendar')!.resources.size <= 101 + 40, 'user01 calendar trimmed');
+    assert.ok(req('GET{attachment}') > 0, 'AttachmentDownloader');
+    assert.ok((ops.get('download') ?? 0) > 0, 'download operations');
     assert.equal(run.responses.filter((r) => r.label === 'GET{attachment}' && !r.success).length, 0);
   });
 });

@@ -32,7 +32,12 @@ function run(args: string[], cwd: string, signalAfterMs?: number): Promise<{ cod
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     if (signalAfterMs) setTimeout(() => child.kill('SIGINT'), signalAfterMs);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    // Bounded: a run that does not end by itself within 90 s is killed (and the test fails on its output).
+    const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('exit', (code) => {
+      clearTimeout(guard);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -41,7 +46,7 @@ const refArgs = (runtime?: number) => [
   ...(runtime ? ['--runtime', String(runtime)] : []),
 ];
 
-describe('loadsim run end to end against the testbed', () => {
+describe('loadsim run end to end against the testbed', { timeout: 240_000 }, () => {
   it('the 2013 reference files: REPORT, the server section from the stats socket, per-label rows, PASS, exit 0', async () => {
     const r = await run(refArgs(12), ws.dir);
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-3000));
@@ -87,7 +92,7 @@ describe('loadsim run end to end against the testbed', () => {
   });
 });
 
-describe('npm run demo', () => {
+describe('npm run demo', { timeout: 60_000 }, () => {
   it('runs the default simulation against an in-process testbed and ends with PASS', async () => {
     const r = await run(['demo', '--runtime', '5'], REPO);
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
