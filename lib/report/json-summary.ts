@@ -58,18 +58,9 @@ function labels(table: LabelTable | undefined, lagOf?: (label: string) => Latenc
 }
 
 /** The machine-readable summary of `--json`: verdict, reasons, and per label and operation the figures in seconds. */
-export function runSummary(args: {
-  observers: readonly Observer[];
-  pass: boolean;
-  reasons: string[];
-  seed: string;
-  endedBy: string;
-  runSeconds: number;
-  users: number;
-  clients: number;
-  events: RunSummary['events'];
-  serverStats: readonly SimExpiredEvent[];
-}): RunSummary {
+export function runSummary(
+  args: Omit<RunSummary, 'verdict' | 'requests' | 'operations' | 'server'> & { observers: readonly Observer[]; pass: boolean; serverStats: readonly SimExpiredEvent[] },
+): RunSummary {
   const rs = args.observers.find((o): o is ReportStatistics => o instanceof ReportStatistics);
   const ol = args.observers.find((o): o is OperationLogger => o instanceof OperationLogger);
   return {

@@ -168,7 +168,7 @@ const LIVE: ReadonlyMap<string, Getter> = new Map<string, Getter>([
     clark(NS.DAV, 'quota-used-bytes'),
     (t) => {
       const c = collectionOf(t);
-      if (c) return String([...c.resources.values()].reduce((n, r) => n + r.text.length, 0));
+      if (c) return String(c.bytesUsed);
       return t.kind === 'home' ? '0' : undefined;
     },
   ],

@@ -110,7 +110,11 @@ export class Collection {
     return syncToken(this.id, this.log.revision);
   }
 
+  /** Bytes of calendar data held: kept as a running sum, since every home PROPFIND asks quota-used-bytes of each calendar. */
+  bytesUsed = 0;
+
   put(resource: StoredResource): void {
+    this.bytesUsed += resource.text.length - (this.resources.get(resource.name)?.text.length ?? 0);
     this.resources.set(resource.name, resource);
     this.log.record(resource.name, false);
     this.membersChanged();
@@ -119,6 +123,7 @@ export class Collection {
   remove(name: string): StoredResource | undefined {
     const r = this.resources.get(name);
     if (!r) return undefined;
+    this.bytesUsed -= r.text.length;
     this.resources.delete(name);
     this.log.record(name, true);
     this.membersChanged();

@@ -1,4 +1,3 @@
-import { DavHttp } from '../../lib/caldav/http.js';
 import { CalDAVClient } from '../../lib/clients/client.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
 import { RealClock, type Clock } from '../../lib/clock.js';
@@ -43,16 +42,9 @@ export function populationOf(records: readonly AccountRecord[]): PopulationView 
   };
 }
 
-const https = new Map<string, DavHttp>();
-export function httpFor(tb: Testbed): DavHttp {
-  let h = https.get(tb.url);
-  if (!h) https.set(tb.url, (h = new DavHttp({ origin: tb.url, clock: new RealClock() })));
-  return h;
-}
-export async function closeHttp(): Promise<void> {
-  await Promise.all([...https.values()].map((h) => h.close()));
-  https.clear();
-}
+// One DavHttp per testbed, shared with the client tests.
+import { httpFor } from '../clients/support.js';
+export { closeHttp, httpFor } from '../clients/support.js';
 
 export interface Sim {
   client: CalDAVClient;

@@ -163,3 +163,19 @@ describe('sync-collection (RFC 6578)', () => {
     assert.deepEqual(responses(r.body).map((x) => x.href), ['/calendars/users/user01/tasks/']);
   });
 });
+
+describe('quota-used-bytes', () => {
+  it('is the bytes of calendar data held, through creates, replaces and deletes', async () => {
+    const home = '/calendars/users/user02/calendar/';
+    const used = async () => Number(/<D:quota-used-bytes>(\d+)</.exec((await http(tb.url, 'PROPFIND', home, { user: 'user02', headers: { Depth: '0' }, body: PROPFIND('<D:quota-used-bytes/>') })).body)![1]);
+    const a = event('q-a');
+    const b = event('q-b', { summary: 'longer summary here' });
+    await http(tb.url, 'PUT', `${home}a.ics`, { user: 'user02', headers: ICS, body: a });
+    await http(tb.url, 'PUT', `${home}b.ics`, { user: 'user02', headers: ICS, body: b });
+    assert.equal(await used(), a.length + b.length);
+    const a2 = event('q-a', { summary: 'x' });
+    await http(tb.url, 'PUT', `${home}a.ics`, { user: 'user02', headers: ICS, body: a2 });
+    await http(tb.url, 'DELETE', `${home}b.ics`, { user: 'user02' });
+    assert.equal(await used(), a2.length);
+  });
+});
