@@ -7,7 +7,8 @@ export type LoadsimErrorCode =
   | 'LOADSIM_CONFIG'
   | 'LOADSIM_USAGE'
   | 'LOADSIM_NOT_IMPLEMENTED'
-  | 'LOADSIM_DISTRIBUTION';
+  | 'LOADSIM_DISTRIBUTION'
+  | 'LOADSIM_OUTPUT';
 
 export class LoadsimError extends Error {
   readonly code: LoadsimErrorCode;
@@ -43,6 +44,13 @@ export class ConfigError extends LoadsimError {
     const errors = problems.filter((p) => p.severity === 'error');
     super('LOADSIM_CONFIG', errors.map(formatProblem).join('\n') || 'invalid configuration');
     this.problems = problems;
+  }
+}
+
+/** A result file that cannot be created before the run (`--jtl`, `--timeseries`): exit 2, nothing sent. */
+export class OutputError extends LoadsimError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('LOADSIM_OUTPUT', message, options);
   }
 }
 

@@ -37,6 +37,8 @@ export interface ResponseEvent extends ClientIdentity {
   success: boolean;
   /** From the intended send time to the last byte of the body, ms. */
   durationMs: number;
+  /** From the intended send time to the response head (time to first byte), ms; absent when no response arrived. */
+  firstByteMs?: number;
   /** Time to open the connection (TCP + TLS) when this request opened one, ms. */
   connectMs?: number;
   bytesOut: number;

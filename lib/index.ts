@@ -9,7 +9,7 @@ export type { Clock, Timer } from './clock.js';
 export { Random } from './random.js';
 
 // Errors.
-export { ConfigError, DistributionError, LoadsimError, NotImplementedYetError, UsageError, formatProblem } from './errors.js';
+export { ConfigError, DistributionError, LoadsimError, NotImplementedYetError, OutputError, UsageError, formatProblem } from './errors.js';
 export type { LoadsimErrorCode, Problem } from './errors.js';
 
 // Configuration.
@@ -80,8 +80,26 @@ export { LabelTable } from './stats/label-table.js';
 export { ReportStatistics } from './observers/report-statistics.js';
 export { OperationLogger } from './observers/operation-logger.js';
 export { startWebAdmin } from './webadmin/webadmin.js';
-export { runSummary } from './report/json-summary.js';
-export type { RunSummary } from './report/json-summary.js';
+export type { EventSink } from './simulator/simulator.js';
+
+// Results: the saved document, the time series, and what is made from them.
+export { buildResult } from './report/build-result.js';
+export type { BuildResultArgs } from './report/build-result.js';
+export type { FullStats, IntervalFigures, IntervalRecord, LabelSummary, ResultDocument, SavedLabel, SavedSection, ServerSummary } from './report/result-document.js';
+export { PERCENTILE_KEYS } from './report/result-document.js';
+export { IntervalRecorder } from './report/interval-recorder.js';
+export { renderTextReport } from './report/text-report.js';
+export { fullStats, percentileCurve } from './report/full-stats.js';
+export { renderHtml } from './report/html.js';
+export { renderJUnit } from './report/junit.js';
+export { compareResults, renderComparison, DEFAULT_COMPARE_OPTIONS } from './report/compare.js';
+export type { CompareOptions, Comparison, LabelComparison, MetricChange } from './report/compare.js';
+export { readResultDocument, checkResultDocument } from './report/read-result.js';
+export { writeResultFiles } from './report/result-files.js';
+export type { ResultFiles } from './report/result-files.js';
+export { JtlWriter, JTL_COLUMNS } from './report/jtl-writer.js';
+export { appendRunToDb } from './report/results-db.js';
+export { runPostRun, postRunEnvironment } from './report/post-run.js';
 
 // The command line, for embedding.
 export { main as runCli } from './cli/main.js';

@@ -33,6 +33,8 @@ export interface ExchangeResult {
   reusedConnection: boolean;
   /** Monotonic time the exchange settled (last body byte, or failure). */
   endedAt: number;
+  /** Monotonic time the response head arrived; absent when none did. */
+  headersAt?: number;
 }
 
 /** Per-exchange settings that are the same for every exchange of a DavHttp. */
@@ -57,6 +59,7 @@ export class Exchange implements Dispatcher.DispatchHandler, SendWatcher, BodySi
   private responseEnded = false;
   private status = 0;
   private headers: IncomingHttpHeaders = NO_HEADERS;
+  private headersAt: number | undefined;
   private headBytesIn = 0;
   private bytesOut = 0;
   private connectMs: number | undefined;
@@ -95,6 +98,7 @@ export class Exchange implements Dispatcher.DispatchHandler, SendWatcher, BodySi
     if (this.settled || statusCode < 200) return;
     this.status = statusCode;
     this.headers = headers;
+    this.headersAt = this.limits.clock.monotonic();
     // Wire size of the head: "HTTP/1.1 200 OK\r\n", each "name: value\r\n", then "\r\n".
     let n = 17 + (statusMessage?.length ?? 0);
     const raw = controller.rawHeaders;
@@ -173,6 +177,7 @@ export class Exchange implements Dispatcher.DispatchHandler, SendWatcher, BodySi
     };
     if (failure) r.failure = failure;
     if (this.connectMs !== undefined) r.connectMs = this.connectMs;
+    if (this.headersAt !== undefined && this.status) r.headersAt = this.headersAt;
     // Hand the result over only after undici has made the connection reusable. With pipelining 1,
     // undici resumes a keep-alive connection in a setImmediate it schedules right after this
     // callback returns (client-h1.js onMessageComplete); until then the pool counts it busy, and a

@@ -288,6 +288,8 @@ export class DavHttp {
       at: clock.now(),
     };
     if (connectMs !== undefined) result.connectMs = responseEvent.connectMs = connectMs;
+    // Time to the final response's head (JMeter's "Latency"): includes any 401 round trips before it.
+    if (x.headersAt !== undefined) responseEvent.firstByteMs = x.headersAt - startedAt;
     if (multistatus) result.multistatus = multistatus;
     if (failure) {
       result.error = responseEvent.error = failure.reason;

@@ -7,6 +7,7 @@ import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import { serveCommand, type ServeFlags } from './serve-command.js';
 import { demoCommand, runCommand } from './run-command.js';
+import { compareCommand, reportCommand } from './report-command.js';
 import { unimplementedPlugins } from '../registry/implemented.js';
 
 const USAGE = `usage: loadsim <command> [options]
@@ -15,28 +16,56 @@ commands:
   validate  --config config.plist --clients clients.plist
             load and check everything, print what a run would do (exit 0), or every
             problem as file: key.path: message (exit 2)
-  demo      [--runtime 60] the default simulation against the embedded testbed server
-  run       --config C --clients K [--runtime S] [--seed X] [--server URL] [--json FILE]
+  demo      [--runtime 60] [result flags] the default simulation against the embedded testbed
+  run       --config C --clients K [--runtime S] [--seed X] [--server URL] [--quiet]
             the simulation, its report and verdict (exit 0 PASS, 1 FAIL); the default command
             [--insecure] accept self-signed certificates; [--timeout S] per request (default 60)
+            result flags:
+            [--json FILE]            the result document (report, compare and merge read it)
+            [--interval S]           seconds per time-series interval (default 10, reportInterval)
+            [--timeseries FILE]      NDJSON, one record per interval, written as the run goes
+            [--html FILE]            a self-contained HTML report with charts
+            [--junit FILE]           JUnit XML: a test case per label and rule
+            [--jtl FILE]             JMeter-compatible CSV of every response
+            [--results-db sqlite:FILE]  append the run to a SQLite database
+            [--post-run CMD]         run CMD after the report (postRunScript), files in LOADSIM_* env
+  report    RESULT.json [--html F] [--junit F] [--json F]
+            print a saved run's report again and write other forms of it
+  compare   BASE.json NEW.json [--max-regression 10%] [--min-delta-ms 1] [--max-failure-increase 1]
+            per label, p50/p95/p99 and failure rate side by side; exit 1 on a regression
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
-            [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R]
+            [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R] [--delay MS]
             the embedded CalDAV testbed server, until Ctrl-C
-  worker | merge | report | compare                              (issues #8, #9)
+  worker | merge                                                 (issue #9)
 
 Without --config, loadsim uses its own defaults in config/ (our config.plist and
 clients.plist). Exit codes: 0 pass/valid, 1 fail, 2 bad input, 3 not in this version.`;
 
-const PLANNED: Record<string, number> = { worker: 9, merge: 9, report: 8, compare: 8 };
+const PLANNED: Record<string, number> = { worker: 9, merge: 9 };
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const satisfies Options;
 const CONFIG = { config: { type: 'string' }, clients: { type: 'string' }, insecure: { type: 'boolean' }, timeout: { type: 'string' } } as const satisfies Options;
+const RESULTS = {
+  json: { type: 'string' },
+  interval: { type: 'string' },
+  timeseries: { type: 'string' },
+  html: { type: 'string' },
+  junit: { type: 'string' },
+  jtl: { type: 'string' },
+  'results-db': { type: 'string' },
+  'post-run': { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const satisfies Options;
+/** Commands that take file names as positionals. */
+const POSITIONALS = new Set(['report', 'compare']);
 /** The flags each command takes; any other flag is a usage error (exit 2). */
 const COMMAND_OPTIONS = {
   validate: { ...COMMON, ...CONFIG },
-  demo: { ...COMMON, runtime: { type: 'string' } },
-  run: { ...COMMON, ...CONFIG, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' }, json: { type: 'string' }, quiet: { type: 'boolean' } },
+  demo: { ...COMMON, ...RESULTS, runtime: { type: 'string' } },
+  run: { ...COMMON, ...CONFIG, ...RESULTS, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' } },
+  report: { ...COMMON, html: { type: 'string' }, junit: { type: 'string' }, json: { type: 'string' } },
+  compare: { ...COMMON, 'max-regression': { type: 'string' }, 'min-delta-ms': { type: 'string' }, 'max-failure-increase': { type: 'string' } },
   serve: {
     ...COMMON,
     host: { type: 'string' },
@@ -47,6 +76,7 @@ const COMMAND_OPTIONS = {
     users: { type: 'string' },
     accounts: { type: 'string' },
     realm: { type: 'string' },
+    delay: { type: 'string' },
   },
 } as const satisfies Record<string, Options>;
 
@@ -78,12 +108,14 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         err(`loadsim ${command}: not in this version yet (issue #${PLANNED[command]}).`);
         return EXIT.notImplemented;
       }
-      throw new UsageError(`unknown command "${command}"; commands: validate, demo, run, serve, worker, merge, report, compare`);
+      throw new UsageError(`unknown command "${command}"; commands: validate, demo, run, report, compare, serve, worker, merge`);
     }
     let values: Record<string, string | boolean | undefined>;
+    let positionals: string[];
     try {
-      const parsed = parseArgs({ args: rest, options: known, allowPositionals: false, strict: true });
+      const parsed = parseArgs({ args: rest, options: known, allowPositionals: POSITIONALS.has(command), strict: true });
       values = parsed.values as Record<string, string | boolean | undefined>;
+      positionals = parsed.positionals;
     } catch (e) {
       throw new UsageError(`${command}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`);
     }
@@ -99,7 +131,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         return EXIT.ok;
       case 'demo': {
         const { config } = await loadChecked({}, cwd, err);
-        return await demoCommand(config, values.runtime !== undefined ? Number(values.runtime) : 60, out, err, opts.signal ?? new AbortController().signal);
+        return await demoCommand(config, values.runtime !== undefined ? Number(values.runtime) : 60, out, err, opts.signal ?? new AbortController().signal, flags);
       }
       case 'run': {
         // Bad input is refused first, with exit 2; a plug-in not implemented yet, with exit 3.
@@ -112,6 +144,10 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         }
         return await runCommand(config, flags, out, err, opts.signal ?? new AbortController().signal);
       }
+      case 'report':
+        return await reportCommand(positionals, flags, out, err);
+      case 'compare':
+        return compareCommand(positionals, flags, out, err);
       case 'serve':
         await serveCommand(values as ServeFlags, cwd, out, opts.signal ?? new AbortController().signal);
         return EXIT.ok;

@@ -1,7 +1,10 @@
-import { writeFileSync } from 'node:fs';
 import type { LoadsimConfig } from '../config/config-types.js';
-import { UsageError } from '../errors.js';
-import { LoadSimulator } from '../simulator/simulator.js';
+import { OutputError, UsageError } from '../errors.js';
+import { JtlWriter } from '../report/jtl-writer.js';
+import { postRunEnvironment, runPostRun } from '../report/post-run.js';
+import { writeResultFiles } from '../report/result-files.js';
+import { loadSqlite, parseResultsDbTarget } from '../report/results-db.js';
+import { LoadSimulator, type EventSink } from '../simulator/simulator.js';
 import { startTestbed } from '../testbed/server.js';
 import { EXIT } from './exit-codes.js';
 
@@ -11,6 +14,30 @@ export interface RunFlags {
   server?: string;
   json?: string;
   quiet?: boolean | string;
+  /** Seconds per time-series interval. */
+  interval?: string;
+  timeseries?: string;
+  html?: string;
+  junit?: string;
+  jtl?: string;
+  'results-db'?: string;
+  'post-run'?: string;
+}
+
+/** Check the result flags before any traffic is sent: a typo found after an hour's run loses the hour. */
+function checkResultFlags(flags: RunFlags): { intervalSeconds?: number } {
+  let intervalSeconds: number | undefined;
+  if (flags.interval !== undefined) {
+    intervalSeconds = Number(flags.interval);
+    if (!(intervalSeconds > 0 && intervalSeconds <= 86_400)) throw new UsageError(`--interval: expected a number of seconds > 0 and ≤ 86400, got "${flags.interval}"`);
+  }
+  const db = flags['results-db'];
+  if (db !== undefined) parseResultsDbTarget(db); // a UsageError naming the flag
+  for (const flag of ['json', 'timeseries', 'html', 'junit', 'jtl'] as const) {
+    const v = flags[flag];
+    if (v !== undefined && (v === '' || v.endsWith('/'))) throw new UsageError(`--${flag}: expected a file path, got "${v}"`);
+  }
+  return intervalSeconds !== undefined ? { intervalSeconds } : {};
 }
 
 /** Point every enabled pod at one server (`--server`), keeping its path-less origin form. */
@@ -28,22 +55,61 @@ export function overrideServer(config: LoadsimConfig, server: string): void {
 /** `loadsim run`: the simulation, its report and its verdict; the exit code is the verdict. */
 export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal): Promise<number> {
   if (flags.server) overrideServer(config, flags.server);
+  const { intervalSeconds } = checkResultFlags(flags);
+  // The database module is optional: find out now, not after the run.
+  if (flags['results-db'] !== undefined) await loadSqlite();
   const live = flags.quiet ? 'off' : process.stderr.isTTY ? 'tty' : 'lines';
-  const sim = new LoadSimulator({ config, ...(flags.seed !== undefined ? { seed: flags.seed } : {}), out, live });
+  const warn = (l: string) => err(`loadsim: ${l}`);
+  const sinks: EventSink[] = [];
+  if (flags.jtl) {
+    try {
+      sinks.push(JtlWriter.open(flags.jtl, { onError: warn }));
+    } catch (e) {
+      throw new OutputError(`--jtl: cannot create ${flags.jtl}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+  let sim: LoadSimulator;
+  try {
+    sim = new LoadSimulator({
+      config,
+      ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
+      out,
+      live,
+      warn,
+      sinks,
+      ...(intervalSeconds !== undefined ? { intervalSeconds } : {}),
+      ...(flags.timeseries ? { timeseriesFile: flags.timeseries } : {}),
+    });
+  } catch (e) {
+    for (const s of sinks) await s.close();
+    if (flags.timeseries && (e as NodeJS.ErrnoException).code) throw new OutputError(`--timeseries: cannot create ${flags.timeseries}: ${(e as Error).message}`, { cause: e });
+    throw e;
+  }
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${sim.random.seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}`);
   const result = await sim.run({ ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}), signal });
-  if (flags.json) {
-    writeFileSync(flags.json, `${JSON.stringify(result.summary, null, 2)}\n`);
+  const files = { json: flags.json, html: flags.html, junit: flags.junit, resultsDb: flags['results-db'], timeseries: flags.timeseries };
+  const { written, errors } = await writeResultFiles(result.summary, files);
+  for (const w of written) err(`loadsim: wrote ${w}`);
+  for (const e of errors) err(`loadsim: ${e}`);
+  let code: number = result.exitCode === 0 ? EXIT.ok : EXIT.fail;
+  // A result file that could not be written fails the run: CI reading it would otherwise see nothing, or last week's.
+  if (errors.length && code === EXIT.ok) code = EXIT.fail;
+  const postRun = flags['post-run'] ?? config.results?.postRunScript ?? undefined;
+  if (postRun) {
+    const env = postRunEnvironment({ ...files, jtl: flags.jtl }, result.summary.verdict, code);
+    const r = await runPostRun(postRun, env, { out: (l) => err(`post-run: ${l}`) });
+    if (r.timedOut) err(`loadsim: the post-run command timed out and was stopped: ${postRun}`);
+    else if (r.exitCode !== 0) err(`loadsim: the post-run command exited with ${r.exitCode ?? r.signal}: ${postRun}`);
   }
-  return result.exitCode === 0 ? EXIT.ok : EXIT.fail;
+  return code;
 }
 
 /**
  * `loadsim demo`: the embedded testbed in this process, our default
  * config/config.plist and clients.plist pointed at it, for `runtime` seconds.
  */
-export async function demoCommand(config: LoadsimConfig, runtimeSeconds: number, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal): Promise<number> {
+export async function demoCommand(config: LoadsimConfig, runtimeSeconds: number, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal, flags: RunFlags = {}): Promise<number> {
   const tb = await startTestbed({ port: 0, statsPort: 0, users: Math.max(20, config.accounts.records.length) });
   try {
     for (const pod of config.servers) {
@@ -52,7 +118,7 @@ export async function demoCommand(config: LoadsimConfig, runtimeSeconds: number,
       if (pod.stats) pod.stats.port = tb.statsPort!;
     }
     err(`loadsim demo: testbed on ${tb.url}, running the default simulation for ${runtimeSeconds} s (Ctrl-C stops early and still reports)`);
-    return await runCommand(config, { runtime: String(runtimeSeconds), seed: 'demo' }, out, err, signal);
+    return await runCommand(config, { seed: 'demo', ...flags, runtime: String(runtimeSeconds) }, out, err, signal);
   } finally {
     await tb.close();
   }

@@ -13,6 +13,7 @@ export interface ServeFlags {
   users?: string;
   accounts?: string;
   realm?: string;
+  delay?: string;
 }
 
 function port(value: string | undefined, flag: string, def: number): number {
@@ -33,6 +34,11 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
     ampPort: flags['amp-port'] === undefined ? null : port(flags['amp-port'], '--amp-port', 62311),
     realm: flags.realm ?? 'loadsim testbed',
   };
+  if (flags.delay !== undefined) {
+    const ms = Number(flags.delay);
+    if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new UsageError(`--delay: expected milliseconds from 0 to 600000, got "${flags.delay}"`);
+    options.responseDelayMs = ms;
+  }
   if (flags.users !== undefined) {
     const n = Number(flags.users);
     if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UsageError(`--users: expected a number of users from 1 to 1000000, got "${flags.users}"`);

@@ -49,6 +49,8 @@ export interface LoadsimConfig {
   webadmin: { enabled: boolean; port: number };
   /** How the clients talk HTTP (loadsim's own keys; the original had none). */
   http: HttpSettings;
+  /** Time series and post-run hook (`reportInterval`, `postRunScript`). */
+  results: ResultsSettings;
   clientDataSerialization: { path: string; reuseOldData: boolean } | null;
   accounts: Configured<AccountLoaderDefinition> & {
     records: AccountRecord[];
@@ -62,6 +64,15 @@ export interface LoadsimConfig {
   workerCount: number;
   clients: ClientKind[];
 }
+
+export interface ResultsSettings {
+  /** Seconds per time-series interval (`reportInterval`; `--interval` overrides). */
+  intervalSeconds: number;
+  /** A shell command run after the report (`postRunScript`; `--post-run` overrides). */
+  postRunScript: string | null;
+}
+
+export const resultsSettingsDefaults: ResultsSettings = { intervalSeconds: 10, postRunScript: null };
 
 export interface HttpSettings {
   /** Verify server certificates; false accepts self-signed test servers (`tlsVerify` in config.plist, `--insecure`). */

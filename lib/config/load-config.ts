@@ -7,7 +7,7 @@ import { smoothRampUpDefaults } from '../population/arrival/smooth-ramp-up.js';
 import { createRegistry } from '../registry/builtins.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from '../registry/definitions.js';
 import type { Registry, Resolved } from '../registry/registry.js';
-import { httpSettingsDefaults, type ClientKind, type Configured, type LoadsimConfig, type ProfileConfig, type ServerPod, type WorkersConfig } from './config-types.js';
+import { httpSettingsDefaults, resultsSettingsDefaults, type ClientKind, type Configured, type LoadsimConfig, type ProfileConfig, type ServerPod, type WorkersConfig } from './config-types.js';
 import { readParams, type ParamValues, type ResolveContext } from './param-spec.js';
 import { ParamReader } from './params.js';
 import { readPlistFile } from './plist-file.js';
@@ -212,6 +212,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     connectionsPerServer: root.number('connectionsPerServer', { integer: true, min: 1, max: 100_000 }, httpSettingsDefaults.connectionsPerServer),
   };
 
+  // Results (loadsim's own keys): the time-series interval and a command to run after the report.
+  const results = {
+    intervalSeconds: root.number('reportInterval', { positive: true, max: 86_400 }, resultsSettingsDefaults.intervalSeconds),
+    postRunScript: root.has('postRunScript') ? root.string('postRunScript') : null,
+  };
+
   let clientDataSerialization: LoadsimConfig['clientDataSerialization'] = null;
   if (root.has('clientDataSerialization')) {
     const cds = root.dict('clientDataSerialization');
@@ -349,6 +355,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
       principalPathTemplate,
       webadmin,
       http,
+      results,
       clientDataSerialization,
       accounts,
       arrival,

@@ -4,11 +4,13 @@ import type { FileParam, ParamValues } from '../config/param-spec.js';
 import type { OperationEvent, SimEvent } from '../events.js';
 import { LabelTable } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
+import type { ResultDocument } from '../report/result-document.js';
+import { restoreLags, restoreTable, thresholdsOf } from '../report/saved-section.js';
 import { fixed, g, pad, pyFloat } from './format.js';
 import type { Observer, ObserverContext, ReportContext } from './observer.js';
 import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
 import type { ThresholdSection } from './thresholds-file.js';
-import { DEFAULT_OPERATION_THRESHOLDS, thresholdSection } from './thresholds.js';
+import { DEFAULT_OPERATION_THRESHOLDS, medianLagAbove, thresholdSection } from './thresholds.js';
 
 export interface OperationLoggerOptions {
   /** Where the live lines go. */
@@ -23,6 +25,9 @@ export interface OperationLoggerOptions {
   failIfNoPush?: boolean;
   /** Called by `close()`, e.g. to end the `outfile` stream. */
   onClose?: () => Promise<void> | void;
+  /** Start from this table and these lags (a saved result read back). */
+  table?: LabelTable;
+  lags?: Map<string, LatencyHistogram>;
 }
 
 /**
@@ -57,7 +62,14 @@ export class OperationLogger implements Observer {
     this.failCutoff = options.failCutoff ?? 1.0;
     this.failIfNoPush = options.failIfNoPush ?? false;
     this.onClose = options.onClose;
-    this.table = new LabelTable(this.thresholds.limits);
+    this.table = options.table ?? new LabelTable(this.thresholds.limits);
+    for (const [label, h] of options.lags ?? []) this.lags.set(label, h);
+  }
+
+  /** The observer as it stood at the end of a saved run (`loadsim report`); live lines are not replayed. */
+  static restore(doc: ResultDocument): OperationLogger {
+    const saved = doc.saved.operations;
+    return new OperationLogger({ out: () => {}, thresholds: thresholdsOf(saved), lagCutoff: saved.lagCutoff, failCutoff: saved.failCutoff, table: restoreTable(saved), lags: restoreLags(saved) });
   }
 
   /**
@@ -159,15 +171,6 @@ export class OperationLogger implements Observer {
     if (!h) this.lags.set(label, (h = new LatencyHistogram([this.lagCutoff])));
     return h;
   }
-}
-
-/**
- * Whether the median lag (the original's: the element at index ⌊n/2⌋ of the
- * sorted lags) is strictly above `cutoff` seconds. That element is above the
- * cutoff exactly when at least n − ⌊n/2⌋ lags are, which the exact count gives.
- */
-function medianLagAbove(h: LatencyHistogram, cutoff: number): boolean {
-  return h.count > 0 && h.countAbove(cutoff) >= h.count - Math.floor(h.count / 2);
 }
 
 const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,6 +1,8 @@
 import type { FileParam, ParamValues } from '../config/param-spec.js';
 import type { SimEvent, SimExpiredEvent } from '../events.js';
 import { LabelTable } from '../stats/label-table.js';
+import type { ResultDocument } from '../report/result-document.js';
+import { restoreTable, thresholdsOf } from '../report/saved-section.js';
 import { fixed, g, hms, monthDayTime } from './format.js';
 import type { Observer, ReportContext } from './observer.js';
 import { loadBenchmarks, overallQos, qosValue, type Benchmarks } from './qos.js';
@@ -15,6 +17,8 @@ export interface ReportStatisticsOptions {
   benchmarks?: Benchmarks;
   /** Percent of failed requests above which a label fails (default 1.0). */
   failCutoff?: number;
+  /** Start from this table (a saved result read back); its limits must be the thresholds'. */
+  table?: LabelTable;
 }
 
 /** What the server's stats socket said at the end, or why it said nothing. */
@@ -39,12 +43,43 @@ export class ReportStatistics implements Observer {
   private clientFailureCount = 0;
   private readonly simFailures = new Map<string, number>();
   private readonly servers = new Map<string, ServerStats>();
+  /** Users and clients counted by a saved run this one was restored from. */
+  private seenBefore = { users: 0, clients: 0 };
 
   constructor(options: ReportStatisticsOptions = {}) {
     this.thresholds = options.thresholds ?? DEFAULT_REQUEST_THRESHOLDS;
     this.benchmarks = options.benchmarks ?? {};
     this.failCutoff = options.failCutoff ?? 1.0;
-    this.table = new LabelTable(this.thresholds.limits);
+    this.table = options.table ?? new LabelTable(this.thresholds.limits);
+  }
+
+  /**
+   * The observer as it stood at the end of a saved run (`loadsim report`):
+   * its tables, failures and server figures, ready to print again.
+   */
+  static restore(doc: ResultDocument): ReportStatistics {
+    const saved = doc.saved.requests;
+    const rs = new ReportStatistics({ thresholds: thresholdsOf(saved), benchmarks: saved.benchmarks, failCutoff: saved.failCutoff, table: restoreTable(saved) });
+    rs.seenBefore = { users: saved.seen.users, clients: saved.seen.clients };
+    for (const [reason, n] of Object.entries(doc.clientFailures)) {
+      rs.clientFailures.set(reason, n);
+      rs.clientFailureCount += n;
+    }
+    for (const [reason, n] of Object.entries(doc.simFailures)) rs.simFailures.set(reason, n);
+    for (const [podID, s] of Object.entries(doc.server)) {
+      rs.servers.set(podID, 'note' in s ? { kind: 'unavailable', note: s.note } : { kind: 'stats', event: { type: 'sim-expired', podID, ...s, at: doc.startedAt } });
+    }
+    return rs;
+  }
+
+  /** Client-failure reason → how many times. */
+  clientFailureReasons(): Record<string, number> {
+    return Object.fromEntries(this.clientFailures);
+  }
+
+  /** Failed-operation reason → how many times. */
+  simFailureReasons(): Record<string, number> {
+    return Object.fromEntries(this.simFailures);
   }
 
   /** From validated config params (`thresholdsPath` | `thresholds`, `benchmarksPath`, `failCutoff`). */
@@ -60,7 +95,7 @@ export class ReportStatistics implements Observer {
   observe(event: SimEvent): void {
     switch (event.type) {
       case 'response':
-        this.table.record(event.label, event.durationMs, event.success);
+        this.table.record(event.label, event.durationMs, event.success, { timeout: event.error === 'timeout', ...(event.connectMs !== undefined ? { connectMs: event.connectMs } : {}) });
         this.users.add(event.user);
         this.clients.add(event.clientId);
         break;
@@ -84,11 +119,11 @@ export class ReportStatistics implements Observer {
 
   /** Distinct users seen in responses. */
   countUsers(): number {
-    return this.users.size;
+    return this.users.size + this.seenBefore.users;
   }
   /** Distinct clients seen in responses. */
   countClients(): number {
-    return this.clients.size;
+    return this.clients.size + this.seenBefore.clients;
   }
   /** Client-failure events. */
   countClientFailures(): number {

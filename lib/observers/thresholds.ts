@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FileParam, ParamValues } from '../config/param-spec.js';
 import { Problems, Scope, sourceFile } from '../config/problems.js';
 import type { LabelStats } from '../stats/label-table.js';
+import type { LatencyHistogram } from '../stats/latency-histogram.js';
 import { checkThresholds, type ThresholdSection } from './thresholds-file.js';
 
 /**
@@ -87,4 +88,17 @@ export function judge(stats: LabelStats, section: ThresholdSection, failCutoff: 
     if (threshold !== undefined && (stats.all.countAbove(limit) * 100) / count > threshold) exceeded.push({ limit, threshold });
   });
   return { failedTooOften, exceeded, fail: failedTooOften || exceeded.length > 0 };
+}
+
+/**
+ * OperationLogger's lag rule: the median lag (the original's: element ⌊n/2⌋
+ * of the sorted lags) strictly above `cutoff` seconds. That element is above
+ * the cutoff exactly when at least n − ⌊n/2⌋ lags are, which the exact count
+ * gives when the histogram tracks the cutoff (the logger's do); otherwise the
+ * HDR median decides, within 0.1 %.
+ */
+export function medianLagAbove(h: LatencyHistogram, cutoff: number): boolean {
+  if (h.count === 0) return false;
+  if (h.limits.includes(cutoff)) return h.countAbove(cutoff) >= h.count - Math.floor(h.count / 2);
+  return h.median() / 1000 > cutoff;
 }

@@ -12,8 +12,11 @@ import { RequestTracker } from './request-tracker.js';
 import { readServerStats } from './server-stats-reader.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { LiveStatus, type LiveMode } from './live-status.js';
-import { runSummary, type RunSummary } from '../report/json-summary.js';
 import type { SimExpiredEvent } from '../events.js';
+import { buildResult } from '../report/build-result.js';
+import { IntervalRecorder } from '../report/interval-recorder.js';
+import type { ResultDocument } from '../report/result-document.js';
+import { renderTextReport } from '../report/text-report.js';
 
 export interface SimulatorOptions {
   config: LoadsimConfig;
@@ -30,6 +33,20 @@ export interface SimulatorOptions {
   live?: LiveMode;
   /** Where the live status goes (standard error by default). */
   liveWrite?: (s: string) => void;
+  /** Seconds per time-series interval (default: the config's `reportInterval`, 10). */
+  intervalSeconds?: number;
+  /** `--timeseries FILE.ndjson`: interval records appended as they close. */
+  timeseriesFile?: string;
+  /** More readers of the event stream that write as the run goes (`--jtl`); closed after the report. */
+  sinks?: EventSink[];
+  /** Problems that do not stop the run (a results file that cannot be written); standard error by default. */
+  warn?: (line: string) => void;
+}
+
+/** Something that reads every event and has files to close at the end. */
+export interface EventSink {
+  observe(event: SimEvent): void;
+  close(): Promise<void> | void;
 }
 
 export interface RunOptions {
@@ -39,8 +56,10 @@ export interface RunOptions {
 }
 
 export interface RunResult {
-  /** The machine-readable summary (what `--json` writes). */
-  summary: RunSummary;
+  /** The result document (what `--json` writes; `loadsim report` and `compare` read it back). */
+  summary: ResultDocument;
+  /** The text report as printed. */
+  report: string;
   pass: boolean;
   /** 0 PASS, 1 FAIL. */
   exitCode: 0 | 1;
@@ -72,15 +91,31 @@ export class LoadSimulator {
   private stopRequested: ((why: string) => void) | undefined;
   private ended = false;
   private arrivalTimer: Timer | undefined;
+  private intervalTimer: Timer | undefined;
+  /** The time series: one record per interval, overall and per label. */
+  readonly intervals: IntervalRecorder;
+  readonly intervalSeconds: number;
 
   constructor(private readonly o: SimulatorOptions) {
     this.config = o.config;
     this.clock = o.clock ?? new RealClock();
     this.random = Random.create(o.seed);
     this.out = o.out ?? ((l) => process.stdout.write(`${l}\n`));
-    this.live = new LiveStatus({ mode: o.live ?? 'off', everySeconds: 10, write: o.liveWrite ?? ((t) => process.stderr.write(t)), clock: this.clock });
+    this.intervalSeconds = o.intervalSeconds ?? o.config.results?.intervalSeconds ?? 10;
+    const warn = o.warn ?? ((l: string) => process.stderr.write(`loadsim: ${l}\n`));
+    this.intervals = new IntervalRecorder({ intervalSeconds: this.intervalSeconds, ...(o.timeseriesFile ? { file: o.timeseriesFile } : {}), onError: warn });
+    const policy = o.config.arrival.policy;
+    this.live = new LiveStatus({
+      mode: o.live ?? 'off',
+      everySeconds: this.intervalSeconds,
+      write: o.liveWrite ?? ((t) => process.stderr.write(t)),
+      clock: this.clock,
+      ...(policy ? { totalClients: policy.totalUsers * policy.clientsPerUser } : {}),
+    });
     this.bus.events$.subscribe((e) => {
       this.live.observe(e);
+      this.intervals.observe(e);
+      for (const sink of o.sinks ?? []) sink.observe(e);
       if (e.type === 'sim-expired') this.serverStats.push(e);
       else if (e.type === 'request') this.eventCounts.requests++;
       else if (e.type === 'response') this.eventCounts.responses++;
@@ -152,7 +187,8 @@ export class LoadSimulator {
     }
 
     this.scheduleArrivals(t0);
-    this.live.start();
+    this.scheduleIntervals(t0, startedAt);
+    this.live.start(options.runtimeSeconds);
     const why = await endedBy;
     this.live.stop();
     runtimeTimer?.cancel();
@@ -166,40 +202,68 @@ export class LoadSimulator {
     this.ended = true;
     for (const r of this.tracker.interrupt(this.clock.now())) this.bus.emit(r);
     this.bus.complete();
+    this.intervalTimer?.cancel();
+    // The last, partial interval holds what arrived since the last boundary, the grace period and the interrupted requests.
+    const lastEnd = this.lastIntervalEnd ?? startedAt;
+    const now = this.clock.now();
+    if (this.intervals.pending > 0 || now - lastEnd >= 1000) {
+      this.intervals.close({ start: lastEnd, end: now, elapsed: (this.clock.monotonic() - t0) / 1000, activeClients: this.population.members.length });
+    }
+    this.intervals.finish();
 
     const ctx = context();
     const { text, reasons } = this.renderReport(ctx);
     finalReport = text;
     this.out(text);
-    const summary = runSummary({ observers: this.observers, pass: reasons.length === 0, reasons, seed: this.random.seed, endedBy: why, runSeconds: ctx.runSeconds, users: ctx.users, clients: ctx.clients, events: { ...this.eventCounts, dropped: this.bus.dropped }, serverStats: this.serverStats });
+    const summary = buildResult({
+      observers: this.observers,
+      reasons,
+      endedBy: why,
+      ctx,
+      config: this.config,
+      ...(this.o.serverOverride ? { serverOverride: this.o.serverOverride } : {}),
+      intervalSeconds: this.intervalSeconds,
+      events: { ...this.eventCounts, dropped: this.bus.dropped },
+      lag: this.live.lag,
+      intervals: this.intervals.rows,
+      serverStats: this.serverStats,
+    });
     for (const obs of this.observers) await obs.close?.();
+    for (const sink of this.o.sinks ?? []) await sink.close();
     await this.population.close();
     await admin?.close();
-    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed, summary };
+    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed, summary, report: text };
   }
 
-  /** Every observer's report in config order, then the verdict with every reason. */
+  /** Every observer's report in config order, the interval details, the lag, then the verdict with every reason. */
   renderReport(ctx: ReportContext): { text: string; reasons: string[] } {
-    const lines: string[] = [];
-    const reasons: string[] = [];
-    for (const obs of this.observers) {
-      // One observer's bug must not lose the others' reports; it fails the run instead.
-      try {
-        obs.report((l) => lines.push(l), ctx);
-        reasons.push(...obs.failures());
-      } catch (e) {
-        reasons.push(`an observer failed to report: ${(e as Error).message}`);
-      }
-    }
-    const lag = this.live.lag;
-    if (lag.count) {
-      lines.push('', '* Scheduling lag (how late timers ran: the generator\'s own health)');
-      lines.push(`  p50 ${lag.median().toFixed(1)} ms   p99 ${lag.percentile(99).toFixed(1)} ms   max ${lag.max.toFixed(1)} ms   (${lag.count} timed operations)`);
-      if (lag.percentile(99) > 100) lines.push('  WARNING: lag p99 is over 100 ms: the load generator, not the server, is the bottleneck; these results understate the server.');
-    }
-    if (this.bus.dropped) reasons.push(`${this.bus.dropped} events were dropped: the observers could not keep up, so these results are incomplete`);
-    lines.push(reasons.length ? `\n*** FAIL\n${reasons.join('\n')}` : '\n*** PASS');
-    return { text: lines.join('\n'), reasons };
+    return renderTextReport({ observers: this.observers, ctx, lag: this.live.lag, intervals: this.intervals.rows, intervalSeconds: this.intervalSeconds, dropped: this.bus.dropped });
+  }
+
+  private lastIntervalEnd: number | undefined;
+
+  /**
+   * Close an interval every `intervalSeconds`, on the run's own schedule
+   * (boundaries at t0 + k·S, so a late timer does not shift the ones after).
+   * Queued events are delivered first: everything emitted before the
+   * boundary lands in the interval that ends there.
+   */
+  private scheduleIntervals(t0: number, startedAt: number): void {
+    const every = this.intervalSeconds * 1000;
+    let k = 1;
+    this.lastIntervalEnd = startedAt;
+    const arm = () => {
+      const delay = Math.max(0, t0 + k * every - this.clock.monotonic());
+      this.intervalTimer = this.clock.setTimer(delay, () => {
+        this.bus.flush();
+        const end = startedAt + k * every;
+        this.intervals.close({ start: this.lastIntervalEnd!, end, elapsed: (k * every) / 1000, activeClients: this.population.members.length });
+        this.lastIntervalEnd = end;
+        k++;
+        arm();
+      });
+    };
+    arm();
   }
 
   /** Walk the arrival schedule with the clock, one timer at a time. */

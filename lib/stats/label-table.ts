@@ -9,6 +9,18 @@ export interface LabelStats {
   readonly successful: LatencyHistogram;
   /** Samples that failed. */
   failures: number;
+  /** Failed samples whose reason was a timeout. */
+  timeouts: number;
+  /** Connection set-up times of the samples that opened a connection (requests only). */
+  connect?: LatencyHistogram;
+}
+
+/** What else is known about one sample, besides its duration and success. */
+export interface SampleDetails {
+  /** It failed by timing out. */
+  timeout?: boolean;
+  /** It opened a connection, which took this long, ms. */
+  connectMs?: number;
 }
 
 /**
@@ -25,11 +37,21 @@ export class LabelTable {
   }
 
   /** Record one sample of `label`: its duration in ms and whether it succeeded. */
-  record(label: string, durationMs: number, success: boolean): void {
+  record(label: string, durationMs: number, success: boolean, details?: SampleDetails): void {
     const row = this.row(label);
     row.all.record(durationMs);
     if (success) row.successful.record(durationMs);
     else row.failures += 1;
+    if (details) {
+      if (details.timeout) row.timeouts += 1;
+      if (details.connectMs !== undefined) (row.connect ??= new LatencyHistogram()).record(Math.max(0, details.connectMs));
+    }
+  }
+
+  /** Put a whole row in (a saved result read back); it replaces any row of that label. */
+  adopt(row: LabelStats): void {
+    if (!sameLimits(row.all.limits, this.limits)) throw new RangeError(`row ${row.label}: its limits ${JSON.stringify(row.all.limits)} are not the table's ${JSON.stringify(this.limits)}`);
+    this.rows.set(row.label, row);
   }
 
   get(label: string): LabelStats | undefined {
@@ -64,15 +86,21 @@ export class LabelTable {
       mine.all.merge(theirs.all);
       mine.successful.merge(theirs.successful);
       mine.failures += theirs.failures;
+      mine.timeouts += theirs.timeouts;
+      if (theirs.connect) (mine.connect ??= new LatencyHistogram()).merge(theirs.connect);
     }
   }
 
   private row(label: string): LabelStats {
     let row = this.rows.get(label);
     if (!row) {
-      row = { label, all: new LatencyHistogram(this.limits), successful: new LatencyHistogram(this.limits), failures: 0 };
+      row = { label, all: new LatencyHistogram(this.limits), successful: new LatencyHistogram(this.limits), failures: 0, timeouts: 0 };
       this.rows.set(label, row);
     }
     return row;
   }
+}
+
+function sameLimits(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -38,6 +38,8 @@ export interface TestbedOptions {
   statsLegacy: boolean;
   /** The AMP push service's port (CalendarServer's amppush); null for none (clients then poll), 0 for any free port. */
   ampPort: number | null;
+  /** Hold every response this long before sending it, ms: a slow server on demand (`serve --delay`), for comparisons and timeout tests. */
+  responseDelayMs: number;
   clock?: Clock;
 }
 
@@ -51,6 +53,7 @@ export const testbedDefaults: TestbedOptions = {
   statsPort: null,
   statsLegacy: false,
   ampPort: null,
+  responseDelayMs: 0,
 };
 
 /**
@@ -173,6 +176,7 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
         return;
       }
       const rawBody = await readBody(req, o.maxBodyBytes);
+      if (o.responseDelayMs > 0) await new Promise<void>((resolve) => clock.setTimer(o.responseDelayMs, () => resolve()));
       if (rawBody === undefined) {
         status = 413;
         send(res, { status, body: `request body larger than ${o.maxBodyBytes} bytes` }, true);

@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { LoadsimConfig } from '../config/config-types.js';
+import type { SimExpiredEvent } from '../events.js';
+import type { Observer, ReportContext } from '../observers/observer.js';
+import { OperationLogger } from '../observers/operation-logger.js';
+import { ReportStatistics } from '../observers/report-statistics.js';
+import { summaryRows } from '../observers/summary-table.js';
+import { g } from '../observers/format.js';
+import type { ThresholdSection } from '../observers/thresholds-file.js';
+import { medianLagAbove } from '../observers/thresholds.js';
+import type { LabelTable } from '../stats/label-table.js';
+import type { LatencyHistogram } from '../stats/latency-histogram.js';
+import { fullStats } from './full-stats.js';
+import type { IntervalRecord, LabelSummary, ResultDocument, ServerSummary } from './result-document.js';
+import { saveSection } from './saved-section.js';
+
+export interface BuildResultArgs {
+  observers: readonly Observer[];
+  /** Every reason the run failed (empty = PASS). */
+  reasons: string[];
+  endedBy: string;
+  ctx: ReportContext;
+  config: Pick<LoadsimConfig, 'files' | 'servers'>;
+  /** The URI every pod was pointed at (`--server`), if any. */
+  serverOverride?: string;
+  intervalSeconds: number;
+  events: ResultDocument['events'];
+  /** Scheduling lag of the whole run. */
+  lag: LatencyHistogram;
+  intervals: Omit<IntervalRecord, 'labels'>[];
+  serverStats: readonly SimExpiredEvent[];
+}
+
+/** Seconds from ms, to the microsecond; 0 for the NaN of an empty histogram (JSON has no NaN). */
+const sec = (ms: number) => (Number.isFinite(ms) ? Math.round(ms * 1000) / 1e6 : 0);
+const ms3 = (ms: number) => (Number.isFinite(ms) ? Math.round(ms * 1000) / 1000 : 0);
+
+function labelSummaries(table: LabelTable, section: ThresholdSection, failCutoff: number, kind: 'request' | 'operation', lagOf?: (label: string) => LatencyHistogram | undefined, lagCutoff?: number): Record<string, LabelSummary> {
+  const out: Record<string, LabelSummary> = {};
+  for (const row of summaryRows(table, section, failCutoff)) {
+    const { label, all, failures, timeouts, connect } = row.stats;
+    const failReasons: string[] = [];
+    if (row.verdict.failedTooOften) failReasons.push(`more than ${g(failCutoff)}% failed (${failures} of ${all.count})`);
+    for (const { limit, threshold } of row.verdict.exceeded) {
+      const n = all.countAbove(limit);
+      failReasons.push(`more than ${g(threshold)}% ${kind === 'request' ? 'took' : 'lasted'} longer than ${g(limit)} s (${n} of ${all.count}, ${((100 * n) / all.count).toFixed(2)}%)`);
+    }
+    const lag = lagOf?.(label);
+    if (lag && lagCutoff !== undefined && medianLagAbove(lag, lagCutoff)) {
+      failReasons.push(`median scheduling lag ${lag.median().toFixed(1)} ms is over ${g(lagCutoff * 1000)} ms`);
+    }
+    const stats = fullStats(all);
+    const summary: LabelSummary = {
+      count: all.count,
+      failed: failures,
+      timeouts,
+      failureRate: all.count ? Math.round((failures * 100 * 1e4) / all.count) / 1e4 : 0,
+      status: failReasons.length ? 'FAIL' : 'PASS',
+      failReasons,
+      mean: stats.mean,
+      p50: stats.median,
+      p90: stats.percentiles['90'],
+      p95: stats.percentiles['95'],
+      p99: stats.percentiles['99'],
+      'p99.9': stats.percentiles['99.9'],
+      max: stats.max,
+      stats,
+    };
+    if (connect?.count) summary.connect = { count: connect.count, mean: sec(connect.mean), p50: sec(connect.median()), p95: sec(connect.percentile(95)), p99: sec(connect.percentile(99)), max: sec(connect.max) };
+    if (lag?.count) summary.lag = { p50: ms3(lag.median()), p99: ms3(lag.percentile(99)), max: ms3(lag.max), unit: 'ms' };
+    out[label] = summary;
+  }
+  return out;
+}
+
+let versionCache: string | undefined;
+function loadsimVersion(): string {
+  if (!versionCache) {
+    try {
+      versionCache = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      versionCache = 'unknown';
+    }
+  }
+  return versionCache;
+}
+
+/** A server URI without credentials: the result is shared, passwords are not. */
+function publicUri(uri: string): string {
+  try {
+    const u = new URL(uri);
+    u.username = '';
+    u.password = '';
+    return u.href.replace(/\/$/, '');
+  } catch {
+    return uri.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
+/**
+ * The result document of a finished run (see result-document.ts): summary
+ * figures from the observers' histograms, and the histograms themselves.
+ * Without a ReportStatistics or OperationLogger in the config, that section
+ * is empty, judged by the default rules.
+ */
+export function buildResult(a: BuildResultArgs): ResultDocument {
+  const rs = a.observers.find((o): o is ReportStatistics => o instanceof ReportStatistics) ?? new ReportStatistics();
+  const ol = a.observers.find((o): o is OperationLogger => o instanceof OperationLogger) ?? new OperationLogger({ out: () => {} });
+  const lagOf = (l: string) => ol.lagHistogram(l);
+  const cpu = os.cpus();
+  const server: Record<string, ServerSummary> = {};
+  for (const e of a.serverStats) {
+    server[e.podID] = e.note !== undefined || !Number.isFinite(e.requestsPerSecond) ? { note: e.note ?? 'unavailable' } : { requestsPerSecond: e.requestsPerSecond, responseMs: e.responseMs, slots: e.slots, cpuPercent: e.cpuPercent };
+  }
+  return {
+    format: 'loadsim-result',
+    version: 1,
+    verdict: a.reasons.length ? 'FAIL' : 'PASS',
+    reasons: [...a.reasons],
+    seed: a.ctx.seed,
+    endedBy: a.endedBy,
+    startedAt: a.ctx.startedAt,
+    runSeconds: Math.round(a.ctx.runSeconds * 1000) / 1000,
+    users: a.ctx.users,
+    clients: a.ctx.clients,
+    cpu: { user: Math.round(a.ctx.cpu.user * 1000) / 1000, system: Math.round(a.ctx.cpu.system * 1000) / 1000 },
+    environment: { loadsim: loadsimVersion(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', hostname: os.hostname() },
+    run: {
+      config: a.config.files.config,
+      clients: a.config.files.clients ?? '',
+      servers: a.config.servers.filter((p) => p.enabled).map((p) => publicUri(a.serverOverride ?? p.uri)),
+      intervalSeconds: a.intervalSeconds,
+    },
+    events: { ...a.events },
+    requests: labelSummaries(rs.table, rs.thresholds, rs.failCutoff, 'request'),
+    operations: labelSummaries(ol.table, ol.thresholds, ol.failCutoff, 'operation', lagOf, ol.lagCutoff),
+    lag: { count: a.lag.count, p50: ms3(a.lag.median()), p99: ms3(a.lag.percentile(99)), max: ms3(a.lag.max) },
+    server,
+    intervals: a.intervals.map((r) => ({ ...r })),
+    clientFailures: rs.clientFailureReasons(),
+    simFailures: rs.simFailureReasons(),
+    saved: {
+      requests: { ...saveSection(rs.table, rs.thresholds, rs.failCutoff), benchmarks: { ...rs.benchmarks }, seen: { users: rs.countUsers(), clients: rs.countClients() } },
+      operations: { ...saveSection(ol.table, ol.thresholds, ol.failCutoff, lagOf), lagCutoff: ol.lagCutoff },
+      lag: a.lag.encode(),
+    },
+  };
+}
