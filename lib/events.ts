@@ -43,6 +43,13 @@ export interface ResponseEvent extends ClientIdentity {
   connectMs?: number;
   bytesOut: number;
   bytesIn: number;
+  /**
+   * HTTP exchanges it took: more than 1 when a 401 challenge was answered, a
+   * stale nonce renewed, or a dead keep-alive connection retried (the
+   * original, too, timed those as part of the one request). What the server
+   * counts is the sum of these. Absent means 1.
+   */
+  exchanges?: number;
   /** Why it failed, when it did: `timeout`, `reset`, `body too large`, `unexpected status 500`, … */
   error?: string;
   /** Finished at, clock epoch ms. */

@@ -101,5 +101,9 @@ export { JtlWriter, JTL_COLUMNS } from './report/jtl-writer.js';
 export { appendRunToDb } from './report/results-db.js';
 export { runPostRun, postRunEnvironment } from './report/post-run.js';
 
+// Slices of a run, merged.
+export { mergeResults } from './workers/merge-results.js';
+export type { MergeInput } from './workers/merge-results.js';
+
 // The command line, for embedding.
 export { main as runCli } from './cli/main.js';

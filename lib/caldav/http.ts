@@ -219,8 +219,10 @@ export class DavHttp {
     let resetRetried = false;
     let x: ExchangeResult;
     // At most four exchanges: learn the challenge, a stale nonce, one dead keep-alive connection.
+    let exchanges = 0;
     for (;;) {
       const authorization = useAuth ? auth.authorization(this.origin, method, path, body) : undefined;
+      exchanges++;
       x = await this.exchange(method, path, this.headersFor(client, spec, authorization), body, useAuth);
       bytesOut += x.bytesOut;
       bytesIn += x.bytesIn;
@@ -285,6 +287,7 @@ export class DavHttp {
       durationMs,
       bytesOut,
       bytesIn,
+      exchanges,
       at: clock.now(),
     };
     if (connectMs !== undefined) result.connectMs = responseEvent.connectMs = connectMs;

@@ -7,7 +7,8 @@ import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import { serveCommand, type ServeFlags } from './serve-command.js';
 import { demoCommand, runCommand } from './run-command.js';
-import { compareCommand, reportCommand } from './report-command.js';
+import { compareCommand, mergeCommand, reportCommand } from './report-command.js';
+import { runWorker } from '../workers/worker.js';
 import { unimplementedPlugins } from '../registry/implemented.js';
 
 const USAGE = `usage: loadsim <command> [options]
@@ -29,6 +30,10 @@ commands:
             [--jtl FILE]             JMeter-compatible CSV of every response
             [--results-db sqlite:FILE]  append the run to a SQLite database
             [--post-run CMD]         run CMD after the report (postRunScript), files in LOADSIM_* env
+            [--workers N|auto]       a manager of N local worker processes (config: workers)
+            [--worker-index I --worker-count N]  simulate only users n with n % N == I
+  merge     PART.json… [--json F] [--html F] [--junit F]
+            one result from slices of a run: histograms merged, the verdict judged again
   report    RESULT.json [--html F] [--junit F] [--json F]
             print a saved run's report again and write other forms of it
   compare   BASE.json NEW.json [--max-regression 10%] [--min-delta-ms 1] [--max-failure-increase 1]
@@ -36,12 +41,12 @@ commands:
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
             [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R] [--delay MS]
             the embedded CalDAV testbed server, until Ctrl-C
-  worker | merge                                                 (issue #9)
+  worker    the worker end of a multi-process run: the line protocol on stdin/stdout
 
 Without --config, loadsim uses its own defaults in config/ (our config.plist and
 clients.plist). Exit codes: 0 pass/valid, 1 fail, 2 bad input, 3 not in this version.`;
 
-const PLANNED: Record<string, number> = { worker: 9, merge: 9 };
+const PLANNED: Record<string, number> = {};
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const satisfies Options;
@@ -58,12 +63,14 @@ const RESULTS = {
   quiet: { type: 'boolean' },
 } as const satisfies Options;
 /** Commands that take file names as positionals. */
-const POSITIONALS = new Set(['report', 'compare']);
+const POSITIONALS = new Set(['report', 'compare', 'merge']);
 /** The flags each command takes; any other flag is a usage error (exit 2). */
 const COMMAND_OPTIONS = {
   validate: { ...COMMON, ...CONFIG },
   demo: { ...COMMON, ...RESULTS, runtime: { type: 'string' } },
-  run: { ...COMMON, ...CONFIG, ...RESULTS, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' } },
+  run: { ...COMMON, ...CONFIG, ...RESULTS, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' }, 'worker-index': { type: 'string' }, 'worker-count': { type: 'string' }, workers: { type: 'string' } },
+  worker: { ...COMMON },
+  merge: { ...COMMON, html: { type: 'string' }, junit: { type: 'string' }, json: { type: 'string' } },
   report: { ...COMMON, html: { type: 'string' }, junit: { type: 'string' }, json: { type: 'string' } },
   compare: { ...COMMON, 'max-regression': { type: 'string' }, 'min-delta-ms': { type: 'string' }, 'max-failure-increase': { type: 'string' } },
   serve: {
@@ -108,7 +115,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         err(`loadsim ${command}: not in this version yet (issue #${PLANNED[command]}).`);
         return EXIT.notImplemented;
       }
-      throw new UsageError(`unknown command "${command}"; commands: validate, demo, run, report, compare, serve, worker, merge`);
+      throw new UsageError(`unknown command "${command}"; commands: validate, demo, run, report, compare, merge, serve, worker`);
     }
     let values: Record<string, string | boolean | undefined>;
     let positionals: string[];
@@ -146,6 +153,10 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       }
       case 'report':
         return await reportCommand(positionals, flags, out, err);
+      case 'merge':
+        return await mergeCommand(positionals, flags, out, err);
+      case 'worker':
+        return await runWorker({ input: process.stdin, send: (m) => void process.stdout.write(`${JSON.stringify(m)}\n`), log: err, ...(opts.signal ? { signal: opts.signal } : {}) });
       case 'compare':
         return compareCommand(positionals, flags, out, err);
       case 'serve':

@@ -4,11 +4,12 @@ import { ReportStatistics } from '../observers/report-statistics.js';
 import { compareResults, parsePercent, renderComparison } from '../report/compare.js';
 import { readResultDocument } from '../report/read-result.js';
 import type { ResultDocument } from '../report/result-document.js';
-import { writeResultFiles } from '../report/result-files.js';
+import { writeResultFiles, type ResultFiles } from '../report/result-files.js';
 import { renderTextReport } from '../report/text-report.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
+import { mergeResults } from '../workers/merge-results.js';
 
 /** A saved result, or exit 2 with every problem printed. */
 function read(file: string, err: (s: string) => void): ResultDocument {
@@ -28,6 +29,20 @@ export function reportText(doc: ResultDocument): string {
 }
 
 /**
+ * Print a result's report and write its files, saying where each went; the
+ * exit code is its verdict, or FAIL when a file could not be written (CI
+ * reading it would otherwise see nothing, or last week's).
+ */
+export async function printAndWrite(doc: ResultDocument, files: ResultFiles, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  out(reportText(doc));
+  const { written, errors } = await writeResultFiles(doc, files);
+  for (const w of written) err(`loadsim: wrote ${w}`);
+  for (const e of errors) err(`loadsim: ${e}`);
+  if (errors.length) return EXIT.fail;
+  return doc.verdict === 'PASS' ? EXIT.ok : EXIT.fail;
+}
+
+/**
  * `loadsim report RESULT.json [--html F] [--junit F]`: print the text report of
  * a saved run again and write the other forms from it (Pyak47's results
  * re-processing). The exit code is the saved verdict.
@@ -35,12 +50,26 @@ export function reportText(doc: ResultDocument): string {
 export async function reportCommand(positionals: string[], flags: { html?: string; junit?: string; json?: string }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`report: expected one result file (written by loadsim run --json), got ${positionals.length}`);
   const doc = read(positionals[0]!, err);
-  out(reportText(doc));
-  const { written, errors } = await writeResultFiles(doc, { html: flags.html, junit: flags.junit, json: flags.json });
-  for (const w of written) err(`loadsim: wrote ${w}`);
-  for (const e of errors) err(`loadsim: ${e}`);
-  if (errors.length) return EXIT.fail;
-  return doc.verdict === 'PASS' ? EXIT.ok : EXIT.fail;
+  return await printAndWrite(doc, { html: flags.html, junit: flags.junit, json: flags.json }, out, err);
+}
+
+/**
+ * `loadsim merge PART.json… [--json F] [--html F] [--junit F]`: one result from
+ * the results of slices of a run (independent workers on a batch system):
+ * the merged report, judged again; the exit code is the merged verdict.
+ */
+export async function mergeCommand(positionals: string[], flags: { html?: string; junit?: string; json?: string }, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  if (positionals.length === 0) throw new UsageError('merge: expected the result files of the slices (written by loadsim run --worker-index I --worker-count N --json F)');
+  const inputs = positionals.map((file) => ({ file, doc: read(file, err) }));
+  let doc: ResultDocument;
+  try {
+    doc = mergeResults(inputs);
+  } catch (e) {
+    if (e instanceof ConfigError) err(e.message);
+    throw e;
+  }
+  err(`loadsim: merged ${inputs.length} results: ${doc.events.responses} responses from ${doc.users} users`);
+  return await printAndWrite(doc, { html: flags.html, junit: flags.junit, json: flags.json }, out, err);
 }
 
 /**

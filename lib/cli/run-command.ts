@@ -5,6 +5,8 @@ import { postRunEnvironment, runPostRun } from '../report/post-run.js';
 import { writeResultFiles } from '../report/result-files.js';
 import { loadSqlite, parseResultsDbTarget } from '../report/results-db.js';
 import { LoadSimulator, type EventSink } from '../simulator/simulator.js';
+import { localLaunches, runManager, type WorkerLaunch } from '../workers/manager.js';
+import { printAndWrite } from './report-command.js';
 import { startTestbed } from '../testbed/server.js';
 import { EXIT } from './exit-codes.js';
 
@@ -22,6 +24,77 @@ export interface RunFlags {
   jtl?: string;
   'results-db'?: string;
   'post-run'?: string;
+  'worker-index'?: string;
+  'worker-count'?: string;
+  /** `--workers N|auto`: a manager of N local worker processes. */
+  workers?: string;
+  insecure?: boolean | string;
+  timeout?: string;
+}
+
+/**
+ * The worker processes of this run, when it has any: `--workers N|auto`, or
+ * the config's `workers` (a count, "auto", or the original's shell command
+ * lines). A slice (`--worker-index`) never has workers of its own.
+ */
+function workerLaunches(config: LoadsimConfig, flags: RunFlags): WorkerLaunch[] | undefined {
+  if (flags['worker-index'] !== undefined) return undefined;
+  if (flags.workers !== undefined) {
+    if (flags.workers === 'auto') return localLaunches('auto');
+    const n = Number(flags.workers);
+    if (!/^\d+$/.test(flags.workers) || n < 1 || n > 1024) throw new UsageError(`--workers: expected a number of worker processes from 1 to 1024, or auto, got "${flags.workers}"`);
+    return localLaunches(n);
+  }
+  const w = config.workers;
+  if (!w) return undefined;
+  return w.mode === 'local' ? localLaunches(w.count) : w.commands.map((command) => ({ kind: 'command' as const, command }));
+}
+
+/** `loadsim run` as a manager: the workers simulate, this process merges their snapshots and reports. */
+async function managerCommand(config: LoadsimConfig, launches: WorkerLaunch[], flags: RunFlags, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal): Promise<number> {
+  const { intervalSeconds } = checkResultFlags(flags);
+  for (const f of ['timeseries', 'jtl'] as const) {
+    if (flags[f] !== undefined) throw new UsageError(`--${f} is written by a single process; with workers, run the slices with --worker-index I --worker-count N --${f} FILE and merge them (a manager streaming them is issue #9's next part)`);
+  }
+  if (flags['results-db'] !== undefined) await loadSqlite();
+  const seed = flags.seed ?? String(Math.floor(Date.now() % 1e9));
+  const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
+  err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}; ${launches.length} workers`);
+  const doc = await runManager({
+    config,
+    launches,
+    seed,
+    ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}),
+    intervalSeconds: intervalSeconds ?? config.results?.intervalSeconds ?? 10,
+    ...(flags.server ? { server: flags.server } : {}),
+    insecure: flags.insecure === true || flags.insecure === 'true',
+    ...(flags.timeout !== undefined ? { timeoutSeconds: Number(flags.timeout) } : {}),
+    signal,
+    log: err,
+  });
+  const files = { json: flags.json, html: flags.html, junit: flags.junit, resultsDb: flags['results-db'] };
+  const code = await printAndWrite(doc, files, out, err);
+  const postRun = flags['post-run'] ?? config.results?.postRunScript ?? undefined;
+  if (postRun) {
+    const r = await runPostRun(postRun, postRunEnvironment(files, doc.verdict, code), { out: (l) => err(`post-run: ${l}`) });
+    if (r.exitCode !== 0) err(`loadsim: the post-run command ${r.timedOut ? 'timed out' : `exited with ${r.exitCode ?? r.signal}`}: ${postRun}`);
+  }
+  return code;
+}
+
+/** `--worker-index I --worker-count N`: this process simulates the users n with n % N == I. */
+function applySlice(config: LoadsimConfig, flags: RunFlags): void {
+  const index = flags['worker-index'];
+  const count = flags['worker-count'];
+  if (index === undefined && count === undefined) return;
+  if (index === undefined || count === undefined) throw new UsageError('--worker-index and --worker-count: give both');
+  const n = Number(count);
+  // A batch system's index (Kubernetes' JOB_COMPLETION_INDEX) arrives as text: check it as such.
+  if (!/^\d+$/.test(count) || !(n >= 1 && n <= 100_000)) throw new UsageError(`--worker-count: expected an integer from 1 to 100000, got "${count}"`);
+  const i = Number(index);
+  if (!/^\d+$/.test(index) || i >= n) throw new UsageError(`--worker-index: expected an integer from 0 to ${n - 1} (below --worker-count), got "${index}"`);
+  config.workerID = i;
+  config.workerCount = n;
 }
 
 /** Check the result flags before any traffic is sent: a typo found after an hour's run loses the hour. */
@@ -55,6 +128,9 @@ export function overrideServer(config: LoadsimConfig, server: string): void {
 /** `loadsim run`: the simulation, its report and its verdict; the exit code is the verdict. */
 export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal): Promise<number> {
   if (flags.server) overrideServer(config, flags.server);
+  applySlice(config, flags);
+  const launches = workerLaunches(config, flags);
+  if (launches) return await managerCommand(config, launches, flags, out, err, signal);
   const { intervalSeconds } = checkResultFlags(flags);
   // The database module is optional: find out now, not after the run.
   if (flags['results-db'] !== undefined) await loadSqlite();

@@ -12,7 +12,7 @@ import { medianLagAbove } from '../observers/thresholds.js';
 import type { LabelTable } from '../stats/label-table.js';
 import type { LatencyHistogram } from '../stats/latency-histogram.js';
 import { fullStats } from './full-stats.js';
-import type { IntervalRecord, LabelSummary, ResultDocument, ServerSummary } from './result-document.js';
+import type { IntervalRecord, LabelSummary, ResultDocument, SavedInterval, ServerSummary } from './result-document.js';
 import { saveSection } from './saved-section.js';
 
 export interface BuildResultArgs {
@@ -29,7 +29,12 @@ export interface BuildResultArgs {
   /** Scheduling lag of the whole run. */
   lag: LatencyHistogram;
   intervals: Omit<IntervalRecord, 'labels'>[];
+  /** The intervals' encoded histograms (IntervalRecorder.saved). */
+  savedIntervals?: SavedInterval[];
   serverStats: readonly SimExpiredEvent[];
+  /** The slice of users simulated, when not all. */
+  worker?: { index: number; count: number };
+  mergedFrom?: string[];
 }
 
 /** Seconds from ms, to the microsecond; 0 for the NaN of an empty histogram (JSON has no NaN). */
@@ -131,6 +136,8 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
       clients: a.config.files.clients ?? '',
       servers: a.config.servers.filter((p) => p.enabled).map((p) => publicUri(a.serverOverride ?? p.uri)),
       intervalSeconds: a.intervalSeconds,
+      ...(a.worker ? { worker: { ...a.worker } } : {}),
+      ...(a.mergedFrom ? { mergedFrom: [...a.mergedFrom] } : {}),
     },
     events: { ...a.events },
     requests: labelSummaries(rs.table, rs.thresholds, rs.failCutoff, 'request'),
@@ -144,6 +151,7 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
       requests: { ...saveSection(rs.table, rs.thresholds, rs.failCutoff), benchmarks: { ...rs.benchmarks }, seen: { users: rs.countUsers(), clients: rs.countClients() } },
       operations: { ...saveSection(ol.table, ol.thresholds, ol.failCutoff, lagOf), lagCutoff: ol.lagCutoff },
       lag: a.lag.encode(),
+      ...(a.savedIntervals ? { intervals: a.savedIntervals.map((i) => ({ ...i })) } : {}),
     },
   };
 }

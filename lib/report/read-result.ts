@@ -148,8 +148,8 @@ const resultShape = object({
   ...numbers('startedAt', 'runSeconds', 'users', 'clients'),
   cpu: object(numbers('user', 'system')),
   environment: object({ loadsim: string, node: string, platform: string, cpus: number, cpuModel: string, hostname: string }),
-  run: object({ config: string, clients: string, servers: arrayOf(string), intervalSeconds: number }),
-  events: object(numbers('requests', 'responses', 'dropped')),
+  run: object({ config: string, clients: string, servers: arrayOf(string), intervalSeconds: number }, { worker: object(numbers('index', 'count')), mergedFrom: arrayOf(string) }),
+  events: object(numbers('requests', 'responses', 'dropped'), { exchanges: number }),
   requests: recordOf(labelSummary),
   operations: recordOf(labelSummary),
   lag: object(numbers('count', 'p50', 'p99', 'max')),
@@ -161,5 +161,5 @@ const resultShape = object({
     requests: object({ ...savedSection, benchmarks: recordOf(object(numbers('mean', 'weight'))), seen: object(numbers('users', 'clients')) }),
     operations: object({ ...savedSection, lagCutoff: number }),
     lag: string,
-  }),
+  }, { intervals: arrayOf(object({ latency: string, lag: string })) }),
 });

@@ -122,6 +122,11 @@ export interface SavedLabel {
   lag?: string;
 }
 
+export interface SavedInterval {
+  latency: string;
+  lag: string;
+}
+
 export interface SavedSection {
   thresholds: SavedThresholds;
   failCutoff: number;
@@ -146,9 +151,24 @@ export interface ResultDocument {
   /** Where and how it ran. */
   environment: { loadsim: string; node: string; platform: string; cpus: number; cpuModel: string; hostname: string };
   /** The inputs: config and clients files, the servers' URIs (never credentials), interval seconds. */
-  run: { config: string; clients: string; servers: string[]; intervalSeconds: number };
+  run: {
+    config: string;
+    clients: string;
+    servers: string[];
+    intervalSeconds: number;
+    /** The slice of the users this run simulated (users n with n % count == index); absent for a whole run. */
+    worker?: { index: number; count: number };
+    /** A merged result: the results it was made from, in order. */
+    mergedFrom?: string[];
+  };
   /** Request and response events of the run: equal, since every request started is answered or counted as interrupted. */
-  events: { requests: number; responses: number; dropped: number };
+  events: {
+    requests: number;
+    responses: number;
+    dropped: number;
+    /** HTTP exchanges behind the responses (auth challenges and retries included): what the server itself counted. */
+    exchanges?: number;
+  };
   requests: Record<string, LabelSummary>;
   operations: Record<string, LabelSummary>;
   /** Scheduling lag over the whole run, ms. */
@@ -166,5 +186,7 @@ export interface ResultDocument {
     operations: SavedSection & { lagCutoff: number };
     /** Scheduling lag of the whole run, encoded. */
     lag: string;
+    /** Per interval (same order as `intervals`): its overall latency and lag histograms, encoded, so merged intervals are exact. */
+    intervals?: SavedInterval[];
   };
 }

@@ -55,6 +55,12 @@ export class Population implements PopulationView {
     return this.nextUser;
   }
 
+  /** Users this process simulates: those of its slice (n % workerCount == workerID) that arrived. */
+  get simulatedUsers(): number {
+    return this.localUsers;
+  }
+  private localUsers = 0;
+
   randomUserNumber(random: Random, besides?: number): number | undefined {
     const n = this.records.length;
     if (n === 0 || (n === 1 && besides === 0)) return undefined;
@@ -106,6 +112,7 @@ export class Population implements PopulationView {
     for (let u = 0; u < count && !this.stopped; u++) {
       const userNumber = this.nextUser++;
       const record = this.records[userNumber];
+      if (record && userNumber % workerCount === workerID) this.localUsers++;
       for (let c = 0; c < clientsPerUser; c++) {
         const kind = this.o.config.clients[this.cycle.next().value]!;
         const inst = instance++;

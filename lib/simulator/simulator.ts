@@ -39,6 +39,8 @@ export interface SimulatorOptions {
   timeseriesFile?: string;
   /** More readers of the event stream that write as the run goes (`--jtl`); closed after the report. */
   sinks?: EventSink[];
+  /** Called after each interval closed (a worker sends its snapshot then). */
+  onInterval?: () => void;
   /** Problems that do not stop the run (a results file that cannot be written); standard error by default. */
   warn?: (line: string) => void;
 }
@@ -84,7 +86,7 @@ export class LoadSimulator {
   readonly population: Population;
   readonly observers: Observer[] = [];
   private readonly serverStats: SimExpiredEvent[] = [];
-  private readonly eventCounts = { requests: 0, responses: 0 };
+  private readonly eventCounts = { requests: 0, responses: 0, exchanges: 0 };
   /** Live status; also the run's scheduling-lag histogram. */
   readonly live: LiveStatus;
   private readonly out: (line: string) => void;
@@ -110,7 +112,8 @@ export class LoadSimulator {
       everySeconds: this.intervalSeconds,
       write: o.liveWrite ?? ((t) => process.stderr.write(t)),
       clock: this.clock,
-      ...(policy ? { totalClients: policy.totalUsers * policy.clientsPerUser } : {}),
+      // A slice simulates the users n with n % workerCount == workerID of all the arrivals.
+      ...(policy ? { totalClients: sliceSize(policy.totalUsers, o.config.workerID ?? 0, o.config.workerCount ?? 1) * policy.clientsPerUser } : {}),
     });
     this.bus.events$.subscribe((e) => {
       this.live.observe(e);
@@ -118,7 +121,10 @@ export class LoadSimulator {
       for (const sink of o.sinks ?? []) sink.observe(e);
       if (e.type === 'sim-expired') this.serverStats.push(e);
       else if (e.type === 'request') this.eventCounts.requests++;
-      else if (e.type === 'response') this.eventCounts.responses++;
+      else if (e.type === 'response') {
+        this.eventCounts.responses++;
+        this.eventCounts.exchanges += e.exchanges ?? 1;
+      }
     });
     this.population = new Population({ config: o.config, clock: this.clock, random: this.random, emit: this.emit, ...(o.serverOverride ? { serverOverride: o.serverOverride } : {}) });
     // Saved client data not to be reused is cleared before anything starts (master's UseOldData false).
@@ -166,14 +172,14 @@ export class LoadSimulator {
       const c = process.cpuUsage(cpu0);
       return { user: c.user / 1e6, system: c.system / 1e6 };
     };
-    const context = (): ReportContext => ({
+    const context = (this.context = (): ReportContext => ({
       startedAt,
       runSeconds: (this.clock.monotonic() - t0) / 1000,
       cpu: cpuAt(),
-      users: this.population.users,
+      users: this.population.simulatedUsers,
       clients: this.population.members.length,
       seed: this.random.seed,
-    });
+    }));
     let finalReport: string | undefined;
     let admin: WebAdmin | undefined;
     if (this.config.webadmin.enabled) {
@@ -215,10 +221,40 @@ export class LoadSimulator {
     const { text, reasons } = this.renderReport(ctx);
     finalReport = text;
     this.out(text);
-    const summary = buildResult({
+    const summary = this.result(ctx, reasons, why);
+    for (const obs of this.observers) await obs.close?.();
+    for (const sink of this.o.sinks ?? []) await sink.close();
+    await this.population.close();
+    await admin?.close();
+    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed, summary, report: text };
+  }
+
+  private context: (() => ReportContext) | undefined;
+
+  /**
+   * The result document as things stand, while the run goes on: what a
+   * worker sends its manager every interval, so that a worker that dies
+   * later loses nothing already sent.
+   */
+  snapshot(): ResultDocument {
+    if (!this.context) throw new Error('snapshot(): the run has not started');
+    this.bus.flush();
+    const ctx = this.context();
+    const reasons = this.observers.flatMap((o) => {
+      try {
+        return o.failures();
+      } catch (e) {
+        return [`an observer failed to judge: ${(e as Error).message}`];
+      }
+    });
+    return this.result(ctx, reasons, 'running');
+  }
+
+  private result(ctx: ReportContext, reasons: string[], endedBy: string): ResultDocument {
+    return buildResult({
       observers: this.observers,
       reasons,
-      endedBy: why,
+      endedBy,
       ctx,
       config: this.config,
       ...(this.o.serverOverride ? { serverOverride: this.o.serverOverride } : {}),
@@ -226,13 +262,10 @@ export class LoadSimulator {
       events: { ...this.eventCounts, dropped: this.bus.dropped },
       lag: this.live.lag,
       intervals: this.intervals.rows,
+      savedIntervals: this.intervals.saved,
       serverStats: this.serverStats,
+      ...(this.config.workerCount > 1 ? { worker: { index: this.config.workerID, count: this.config.workerCount } } : {}),
     });
-    for (const obs of this.observers) await obs.close?.();
-    for (const sink of this.o.sinks ?? []) await sink.close();
-    await this.population.close();
-    await admin?.close();
-    return { pass: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons, endedBy: why, seed: this.random.seed, summary, report: text };
   }
 
   /** Every observer's report in config order, the interval details, the lag, then the verdict with every reason. */
@@ -259,6 +292,7 @@ export class LoadSimulator {
         const end = startedAt + k * every;
         this.intervals.close({ start: this.lastIntervalEnd!, end, elapsed: (k * every) / 1000, activeClients: this.population.members.length });
         this.lastIntervalEnd = end;
+        this.o.onInterval?.();
         k++;
         arm();
       });
@@ -303,4 +337,9 @@ export class LoadSimulator {
     const until = real.monotonic() + (this.o.graceMs ?? 5000);
     while (this.tracker.inFlight > 0 && real.monotonic() < until) await new Promise<void>((r) => real.setTimer(10, () => r()));
   }
+}
+
+/** How many of the users 0 … total−1 are n with n % count == index. */
+function sliceSize(total: number, index: number, count: number): number {
+  return total > index ? Math.floor((total - 1 - index) / count) + 1 : 0;
 }

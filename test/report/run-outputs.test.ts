@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +7,7 @@ import { SaxesParser } from 'saxes';
 import type { IntervalRecord, ResultDocument } from '../../lib/report/result-document.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
+import { spawnCli } from '../helpers/cli.js';
 import { browserAvailable, renderInBrowser } from '../support/browser.js';
 
 /**
@@ -18,25 +18,10 @@ import { browserAvailable, renderInBrowser } from '../support/browser.js';
  * result is re-rendered and compared: with itself (exit 0), and with a run
  * against a testbed slowed by an injected delay (exit 1, naming the labels).
  */
-const CLI = path.join(REPO, 'dist/lib/cli/main.js');
 const CONFIG = ['--config', path.join(REPO, 'config/config.plist'), '--clients', path.join(REPO, 'config/clients.plist')];
 const ARTIFACTS = process.env.LOADSIM_ARTIFACTS ?? path.join(REPO, 'artifacts');
 
-function cli(args: string[], guardMs = 150_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    // Bounded: a run that does not end by itself is killed, and the test fails on its output.
-    const guard = setTimeout(() => child.kill('SIGKILL'), guardMs);
-    child.on('exit', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (args: string[]) => spawnCli(args);
 
 let tb: Testbed;
 let dir: string;

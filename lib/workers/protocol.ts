@@ -1,0 +1,61 @@
+import type { ResultDocument } from '../report/result-document.js';
+
+/**
+ * The manager ⇄ worker protocol: one JSON object per line, over the worker's
+ * standard input (manager → worker) and standard output (worker → manager).
+ * Standard error is the worker's own: the manager keeps its last lines to
+ * say why a worker died. The same protocol runs over `ssh` or any command
+ * line in the config's `workers` array that ends in `loadsim worker`.
+ *
+ *   manager → worker   {"type":"start", …StartMessage}   once, first
+ *                      {"type":"stop","reason":"…"}       end the run now (Ctrl-C, web admin)
+ *   worker → manager   {"type":"ready","pid":N}           config loaded, waiting for startAt
+ *                      {"type":"snapshot","final":false,"doc":{…}}   after every interval
+ *                      {"type":"snapshot","final":true,"doc":{…}}    at the end
+ *                      {"type":"error","message":"…"}     it cannot run (bad config on that host)
+ *
+ * Snapshots are whole result documents: histograms and counters, O(labels),
+ * never per-request events, so the volume does not grow with the load; the
+ * manager keeps each worker's latest and merges them exactly.
+ */
+
+export interface StartMessage {
+  type: 'start';
+  /** Absolute paths, as the manager resolved them; a remote worker needs the same files there. */
+  configPath: string;
+  clientsPath: string | null;
+  workerIndex: number;
+  workerCount: number;
+  seed: string;
+  /** Epoch ms at which every worker starts its arrival schedule, so the slices line up. */
+  startAt: number;
+  runtimeSeconds: number | null;
+  intervalSeconds: number;
+  /** `--server`, `--insecure`, `--timeout` of the manager's command line. */
+  server: string | null;
+  insecure: boolean;
+  timeoutSeconds: number | null;
+}
+
+export interface StopMessage {
+  type: 'stop';
+  reason: string;
+}
+
+export type ToWorker = StartMessage | StopMessage;
+
+export type FromWorker = { type: 'ready'; pid: number } | { type: 'snapshot'; final: boolean; doc: ResultDocument } | { type: 'error'; message: string };
+
+/** Split a stream's text into lines, calling `line` for each complete one. */
+export function lineReader(line: (text: string) => void): (chunk: string) => void {
+  let buffered = '';
+  return (chunk) => {
+    buffered += chunk;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const text = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (text) line(text);
+    }
+  };
+}

@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { RealClock } from '../clock.js';
+import { loadConfig } from '../config/load-config.js';
+import { formatProblem, ConfigError } from '../errors.js';
+import { overrideServer } from '../cli/run-command.js';
+import { LoadSimulator } from '../simulator/simulator.js';
+import { lineReader, type FromWorker, type StartMessage, type ToWorker } from './protocol.js';
+
+export interface WorkerIO {
+  /** Lines from the manager (standard input). */
+  input: NodeJS.ReadableStream;
+  /** Protocol lines to the manager (standard output). */
+  send: (message: FromWorker) => void;
+  /** The worker's own messages (standard error). */
+  log: (line: string) => void;
+  /** SIGTERM / SIGINT: end the run as a stop message would. */
+  signal?: AbortSignal;
+}
+
+/**
+ * `loadsim worker`: one slice of a run, driven by a manager over the line
+ * protocol (protocol.ts). It loads the config from the paths it is sent,
+ * simulates the users n with n % workerCount == workerIndex from the common
+ * start time, sends a snapshot after every interval and a final one at the
+ * end. It ends when its runtime expires, when the manager says stop, or when
+ * its standard input closes (the manager is gone: nobody would read it).
+ */
+export async function runWorker(io: WorkerIO): Promise<number> {
+  const stop = new AbortController();
+  let start: StartMessage | undefined;
+  let gotStart: (m: StartMessage) => void = () => {};
+  const started = new Promise<StartMessage>((resolve) => (gotStart = resolve));
+  io.input.setEncoding?.('utf8');
+  io.input.on(
+    'data',
+    lineReader((text) => {
+      let m: ToWorker;
+      try {
+        m = JSON.parse(text) as ToWorker;
+      } catch {
+        io.log(`loadsim worker: ignored a line that is not JSON: ${text.slice(0, 80)}`);
+        return;
+      }
+      if (m.type === 'start' && !start) gotStart((start = m));
+      else if (m.type === 'stop') stop.abort(m.reason);
+    }),
+  );
+  io.input.on('end', () => stop.abort('the manager closed the connection'));
+  // Stop reading at the end: an open standard input would keep the process alive.
+  const done = () => (io.input as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+  io.signal?.addEventListener('abort', () => stop.abort('signal'), { once: true });
+  const first = await Promise.race([started, new Promise<undefined>((resolve) => stop.signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
+  if (!first) return done(), 0;
+
+  let config;
+  try {
+    const loaded = await loadConfig({ configPath: first.configPath, ...(first.clientsPath ? { clientsPath: first.clientsPath } : {}), cwd: path.dirname(first.configPath) });
+    config = loaded.config;
+  } catch (e) {
+    const message = e instanceof ConfigError ? e.problems.filter((p) => p.severity === 'error').map(formatProblem).join('; ') : (e as Error).message;
+    io.send({ type: 'error', message });
+    done();
+    return 2;
+  }
+  config.workerID = first.workerIndex;
+  config.workerCount = first.workerCount;
+  if (first.server) overrideServer(config, first.server);
+  if (first.insecure) config.http.tlsVerify = false;
+  if (first.timeoutSeconds) config.http.requestTimeoutSeconds = first.timeoutSeconds;
+
+  const clock = new RealClock();
+  let sim: LoadSimulator | undefined;
+  const snapshot = () => {
+    if (sim) io.send({ type: 'snapshot', final: false, doc: sim.snapshot() });
+  };
+  sim = new LoadSimulator({ config, clock, seed: first.seed, out: () => {}, live: 'off', warn: (l) => io.log(`loadsim worker ${first.workerIndex}: ${l}`), intervalSeconds: first.intervalSeconds, onInterval: snapshot });
+  io.send({ type: 'ready', pid: process.pid });
+
+  // Every worker starts its schedule at the same moment.
+  const wait = first.startAt - clock.now();
+  if (wait > 0) await new Promise<void>((resolve) => {
+    const t = clock.setTimer(wait, () => resolve());
+    stop.signal.addEventListener('abort', () => (t.cancel(), resolve()), { once: true });
+  });
+  const result = await sim.run({ ...(first.runtimeSeconds ? { runtimeSeconds: first.runtimeSeconds } : {}), signal: stop.signal });
+  io.send({ type: 'snapshot', final: true, doc: result.summary });
+  done();
+  return 0;
+}
