@@ -1,12 +1,9 @@
 import { ConfigError } from '../errors.js';
-import { OperationLogger } from '../observers/operation-logger.js';
-import { ReportStatistics } from '../observers/report-statistics.js';
 import { compareResults, parsePercent, renderComparison } from '../report/compare.js';
 import { readResultDocument } from '../report/read-result.js';
 import type { ResultDocument } from '../report/result-document.js';
 import { writeResultFiles, type ResultFiles } from '../report/result-files.js';
-import { renderTextReport } from '../report/text-report.js';
-import { LatencyHistogram } from '../stats/latency-histogram.js';
+import { reportText } from '../report/report-text.js';
 import { UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { mergeResults } from '../workers/merge-results.js';
@@ -19,13 +16,6 @@ function read(file: string, err: (s: string) => void): ResultDocument {
     if (e instanceof ConfigError) err(e.message);
     throw e;
   }
-}
-
-/** The text report of a saved run, as the run printed it (observers restored from their histograms). */
-export function reportText(doc: ResultDocument): string {
-  const observers = [ReportStatistics.restore(doc), ...(Object.keys(doc.operations).length ? [OperationLogger.restore(doc)] : [])];
-  const ctx = { startedAt: doc.startedAt, runSeconds: doc.runSeconds, cpu: doc.cpu, users: doc.users, clients: doc.clients, seed: doc.seed };
-  return renderTextReport({ observers, ctx, lag: LatencyHistogram.decode(doc.saved.lag), intervals: doc.intervals, intervalSeconds: doc.run.intervalSeconds, reasons: doc.reasons }).text;
 }
 
 /**

@@ -5,7 +5,7 @@ import { postRunEnvironment, runPostRun } from '../report/post-run.js';
 import { writeResultFiles } from '../report/result-files.js';
 import { loadSqlite, parseResultsDbTarget } from '../report/results-db.js';
 import { LoadSimulator, type EventSink } from '../simulator/simulator.js';
-import { localLaunches, runManager, type WorkerLaunch } from '../workers/manager.js';
+import { localLaunches, NoWorkerResultError, runManager, type WorkerLaunch } from '../workers/manager.js';
 import { printAndWrite } from './report-command.js';
 import { startTestbed } from '../testbed/server.js';
 import { EXIT } from './exit-codes.js';
@@ -53,30 +53,36 @@ function workerLaunches(config: LoadsimConfig, flags: RunFlags): WorkerLaunch[] 
 /** `loadsim run` as a manager: the workers simulate, this process merges their snapshots and reports. */
 async function managerCommand(config: LoadsimConfig, launches: WorkerLaunch[], flags: RunFlags, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal): Promise<number> {
   const { intervalSeconds } = checkResultFlags(flags);
-  for (const f of ['timeseries', 'jtl'] as const) {
-    if (flags[f] !== undefined) throw new UsageError(`--${f} is written by a single process; with workers, run the slices with --worker-index I --worker-count N --${f} FILE and merge them (a manager streaming them is issue #9's next part)`);
-  }
   if (flags['results-db'] !== undefined) await loadSqlite();
   const seed = flags.seed ?? String(Math.floor(Date.now() % 1e9));
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}; ${launches.length} workers`);
-  const doc = await runManager({
-    config,
-    launches,
-    seed,
-    ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}),
-    intervalSeconds: intervalSeconds ?? config.results?.intervalSeconds ?? 10,
-    ...(flags.server ? { server: flags.server } : {}),
-    insecure: flags.insecure === true || flags.insecure === 'true',
-    ...(flags.timeout !== undefined ? { timeoutSeconds: Number(flags.timeout) } : {}),
-    signal,
-    log: err,
-  });
-  const files = { json: flags.json, html: flags.html, junit: flags.junit, resultsDb: flags['results-db'] };
+  let doc;
+  try {
+    doc = await runManager({
+      config,
+      launches,
+      seed,
+      ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}),
+      intervalSeconds: intervalSeconds ?? config.results?.intervalSeconds ?? 10,
+      ...(flags.server ? { server: flags.server } : {}),
+      insecure: flags.insecure === true || flags.insecure === 'true',
+      ...(flags.timeout !== undefined ? { timeoutSeconds: Number(flags.timeout) } : {}),
+      signal,
+      log: err,
+      ...(flags.timeseries ? { timeseriesFile: flags.timeseries } : {}),
+      ...(flags.jtl ? { jtlFile: flags.jtl } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof NoWorkerResultError)) throw e;
+    err(`loadsim: *** FAIL: ${e.message}`);
+    return EXIT.fail;
+  }
+  const files = { json: flags.json, html: flags.html, junit: flags.junit, resultsDb: flags['results-db'], timeseries: flags.timeseries };
   const code = await printAndWrite(doc, files, out, err);
   const postRun = flags['post-run'] ?? config.results?.postRunScript ?? undefined;
   if (postRun) {
-    const r = await runPostRun(postRun, postRunEnvironment(files, doc.verdict, code), { out: (l) => err(`post-run: ${l}`) });
+    const r = await runPostRun(postRun, postRunEnvironment({ ...files, jtl: flags.jtl }, doc.verdict, code), { out: (l) => err(`post-run: ${l}`) });
     if (r.exitCode !== 0) err(`loadsim: the post-run command ${r.timedOut ? 'timed out' : `exited with ${r.exitCode ?? r.signal}`}: ${postRun}`);
   }
   return code;

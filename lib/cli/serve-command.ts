@@ -60,6 +60,9 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
   out(`  users: ${users.length} (${users[0]}…${users[users.length - 1]})${flags.accounts ? ` from ${flags.accounts}` : ', password = uid, email <uid>@example.com'}`);
   out(`  stats socket: ${testbed.statsPort === null ? 'off (--stats-port to enable)' : `port ${testbed.statsPort}${options.statsLegacy ? ' (2013 format)' : ''}`}`);
   out(`  AMP push: ${testbed.ampPort === null ? 'off (--amp-port to enable; clients poll)' : `port ${testbed.ampPort} (pushkeys /CalDAV/localhost/<uid>/)`}`);
+  // Startup cost from process start: CPU time says what it costs, whatever else the machine is doing.
+  const cpu = process.cpuUsage();
+  out(`  startup: ${Math.round(process.uptime() * 1000)} ms, ${Math.round((cpu.user + cpu.system) / 1000)} ms of CPU`);
   out('ready');
   await new Promise<void>((resolve) => {
     if (signal.aborted) resolve();

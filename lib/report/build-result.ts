@@ -35,6 +35,7 @@ export interface BuildResultArgs {
   /** The slice of users simulated, when not all. */
   worker?: { index: number; count: number };
   mergedFrom?: string[];
+  slices?: NonNullable<ResultDocument['run']['slices']>;
 }
 
 /** Seconds from ms, to the microsecond; 0 for the NaN of an empty histogram (JSON has no NaN). */
@@ -138,6 +139,7 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
       intervalSeconds: a.intervalSeconds,
       ...(a.worker ? { worker: { ...a.worker } } : {}),
       ...(a.mergedFrom ? { mergedFrom: [...a.mergedFrom] } : {}),
+      ...(a.slices ? { slices: a.slices.map((x) => ({ ...x })) } : {}),
     },
     events: { ...a.events },
     requests: labelSummaries(rs.table, rs.thresholds, rs.failCutoff, 'request'),

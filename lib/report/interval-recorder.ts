@@ -1,5 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { AppendFile } from './append-file.js';
 import type { SimEvent } from '../events.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 import type { IntervalFigures, IntervalRecord, SavedInterval } from './result-document.js';
@@ -11,6 +10,8 @@ export interface IntervalRecorderOptions {
   file?: string;
   /** Told once when the file cannot be written; the run goes on. */
   onError?: (message: string) => void;
+  /** Each record as it closes, with its histograms encoded (a worker sends them to its manager). */
+  onClose?: (record: IntervalRecord, histograms: IntervalHistograms) => void;
 }
 
 /** One label's figures while its interval is open. */
@@ -28,25 +29,36 @@ class Bucket {
   }
 
   figures(seconds: number): IntervalFigures {
-    const h = this.latency;
-    const r = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);
-    const [p50, p80, p90, p95, p99] = h.percentiles([50, 80, 90, 95, 99]) as [number, number, number, number, number];
-    return {
-      count: h.count,
-      rate: seconds > 0 ? Math.round((h.count / seconds) * 1000) / 1000 : 0,
-      failures: this.failures,
-      min: r(h.min),
-      mean: r(h.mean),
-      p50: r(p50),
-      p80: r(p80),
-      p90: r(p90),
-      p95: r(p95),
-      p99: r(p99),
-      max: r(h.max),
-      bytesIn: this.bytesIn,
-      bytesOut: this.bytesOut,
-    };
+    return intervalFigures(this.latency, this.failures, this.bytesIn, this.bytesOut, seconds);
   }
+}
+
+/** An interval's figures from its latency histogram and counters (also how merged intervals are made). */
+export function intervalFigures(h: LatencyHistogram, failures: number, bytesIn: number, bytesOut: number, seconds: number): IntervalFigures {
+  const r = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : 0);
+  const [p50, p80, p90, p95, p99] = h.percentiles([50, 80, 90, 95, 99]) as [number, number, number, number, number];
+  return {
+    count: h.count,
+    rate: seconds > 0 ? Math.round((h.count / seconds) * 1000) / 1000 : 0,
+    failures,
+    min: r(h.min),
+    mean: r(h.mean),
+    p50: r(p50),
+    p80: r(p80),
+    p90: r(p90),
+    p95: r(p95),
+    p99: r(p99),
+    max: r(h.max),
+    bytesIn,
+    bytesOut,
+  };
+}
+
+/** An interval's histograms, encoded: overall latency and lag, and each label's latency (what a worker sends its manager). */
+export interface IntervalHistograms {
+  latency: string;
+  lag: string;
+  labels: Record<string, string>;
 }
 
 /**
@@ -71,18 +83,14 @@ export class IntervalRecorder {
   private overall = new Bucket();
   private labels = new Map<string, Bucket>();
   private lag = new LatencyHistogram();
-  private fd: number | undefined;
-  private failed = false;
+  private readonly file: AppendFile | undefined;
   private index = 0;
   private readonly intervalSeconds: number;
 
   constructor(private readonly o: IntervalRecorderOptions) {
     if (!(o.intervalSeconds > 0)) throw new RangeError(`an interval is a positive number of seconds, got ${o.intervalSeconds}`);
     this.intervalSeconds = o.intervalSeconds;
-    if (o.file) {
-      mkdirSync(path.dirname(path.resolve(o.file)), { recursive: true });
-      this.fd = openSync(o.file, 'w');
-    }
+    if (o.file) this.file = new AppendFile(o.file, o.onError && ((m) => o.onError!(`the time series: ${m}`)));
   }
 
   observe(e: SimEvent): void {
@@ -118,8 +126,14 @@ export class IntervalRecorder {
     };
     const { labels: _perLabel, ...row } = record;
     this.rows.push(row);
-    this.saved.push({ latency: this.overall.latency.encode(), lag: this.lag.encode() });
-    this.write(`${JSON.stringify(record)}\n`);
+    const saved = { latency: this.overall.latency.encode(), lag: this.lag.encode() };
+    this.saved.push(saved);
+    this.file?.write(`${JSON.stringify(record)}\n`);
+    if (this.o.onClose) {
+      const labels: Record<string, string> = {};
+      for (const [name, b] of this.labels) labels[name] = b.latency.encode();
+      this.o.onClose(record, { ...saved, labels });
+    }
     this.overall = new Bucket();
     this.labels = new Map();
     this.lag = new LatencyHistogram();
@@ -133,30 +147,6 @@ export class IntervalRecorder {
 
   /** Make the file durable and close it (idempotent). */
   finish(): void {
-    if (this.fd === undefined) return;
-    const fd = this.fd;
-    this.fd = undefined;
-    try {
-      fsyncSync(fd);
-    } catch (e) {
-      this.fail(e as Error);
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private write(text: string): void {
-    if (this.fd === undefined || this.failed) return;
-    try {
-      writeSync(this.fd, text);
-    } catch (e) {
-      this.fail(e as Error);
-    }
-  }
-
-  private fail(e: Error): void {
-    if (this.failed) return;
-    this.failed = true;
-    this.o.onError?.(`cannot write the time series to ${this.o.file}: ${e.message}; the run goes on, the report is still printed`);
+    this.file?.finish();
   }
 }

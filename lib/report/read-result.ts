@@ -148,7 +148,7 @@ const resultShape = object({
   ...numbers('startedAt', 'runSeconds', 'users', 'clients'),
   cpu: object(numbers('user', 'system')),
   environment: object({ loadsim: string, node: string, platform: string, cpus: number, cpuModel: string, hostname: string }),
-  run: object({ config: string, clients: string, servers: arrayOf(string), intervalSeconds: number }, { worker: object(numbers('index', 'count')), mergedFrom: arrayOf(string) }),
+  run: object({ config: string, clients: string, servers: arrayOf(string), intervalSeconds: number }, { worker: object(numbers('index', 'count')), mergedFrom: arrayOf(string), slices: arrayOf(object(numbers('index', 'users', 'clients', 'responses'))) }),
   events: object(numbers('requests', 'responses', 'dropped'), { exchanges: number }),
   requests: recordOf(labelSummary),
   operations: recordOf(labelSummary),

@@ -160,6 +160,8 @@ export interface ResultDocument {
     worker?: { index: number; count: number };
     /** A merged result: the results it was made from, in order. */
     mergedFrom?: string[];
+    /** A merged result: what each slice contributed (its users n with n % count == index). */
+    slices?: { index: number; users: number; clients: number; responses: number }[];
   };
   /** Request and response events of the run: equal, since every request started is answered or counted as interrupted. */
   events: {

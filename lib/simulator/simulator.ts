@@ -14,8 +14,8 @@ import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { LiveStatus, type LiveMode } from './live-status.js';
 import type { SimExpiredEvent } from '../events.js';
 import { buildResult } from '../report/build-result.js';
-import { IntervalRecorder } from '../report/interval-recorder.js';
-import type { ResultDocument } from '../report/result-document.js';
+import { IntervalRecorder, type IntervalHistograms } from '../report/interval-recorder.js';
+import type { IntervalRecord, ResultDocument } from '../report/result-document.js';
 import { renderTextReport } from '../report/text-report.js';
 
 export interface SimulatorOptions {
@@ -41,6 +41,8 @@ export interface SimulatorOptions {
   sinks?: EventSink[];
   /** Called after each interval closed (a worker sends its snapshot then). */
   onInterval?: () => void;
+  /** Each interval record as it closes, the last partial one included, with its histograms (a worker relays them). */
+  onIntervalRecord?: (record: IntervalRecord, histograms: IntervalHistograms) => void;
   /** Problems that do not stop the run (a results file that cannot be written); standard error by default. */
   warn?: (line: string) => void;
 }
@@ -105,7 +107,7 @@ export class LoadSimulator {
     this.out = o.out ?? ((l) => process.stdout.write(`${l}\n`));
     this.intervalSeconds = o.intervalSeconds ?? o.config.results?.intervalSeconds ?? 10;
     const warn = o.warn ?? ((l: string) => process.stderr.write(`loadsim: ${l}\n`));
-    this.intervals = new IntervalRecorder({ intervalSeconds: this.intervalSeconds, ...(o.timeseriesFile ? { file: o.timeseriesFile } : {}), onError: warn });
+    this.intervals = new IntervalRecorder({ intervalSeconds: this.intervalSeconds, ...(o.timeseriesFile ? { file: o.timeseriesFile } : {}), onError: warn, ...(o.onIntervalRecord ? { onClose: o.onIntervalRecord } : {}) });
     const policy = o.config.arrival.policy;
     this.live = new LiveStatus({
       mode: o.live ?? 'off',

@@ -4,8 +4,16 @@ import { fileURLToPath } from 'node:url';
 import { RealClock, type Clock } from '../clock.js';
 import type { LoadsimConfig } from '../config/config-types.js';
 import type { ResultDocument } from '../report/result-document.js';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { IntervalMerger } from './interval-merger.js';
+import { reportText } from '../report/report-text.js';
+import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { mergeResults } from './merge-results.js';
 import { lineReader, type FromWorker, type StartMessage } from './protocol.js';
+
+/** Every worker died (or could not start) before sending anything: there is nothing to report. */
+export class NoWorkerResultError extends Error {}
 
 /** How a worker process is started: `loadsim worker` here, or a shell command line (ssh, ip netns exec, …). */
 export type WorkerLaunch = { kind: 'local' } | { kind: 'command'; command: string };
@@ -27,6 +35,10 @@ export interface ManagerOptions {
   graceMs?: number;
   /** How long before the common start the workers get to load their config, ms (default 3000). */
   startDelayMs?: number;
+  /** `--timeseries`: the merged intervals, written as every worker's arrive. */
+  timeseriesFile?: string;
+  /** `--jtl`: each worker writes FILE.<index>; local ones are joined into FILE at the end. */
+  jtlFile?: string;
 }
 
 /** One worker as the manager sees it. */
@@ -68,6 +80,7 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
   const clock = o.clock ?? new RealClock();
   const count = o.launches.length;
   const startAt = clock.now() + (o.startDelayMs ?? 3000);
+  const series = o.timeseriesFile ? new IntervalMerger(o.timeseriesFile, count, (m) => o.log(`loadsim: ${m}`)) : undefined;
   const workers: WorkerState[] = o.launches.map((launch, index) => {
     const child =
       launch.kind === 'local'
@@ -82,7 +95,12 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
       final: false,
       error: undefined,
       stderr: [],
-      exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve((w.exit = { code, signal })))),
+      exited: new Promise((resolve) =>
+        child.on('exit', (code, signal) => {
+          series?.ended(index);
+          resolve((w.exit = { code, signal }));
+        }),
+      ),
     };
     child.on('error', (e) => (w.error ??= `could not be started: ${e.message}`));
     child.stdout!.setEncoding('utf8').on(
@@ -98,7 +116,9 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
         if (m.type === 'snapshot') {
           w.last = m.doc;
           w.final ||= m.final;
-        } else if (m.type === 'error') w.error = m.message;
+          if (m.final) series?.ended(index);
+        } else if (m.type === 'interval') series?.add(index, m.record, m.histograms);
+        else if (m.type === 'error') w.error = m.message;
         else if (m.type === 'ready') o.log(`loadsim: ${w.describe} ready, pid ${m.pid}`);
       }),
     );
@@ -124,6 +144,7 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
       server: o.server ?? null,
       insecure: o.insecure ?? false,
       timeoutSeconds: o.timeoutSeconds ?? null,
+      jtl: o.jtlFile ? path.resolve(o.jtlFile) : null,
     };
     child.stdin!.write(`${JSON.stringify(start)}\n`);
     return w;
@@ -150,6 +171,26 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
   };
   let kill: { cancel(): void } | undefined;
   const timers: { cancel(): void }[] = [];
+  // The web admin (webadmin.enabled): the merged report of the latest snapshots, and Stop for every worker.
+  let finalReport: string | undefined;
+  let admin: WebAdmin | undefined;
+  if (o.config.webadmin.enabled) {
+    admin = await startWebAdmin({
+      port: o.config.webadmin.port,
+      report: () => {
+        const inputs = workers.filter((w) => w.last).map((w) => ({ file: w.describe, doc: w.last! }));
+        if (inputs.length === 0) return 'No snapshot from the workers yet: they send one every interval.';
+        try {
+          return reportText(mergeResults(inputs));
+        } catch (e) {
+          return `The workers' snapshots cannot be merged: ${(e as Error).message}`;
+        }
+      },
+      stop: () => stopAll('stopped from the web admin'),
+      finalReport: () => finalReport,
+    });
+    o.log(`loadsim: web admin on ${admin.url}`);
+  }
   const onAbort = () => stopAll('interrupted');
   o.signal.addEventListener('abort', onAbort, { once: true });
   // The runtime is the workers' own; this only bounds a worker that does not end by itself.
@@ -159,6 +200,8 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
   o.signal.removeEventListener('abort', onAbort);
   for (const t of timers) t.cancel();
   kill?.cancel();
+  series?.finish();
+  if (o.jtlFile) joinJtlParts(path.resolve(o.jtlFile), count, o.log);
 
   // What every worker sent, merged; the dead ones named.
   const reasons: string[] = [];
@@ -173,7 +216,10 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
     lostClients[`${w.describe} died: its clients stopped`] = Math.max(1, clients);
   }
   const inputs = workers.filter((w) => w.last).map((w) => ({ file: w.describe, doc: w.last! }));
-  if (inputs.length === 0) throw new Error(`no worker sent a result: ${reasons.join('; ')}`);
+  if (inputs.length === 0) {
+    await admin?.close();
+    throw new NoWorkerResultError(`no worker sent a result: ${reasons.join('; ')}`);
+  }
   const doc = mergeResults(inputs);
   if (reasons.length) {
     for (const [reason, n] of Object.entries(lostClients)) doc.clientFailures[reason] = (doc.clientFailures[reason] ?? 0) + n;
@@ -181,5 +227,34 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
     doc.verdict = 'FAIL';
   }
   doc.endedBy = o.signal.aborted ? 'interrupted' : doc.endedBy;
+  finalReport = reportText(doc);
+  await admin?.close();
   return doc;
+}
+
+/**
+ * The workers' JTL parts (FILE.0, FILE.1, …) joined into FILE with one
+ * header line. Parts written on other hosts are not here: those stay where
+ * their worker ran, and the log says which are missing.
+ */
+function joinJtlParts(file: string, count: number, log: (line: string) => void): void {
+  const fd = openSync(file, 'w');
+  const missing: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const part = `${file}.${i}`;
+      if (!existsSync(part)) {
+        missing.push(i);
+        continue;
+      }
+      const text = readFileSync(part, 'utf8');
+      // Every part starts with the header; keep the first one only.
+      const body = i === 0 || missing.length === i ? text : text.slice(text.indexOf('\n') + 1);
+      writeSync(fd, body);
+      rmSync(part);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (missing.length) log(`loadsim: --jtl: no part from worker ${missing.join(', ')} on this host (a remote worker keeps FILE.<index> where it ran)`);
 }

@@ -132,6 +132,7 @@ export function mergeResults(inputs: readonly MergeInput[]): ResultDocument {
     ...(saved ? { savedIntervals: saved } : {}),
     serverStats: [],
     mergedFrom: inputs.map((i) => i.file),
+    slices: inputs.map((i, k) => ({ index: i.doc.run.worker?.index ?? k, users: i.doc.users, clients: i.doc.clients, responses: i.doc.events.responses })),
   });
   doc.server = server;
   // Where it ran: every slice's host; the generator's cores added up.

@@ -1,4 +1,5 @@
-import type { ResultDocument } from '../report/result-document.js';
+import type { IntervalHistograms } from '../report/interval-recorder.js';
+import type { IntervalRecord, ResultDocument } from '../report/result-document.js';
 
 /**
  * The manager ⇄ worker protocol: one JSON object per line, over the worker's
@@ -12,6 +13,8 @@ import type { ResultDocument } from '../report/result-document.js';
  *   worker → manager   {"type":"ready","pid":N}           config loaded, waiting for startAt
  *                      {"type":"snapshot","final":false,"doc":{…}}   after every interval
  *                      {"type":"snapshot","final":true,"doc":{…}}    at the end
+ *                      {"type":"interval","record":{…},"histograms":{…}}  each interval as it closes,
+ *                                                          with its histograms (for the merged time series)
  *                      {"type":"error","message":"…"}     it cannot run (bad config on that host)
  *
  * Snapshots are whole result documents: histograms and counters, O(labels),
@@ -35,6 +38,8 @@ export interface StartMessage {
   server: string | null;
   insecure: boolean;
   timeoutSeconds: number | null;
+  /** `--jtl FILE`: this worker writes its rows to FILE.<workerIndex> (on its own host); null for none. */
+  jtl: string | null;
 }
 
 export interface StopMessage {
@@ -44,7 +49,11 @@ export interface StopMessage {
 
 export type ToWorker = StartMessage | StopMessage;
 
-export type FromWorker = { type: 'ready'; pid: number } | { type: 'snapshot'; final: boolean; doc: ResultDocument } | { type: 'error'; message: string };
+export type FromWorker =
+  | { type: 'ready'; pid: number }
+  | { type: 'snapshot'; final: boolean; doc: ResultDocument }
+  | { type: 'interval'; record: IntervalRecord; histograms: IntervalHistograms }
+  | { type: 'error'; message: string };
 
 /** Split a stream's text into lines, calling `line` for each complete one. */
 export function lineReader(line: (text: string) => void): (chunk: string) => void {

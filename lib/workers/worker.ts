@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load-config.js';
 import { formatProblem, ConfigError } from '../errors.js';
 import { overrideServer } from '../cli/run-command.js';
 import { LoadSimulator } from '../simulator/simulator.js';
+import { JtlWriter } from '../report/jtl-writer.js';
 import { lineReader, type FromWorker, type StartMessage, type ToWorker } from './protocol.js';
 
 export interface WorkerIO {
@@ -73,7 +74,27 @@ export async function runWorker(io: WorkerIO): Promise<number> {
   const snapshot = () => {
     if (sim) io.send({ type: 'snapshot', final: false, doc: sim.snapshot() });
   };
-  sim = new LoadSimulator({ config, clock, seed: first.seed, out: () => {}, live: 'off', warn: (l) => io.log(`loadsim worker ${first.workerIndex}: ${l}`), intervalSeconds: first.intervalSeconds, onInterval: snapshot });
+  const warn = (l: string) => io.log(`loadsim worker ${first.workerIndex}: ${l}`);
+  let sinks: JtlWriter[];
+  try {
+    sinks = first.jtl ? [JtlWriter.open(`${first.jtl}.${first.workerIndex}`, { onError: warn })] : [];
+  } catch (e) {
+    io.send({ type: 'error', message: `--jtl: cannot create ${first.jtl}.${first.workerIndex}: ${(e as Error).message}` });
+    done();
+    return 2;
+  }
+  sim = new LoadSimulator({
+    config,
+    clock,
+    seed: first.seed,
+    out: () => {},
+    live: 'off',
+    warn,
+    sinks,
+    intervalSeconds: first.intervalSeconds,
+    onInterval: snapshot,
+    onIntervalRecord: (record, histograms) => io.send({ type: 'interval', record, histograms }),
+  });
   io.send({ type: 'ready', pid: process.pid });
 
   // Every worker starts its schedule at the same moment.

@@ -151,7 +151,7 @@ describe('IntervalRecorder', () => {
     }
     rec.finish();
     assert.equal(told.length, 1);
-    assert.match(told[0]!, /cannot write the time series to \/dev\/full: .*the run goes on/);
+    assert.match(told[0]!, /the time series: cannot write \/dev\/full: .*the run goes on/);
     assert.equal(rec.rows.length, 3);
   });
 });

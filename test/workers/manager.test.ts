@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ResultDocument } from '../../lib/report/result-document.js';
+import type { IntervalRecord, ResultDocument } from '../../lib/report/result-document.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 import { spawnCli } from '../helpers/cli.js';
@@ -30,10 +30,13 @@ after(async () => {
 });
 
 describe('a manager with two local workers', { timeout: 300_000 }, () => {
+  let firstSplit: number[][] = [];
   it('30 s: the merged counts are the testbed’s own request count, and the run passes', async () => {
     const before = tb.stats.totalRequests;
     const json = path.join(dir, 'two.json');
-    const r = await cli(['run', ...CONFIG, '--server', tb.url, '--runtime', '30', '--seed', '6', '--quiet', '--workers', '2', '--json', json]);
+    const ts = path.join(dir, 'two.ndjson');
+    const jtl = path.join(dir, 'two.jtl');
+    const r = await cli(['run', ...CONFIG, '--server', tb.url, '--runtime', '30', '--seed', '6', '--quiet', '--workers', '2', '--json', json, '--timeseries', ts, '--jtl', jtl]);
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-2000));
     assert.match(r.stderr, /2 workers started \(pids \d+, \d+\)/);
     assert.match(r.stdout, /\*\* REPORT \*\*[\s\S]*\* Interval details[\s\S]*\*\*\* PASS/);
@@ -44,6 +47,32 @@ describe('a manager with two local workers', { timeout: 300_000 }, () => {
     assert.equal(Object.values(doc.requests).reduce((n, l) => n + l.count, 0), doc.events.responses);
     assert.equal(doc.intervals.reduce((n, i) => n + i.count, 0), doc.events.responses);
     assert.ok(doc.users >= 10, `${doc.users} users`);
+    // Worker i simulated the users n ≡ i (mod 2) of those that arrived: each user in exactly one.
+    const split = (seedRun: ResultDocument) => seedRun.run.slices!.map((x) => [x.index, x.users]);
+    assert.deepEqual(split(doc), [0, 1].map((i) => [i, Array.from({ length: doc.users }, (_, n) => n).filter((n) => n % 2 === i).length]));
+    assert.equal(doc.run.slices!.reduce((n, x) => n + x.responses, 0), doc.events.responses);
+    firstSplit = split(doc);
+    // The merged time series: interval k of both workers, per label too, adding up to the result.
+    const records = readFileSync(ts, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as IntervalRecord);
+    assert.ok(records.length >= 3 && records.length <= 5, `${records.length} intervals of 10 s in 30 s`);
+    assert.equal(records.reduce((n, x) => n + x.count, 0), doc.events.responses);
+    for (const [label, summary] of Object.entries(doc.requests)) assert.equal(records.reduce((n, x) => n + (x.labels[label]?.count ?? 0), 0), summary.count, label);
+    records.forEach((x, i) => assert.equal(x.index, i));
+    // The workers' JTL parts, joined under one header.
+    const rows = readFileSync(jtl, 'utf8').trimEnd().split('\n');
+    assert.match(rows[0]!, /^timeStamp,elapsed,label,/);
+    assert.equal(rows.filter((l) => l.startsWith('timeStamp,')).length, 1);
+    assert.equal(rows.length - 1, doc.events.responses);
+    assert.ok(!existsSync(`${jtl}.0`) && !existsSync(`${jtl}.1`), 'the parts are gone');
+  });
+
+  it('the same seed gives the same split', async () => {
+    const json = path.join(dir, 'again.json');
+    const r = await cli(['run', ...CONFIG, '--server', tb.url, '--runtime', '8', '--seed', '6', '--quiet', '--workers', '2', '--json', json]);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
+    // 8 s: the ramp (5 groups of 2 every second) has added everyone the 30 s run had.
+    assert.deepEqual(doc.run.slices!.map((x) => [x.index, x.users]), firstSplit);
   });
 
   it('a worker killed mid-run: FAIL naming it, its earlier snapshots kept, the other worker to the end', async () => {
@@ -68,5 +97,36 @@ describe('a manager with two local workers', { timeout: 300_000 }, () => {
     assert.ok(doc.intervals.length >= 8, `${doc.intervals.length} intervals`);
     const served = tb.stats.totalRequests - before;
     assert.ok(doc.events.exchanges! > served / 2 && doc.events.exchanges! <= served, `${doc.events.exchanges} of ${served}`);
+  });
+
+  it('the web admin shows the merged report of the workers, and its Stop ends every worker', async () => {
+    const config = path.join(dir, 'webadmin.plist');
+    writeFileSync(config, readFileSync(path.join(REPO, 'config/config.plist'), 'utf8').replace('<key>webadmin</key>\n\t<dict>\n\t\t<key>enabled</key>\n\t\t<false/>\n\t\t<key>HTTPPort</key>\n\t\t<integer>8080</integer>', '<key>webadmin</key><dict><key>enabled</key><true/><key>HTTPPort</key><integer>0</integer>'));
+    assert.match(readFileSync(config, 'utf8'), /<key>enabled<\/key><true\/><key>HTTPPort<\/key><integer>0</);
+    const t0 = Date.now();
+    let page = '';
+    let stopped: Promise<number> | undefined;
+    const r = await cli(['run', '--config', config, '--clients', path.join(REPO, 'config/clients.plist'), '--server', tb.url, '--runtime', '60', '--seed', '6', '--quiet', '--workers', '2', '--interval', '2'], (text) => {
+      const m = /web admin on (http:\/\/\S+)/.exec(text);
+      if (!m || stopped) return;
+      const url = m[1]!;
+      stopped = (async () => {
+        // Wait for snapshots, then read the page and press Stop with its token.
+        for (let i = 0; i < 40 && !/\*\* REPORT \*\*/.test(page); i++) {
+          await new Promise((res) => setTimeout(res, 500));
+          page = await (await fetch(url)).text();
+        }
+        const token = /name="token" value="([0-9a-f]+)"/.exec(page)?.[1] ?? '';
+        const wrong = await fetch(url, { method: 'POST', body: new URLSearchParams({ token: 'not-it', stop: '1' }) });
+        assert.equal(wrong.status, 403);
+        return (await fetch(url, { method: 'POST', body: new URLSearchParams({ token, stop: '1' }) })).status;
+      })();
+    });
+    assert.ok(stopped, r.stderr);
+    assert.equal(await stopped, 200);
+    assert.match(page, /\*\* REPORT \*\*[\s\S]*PROPFIND\{home\}/, 'the page shows the merged report');
+    assert.ok(Date.now() - t0 < 45_000, 'the run ended well before its 60 s');
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    assert.match(r.stdout, /\*\* REPORT \*\*/);
   });
 });
