@@ -157,6 +157,8 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
     w.child.stdin!.write(`${JSON.stringify(line)}\n`);
   };
   let stopping = false;
+  let kill: { cancel(): void } | undefined;
+  const timers: { cancel(): void }[] = [];
   const stopAll = (reason: string) => {
     if (stopping) return;
     stopping = true;
@@ -169,8 +171,6 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
     });
     timers.push(term);
   };
-  let kill: { cancel(): void } | undefined;
-  const timers: { cancel(): void }[] = [];
   // The web admin (webadmin.enabled): the merged report of the latest snapshots, and Stop for every worker.
   let finalReport: string | undefined;
   let admin: WebAdmin | undefined;

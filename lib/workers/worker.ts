@@ -77,7 +77,7 @@ export async function runWorker(io: WorkerIO): Promise<number> {
   const warn = (l: string) => io.log(`loadsim worker ${first.workerIndex}: ${l}`);
   let sinks: JtlWriter[];
   try {
-    sinks = first.jtl ? [JtlWriter.open(`${first.jtl}.${first.workerIndex}`, { onError: warn })] : [];
+    sinks = first.jtl ? [JtlWriter.open(`${first.jtl}.${first.workerIndex}`, { onError: warn, clock })] : [];
   } catch (e) {
     io.send({ type: 'error', message: `--jtl: cannot create ${first.jtl}.${first.workerIndex}: ${(e as Error).message}` });
     done();
