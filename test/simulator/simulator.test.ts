@@ -7,7 +7,8 @@ import * as plist from 'plist';
 import { VirtualClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config/load-config.js';
 import type { SimEvent } from '../../lib/events.js';
-import { LoadSimulator } from '../../lib/simulator/simulator.js';
+import { reportText } from '../../lib/report/report-text.js';
+import { LoadSimulator, type SimulatorOptions } from '../../lib/simulator/simulator.js';
 import { runInVirtualTime } from '../../lib/simulator/virtual-time.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 
@@ -44,11 +45,11 @@ async function configFor(extra: Record<string, unknown> = {}) {
   return (await loadConfig({ configPath: c, clientsPath: k })).config;
 }
 
-async function virtualRun(seed: string, extra: Record<string, unknown> = {}, runtime = 45) {
+async function virtualRun(seed: string, extra: Record<string, unknown> = {}, runtime = 45, more: Partial<SimulatorOptions> = {}) {
   const config = await configFor(extra);
   const clock = new VirtualClock(Date.UTC(2026, 10, 25, 9, 0, 0));
   const out: string[] = [];
-  const sim = new LoadSimulator({ config, clock, seed, out: (l) => out.push(l) });
+  const sim = new LoadSimulator({ config, clock, seed, out: (l) => out.push(l), ...more });
   const events: SimEvent[] = [];
   sim.bus.events$.subscribe((e) => events.push(e));
   const result = await runInVirtualTime(sim, clock, { runtimeSeconds: runtime });
@@ -84,6 +85,19 @@ describe('LoadSimulator in virtual time', () => {
     const b = await seq('7');
     assert.ok(a.length > 50);
     assert.deepEqual(a, b);
+  });
+
+  it('the report re-rendered from the result document is the one the run printed, to the last digit', async () => {
+    // 1.0051 s of CPU prints "1.01"; rounded to the millisecond (as the
+    // result keeps it) it is 1.005, which prints "1.00". The run must round
+    // once, before either form is made, or the two reports disagree.
+    const usage = [{ user: 0, system: 0 }, { user: 1_005_100, system: 2_004_600 }];
+    const cpuUsage = () => usage[Math.min(usage.length - 1, cpuCalls++)]!;
+    let cpuCalls = 0;
+    const observers = [{ type: 'ReportStatistics', params: { failCutoff: 1.0 } }, { type: 'OperationLogger', params: {} }];
+    const { result } = await virtualRun('3', { observers }, 45, { cpuUsage });
+    assert.match(result.report, /Cpu Time : user 1\.00  sys 2\.00 /);
+    assert.equal(reportText(result.summary), result.report);
   });
 
   it('a worker simulates only its users: n % workerCount == workerID', async () => {
