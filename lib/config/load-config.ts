@@ -6,7 +6,7 @@ import { DEFAULT_POD } from '../population/account-record.js';
 import { smoothRampUpDefaults } from '../population/arrival/smooth-ramp-up.js';
 import { createRegistry } from '../registry/builtins.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from '../registry/definitions.js';
-import type { Registry, Resolved } from '../registry/registry.js';
+import { isModuleReference, type Registry, type Resolved } from '../registry/registry.js';
 import { httpSettingsDefaults, resultsSettingsDefaults, type ClientKind, type Configured, type LoadsimConfig, type ProfileConfig, type ServerPod, type WorkersConfig } from './config-types.js';
 import { readParams, type ParamValues, type ResolveContext } from './param-spec.js';
 import { ParamReader } from './params.js';
@@ -22,6 +22,13 @@ export interface LoadConfigOptions {
   cwd?: string;
   registry?: Registry;
   clock?: Clock;
+  /**
+   * A worker's load: the texts of config.plist and clients.plist and the
+   * account records, as its manager sent them, so the worker's host needs
+   * none of those files. The paths above still name the files in messages
+   * and anchor relative paths (thresholds, user modules).
+   */
+  given?: { configText: string; clientsText: string | null; accounts: AccountRecord[] };
 }
 
 export interface LoadConfigResult {
@@ -182,8 +189,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   const problems = new Problems();
   const fail = () => new ConfigError(problems.list);
 
-  const configFile = readPlistFile(options.configPath, problems, cwd);
-  const clientsFile = options.clientsPath ? readPlistFile(options.clientsPath, problems, cwd) : undefined;
+  const given = options.given;
+  const configFile = readPlistFile(options.configPath, problems, cwd, given?.configText);
+  const clientsFile = options.clientsPath ? readPlistFile(options.clientsPath, problems, cwd, given?.clientsText ?? undefined) : undefined;
   if (configFile.value === undefined || (clientsFile && clientsFile.value === undefined)) throw fail();
 
   const rootScope = new Scope(problems, configFile.file);
@@ -237,7 +245,19 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
 
   // Accounts.
   let accounts: LoadsimConfig['accounts'] | undefined;
-  if (!root.has('accounts')) {
+  if (given && root.has('accounts')) {
+    // The manager loaded them (and dropped those of disabled pods); the loader's files may not be here.
+    const entry = root.dict('accounts');
+    const written = entry.raw('loader');
+    // A loader module of the user's is not imported here: its records came with the start message.
+    const plugin: Resolved<AccountLoaderDefinition> | undefined =
+      typeof written === 'string' && isModuleReference(written)
+        ? { source: 'module', written, modulePath: written, exportName: 'records sent by the manager', value: () => given.accounts }
+        : await ctx.registry.resolve<AccountLoaderDefinition>('accounts', written, entry.at('loader'));
+    entry.markUsed('loader', 'params');
+    entry.finish();
+    if (plugin) accounts = { plugin, params: {}, path: entry.scope.path, records: given.accounts, loadedCount: given.accounts.length };
+  } else if (!root.has('accounts')) {
     root.markUsed('accounts');
     root.error('accounts', 'missing; expected {loader, params}, e.g. loader recordsFromCSVFile with params {path}');
   } else {

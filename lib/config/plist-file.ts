@@ -112,13 +112,14 @@ function lint(text: string, scope: Scope): Map<string, number> | undefined {
   return ok ? lines : undefined;
 }
 
-/** Read a plist file; every problem goes to `problems` against the file as the user named it. */
-export function readPlistFile(display: string, problems: Problems, cwd = process.cwd()): PlistFile {
+/** Read a plist file (or its given text); every problem goes to `problems` against the file as the user named it. */
+export function readPlistFile(display: string, problems: Problems, cwd = process.cwd(), given?: string): PlistFile {
   const file = sourceFile(display, cwd);
   const scope = new Scope(problems, file);
   let text: string;
   try {
-    text = readFileSync(file.abs, 'utf8');
+    // `given`: the file's text, sent by a manager to a worker that may not have the file.
+    text = given ?? readFileSync(file.abs, 'utf8');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     scope.error(err.code === 'ENOENT' ? `cannot read: no such file (${file.abs})` : err.code === 'EISDIR' ? 'cannot read: it is a folder, expected a plist file' : `cannot read: ${err.message}`);

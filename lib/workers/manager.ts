@@ -10,7 +10,7 @@ import { IntervalMerger } from './interval-merger.js';
 import { reportText } from '../report/report-text.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { mergeResults } from './merge-results.js';
-import { lineReader, type FromWorker, type StartMessage } from './protocol.js';
+import { lineReader, PROTOCOL_VERSION, type FromWorker, type StartMessage } from './protocol.js';
 
 /** Every worker died (or could not start) before sending anything: there is nothing to report. */
 export class NoWorkerResultError extends Error {}
@@ -45,6 +45,8 @@ export interface ManagerOptions {
 interface WorkerState {
   index: number;
   describe: string;
+  /** Started as a process group (a command line): signals go to the whole group. */
+  group: boolean;
   child: ChildProcess;
   pid: number | undefined;
   last: ResultDocument | undefined;
@@ -66,7 +68,8 @@ export function localLaunches(count: number | 'auto'): WorkerLaunch[] {
 
 /**
  * The manager of a multi-process run: it starts the workers, sends each the
- * config paths, its slice (workerIndex of workerCount), the seed and a common
+ * config and clients texts and the accounts (passwords of its own users
+ * only), its slice (workerIndex of workerCount), the seed and a common
  * start time; keeps each worker's latest snapshot; relays a stop; and at the
  * end merges the snapshots (merge-results.ts), so the report, time series and
  * verdict are those of one process over the same requests. It simulates
@@ -80,14 +83,22 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
   const clock = o.clock ?? new RealClock();
   const count = o.launches.length;
   const startAt = clock.now() + (o.startDelayMs ?? 3000);
+  // The files as loaded here; a worker on another host loads these texts, not its own copies.
+  const texts = {
+    config: { path: o.config.files.config, text: readFileSync(o.config.files.config, 'utf8') },
+    clients: o.config.files.clients ? { path: o.config.files.clients, text: readFileSync(o.config.files.clients, 'utf8') } : null,
+  };
   const series = o.timeseriesFile ? new IntervalMerger(o.timeseriesFile, count, (m) => o.log(`loadsim: ${m}`)) : undefined;
   const workers: WorkerState[] = o.launches.map((launch, index) => {
     const child =
       launch.kind === 'local'
         ? spawn(process.execPath, [MAIN, 'worker'], { stdio: ['pipe', 'pipe', 'pipe'] })
-        : spawn('/bin/sh', ['-c', launch.command], { stdio: ['pipe', 'pipe', 'pipe'] });
+        : // Its own process group: a command line without `exec` leaves /bin/sh as the
+          // child, and SIGTERM to the shell alone would not reach ssh or the worker.
+          spawn('/bin/sh', ['-c', launch.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const w: WorkerState = {
       index,
+      group: launch.kind === 'command',
       describe: launch.kind === 'local' ? `worker ${index}` : `worker ${index} (${launch.command})`,
       child,
       pid: child.pid,
@@ -133,8 +144,11 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
     child.stdin!.on('error', () => {});
     const start: StartMessage = {
       type: 'start',
-      configPath: o.config.files.config,
-      clientsPath: o.config.files.clients,
+      protocol: PROTOCOL_VERSION,
+      config: texts.config,
+      clients: texts.clients,
+      // Passwords only for the users this worker simulates.
+      accounts: o.config.accounts.records.map((r, n) => [r.uid, n % count === index ? r.password : '', r.commonName, r.email, r.guid, r.podID]),
       workerIndex: index,
       workerCount: count,
       seed: o.seed,
@@ -156,6 +170,14 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
     if (w.exit || !w.child.stdin!.writable) return;
     w.child.stdin!.write(`${JSON.stringify(line)}\n`);
   };
+  const signal = (w: WorkerState, sig: NodeJS.Signals) => {
+    try {
+      if (w.group && w.pid) process.kill(-w.pid, sig);
+      else w.child.kill(sig);
+    } catch {
+      w.child.kill(sig); // the group is gone already
+    }
+  };
   let stopping = false;
   let kill: { cancel(): void } | undefined;
   const timers: { cancel(): void }[] = [];
@@ -164,9 +186,9 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
     stopping = true;
     for (const w of workers) send(w, { type: 'stop', reason });
     const term = clock.setTimer(o.graceMs ?? 15_000, () => {
-      for (const w of workers) if (!w.exit) w.child.kill('SIGTERM');
+      for (const w of workers) if (!w.exit) signal(w, 'SIGTERM');
       kill = clock.setTimer(30_000, () => {
-        for (const w of workers) if (!w.exit) w.child.kill('SIGKILL');
+        for (const w of workers) if (!w.exit) signal(w, 'SIGKILL');
       });
     });
     timers.push(term);

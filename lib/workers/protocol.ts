@@ -8,7 +8,8 @@ import type { IntervalRecord, ResultDocument } from '../report/result-document.j
  * say why a worker died. The same protocol runs over `ssh` or any command
  * line in the config's `workers` array that ends in `loadsim worker`.
  *
- *   manager → worker   {"type":"start", …StartMessage}   once, first
+ *   manager → worker   {"type":"start","protocol":2, …StartMessage}   once, first:
+ *                                                          config and clients texts, the accounts
  *                      {"type":"stop","reason":"…"}       end the run now (Ctrl-C, web admin)
  *   worker → manager   {"type":"ready","pid":N}           config loaded, waiting for startAt
  *                      {"type":"snapshot","final":false,"doc":{…}}   after every interval
@@ -22,11 +23,32 @@ import type { IntervalRecord, ResultDocument } from '../report/result-document.j
  * manager keeps each worker's latest and merges them exactly.
  */
 
+/** The protocol's version; a worker refuses a start message of another. */
+export const PROTOCOL_VERSION = 2;
+
+/** One account as sent: [uid, password, commonName, email, guid, podID]. */
+export type AccountRow = [string, string, string, string, string, string];
+
 export interface StartMessage {
   type: 'start';
-  /** Absolute paths, as the manager resolved them; a remote worker needs the same files there. */
-  configPath: string;
-  clientsPath: string | null;
+  protocol: number;
+  /**
+   * config.plist and clients.plist, as the manager read them: the path (as
+   * the manager resolved it) names the file in messages and anchors the
+   * relative paths inside it; the text is what the worker loads, so a worker
+   * on another host does not need these two files. Files the config names
+   * besides the accounts (thresholds, benchmarks, modules of your own) must
+   * exist on the worker's host at the same paths.
+   */
+  config: { path: string; text: string };
+  clients: { path: string; text: string } | null;
+  /**
+   * Every account, in user-number order: the others' identities are needed
+   * (invitations name other users as attendees), but a password is sent only
+   * for this worker's own users (n % workerCount == workerIndex); the others
+   * have "".
+   */
+  accounts: AccountRow[];
   workerIndex: number;
   workerCount: number;
   seed: string;

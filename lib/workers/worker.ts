@@ -5,7 +5,10 @@ import { formatProblem, ConfigError } from '../errors.js';
 import { overrideServer } from '../cli/run-command.js';
 import { LoadSimulator } from '../simulator/simulator.js';
 import { JtlWriter } from '../report/jtl-writer.js';
-import { lineReader, type FromWorker, type StartMessage, type ToWorker } from './protocol.js';
+import type { AccountRecord } from '../population/account-record.js';
+import { lineReader, PROTOCOL_VERSION, type AccountRow, type FromWorker, type StartMessage, type ToWorker } from './protocol.js';
+
+const accountOf = ([uid, password, commonName, email, guid, podID]: AccountRow): AccountRecord => ({ uid, password, commonName, email, guid, podID });
 
 export interface WorkerIO {
   /** Lines from the manager (standard input). */
@@ -20,7 +23,7 @@ export interface WorkerIO {
 
 /**
  * `loadsim worker`: one slice of a run, driven by a manager over the line
- * protocol (protocol.ts). It loads the config from the paths it is sent,
+ * protocol (protocol.ts). It loads the config and accounts it is sent,
  * simulates the users n with n % workerCount == workerIndex from the common
  * start time, sends a snapshot after every interval and a final one at the
  * end. It ends when its runtime expires, when the manager says stop, or when
@@ -53,9 +56,19 @@ export async function runWorker(io: WorkerIO): Promise<number> {
   const first = await Promise.race([started, new Promise<undefined>((resolve) => stop.signal.addEventListener('abort', () => resolve(undefined), { once: true }))]);
   if (!first) return done(), 0;
 
+  if (first.protocol !== PROTOCOL_VERSION) {
+    io.send({ type: 'error', message: `this worker speaks protocol ${PROTOCOL_VERSION}, the manager sent ${String(first.protocol)}: run the same loadsim version on both` });
+    done();
+    return 2;
+  }
   let config;
   try {
-    const loaded = await loadConfig({ configPath: first.configPath, ...(first.clientsPath ? { clientsPath: first.clientsPath } : {}), cwd: path.dirname(first.configPath) });
+    const loaded = await loadConfig({
+      configPath: first.config.path,
+      clientsPath: first.clients?.path ?? null,
+      cwd: path.dirname(first.config.path),
+      given: { configText: first.config.text, clientsText: first.clients?.text ?? null, accounts: first.accounts.map(accountOf) },
+    });
     config = loaded.config;
   } catch (e) {
     const message = e instanceof ConfigError ? e.problems.filter((p) => p.severity === 'error').map(formatProblem).join('; ') : (e as Error).message;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as plist from 'plist';
 import type { IntervalRecord, ResultDocument } from '../../lib/report/result-document.js';
+import { PROTOCOL_VERSION, type StartMessage } from '../../lib/workers/protocol.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 import { spawnCli } from '../helpers/cli.js';
@@ -128,5 +130,63 @@ describe('a manager with two local workers', { timeout: 300_000 }, () => {
     assert.ok(Date.now() - t0 < 45_000, 'the run ended well before its 60 s');
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     assert.match(r.stdout, /\*\* REPORT \*\*/);
+  });
+});
+
+describe('workers started by command lines, as on other hosts', { timeout: 120_000 }, () => {
+  it('the config, clients and accounts travel in the start message (passwords of its own users only); a shell left running is ended with its whole process group', async () => {
+    const here = mkdtempSync(path.join(dir, 'cmd-'));
+    const files = path.join(here, 'files');
+    mkdirSync(files);
+    const accounts = Array.from({ length: 20 }, (_, i) => {
+      const uid = `user${String(i + 1).padStart(2, '0')}`;
+      return `${uid},${uid},User ${i + 1},${uid}@example.com,10000000-0000-0000-0000-0000000000${String(i + 1).padStart(2, '0')},PodA`;
+    });
+    writeFileSync(path.join(files, 'accounts.csv'), `${accounts.join('\n')}\n`);
+    const config = plist.parse(readFileSync(path.join(REPO, 'config/config.plist'), 'utf8')) as Record<string, unknown>;
+    config.accounts = { loader: 'recordsFromCSVFile', params: { path: 'accounts.csv' } };
+    const main = path.join(REPO, 'dist/lib/cli/main.js');
+    const node = process.execPath;
+    const marker = `${60 + Math.random()}`.slice(0, 8);
+    config.workers = [
+      // Worker 0's host has none of the files: the shell deletes them (the manager has read them) before the worker starts.
+      `rm -f '${files}'/*; tee '${here}/start-0.ndjson' | '${node}' '${main}' worker`,
+      // Worker 1 is a shell that stays after its worker ended (no exec): after the grace period its group is ended.
+      `tee '${here}/start-1.ndjson' | '${node}' '${main}' worker; sleep ${marker}; true`,
+    ];
+    writeFileSync(path.join(files, 'config.plist'), plist.build(config as plist.PlistValue));
+    copyFileSync(path.join(REPO, 'config/clients.plist'), path.join(files, 'clients.plist'));
+    const before = tb.stats.totalRequests;
+    const json = path.join(here, 'result.json');
+    const t0 = Date.now();
+    const r = await cli(['run', '--config', path.join(files, 'config.plist'), '--clients', path.join(files, 'clients.plist'), '--server', tb.url, '--runtime', '4', '--seed', '6', '--quiet', '--json', json]);
+    assert.ok(!existsSync(path.join(files, 'config.plist')) && !existsSync(path.join(files, 'accounts.csv')), 'the files were gone before the workers loaded');
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
+    // Both workers ran their slice in full: every request the testbed served is in the result.
+    assert.equal(doc.events.exchanges, tb.stats.totalRequests - before);
+    assert.equal(doc.run.slices!.length, 2);
+    for (const s of doc.run.slices!) assert.ok(s.responses > 0, `slice ${s.index}: ${s.responses} responses`);
+    // Worker 1 ended its slice, but its shell did not exit: stopped after 4 s + 10 s + 15 s of grace.
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /worker 1 \(.*\), pid \d+, ended badly: was killed by SIGTERM/);
+    assert.doesNotMatch(r.stdout, /worker 0 \(/);
+    assert.ok(Date.now() - t0 < 60_000);
+    const left = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+    assert.deepEqual(left, [], `the shell's sleep ${marker} was ended with its group`);
+    // The start messages: the texts of both files, every account, a password only for the worker's own users.
+    for (const i of [0, 1]) {
+      const start = JSON.parse(readFileSync(path.join(here, `start-${i}.ndjson`), 'utf8').split('\n')[0]!) as StartMessage;
+      assert.equal(start.protocol, PROTOCOL_VERSION);
+      assert.match(start.config.text, /recordsFromCSVFile/);
+      assert.match(start.clients!.text, /<key>clients<\/key>/);
+      assert.equal(start.accounts.length, 20);
+      start.accounts.forEach(([uid, password], n) => assert.equal(password, n % 2 === i ? uid : '', `worker ${i}, user ${n}`));
+    }
   });
 });
