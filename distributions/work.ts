@@ -62,16 +62,34 @@ function hourIssues(begin: number, end: number): Issue[] {
   return [];
 }
 
+/**
+ * Zone name → its canonical spelling (or null when unknown). Every client's
+ * profiles make WorkDistributions, and asking Intl about a zone costs a
+ * formatter each time (a profile showed it at 4 % of a run's CPU): a few
+ * zone names, asked about thousands of times.
+ */
+const canonicalZones = new Map<string, string | null>();
+
 /** The zone's own spelling when only the case differs ("america/new_york"); undefined when unknown. */
 function canonicalZone(name: string): string | undefined {
-  if (!IANAZone.isValidZone(name)) return undefined;
-  try {
-    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
-    return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
-  } catch {
-    return name;
+  let known = canonicalZones.get(name);
+  if (known === undefined) {
+    if (!IANAZone.isValidZone(name)) known = null;
+    else {
+      try {
+        const resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+        known = resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
+      } catch {
+        known = name;
+      }
+    }
+    if (canonicalZones.size < 1000) canonicalZones.set(name, known);
   }
+  return known ?? undefined;
 }
+
+/** Windows per (zone, hours, days) and local day, shared by every instance alike (see `window`). */
+const sharedWindows = new Map<string, Map<number, readonly [number, number] | null>>();
 
 function zoneIssues(tzname: unknown): Issue[] {
   if (typeof tzname !== 'string') return [];
@@ -104,7 +122,7 @@ export class WorkDistribution implements Distribution<DateTime> {
   private readonly random: Random;
   private readonly clock: Clock;
   /** [start, end) instants of the window on a local day (days since 1970-01-01), null when there is none. */
-  private readonly windows = new Map<number, readonly [number, number] | null>();
+  private readonly windows: Map<number, readonly [number, number] | null>;
 
   constructor(options: WorkOptions, ctx: DistributionContext) {
     const o = {
@@ -127,6 +145,14 @@ export class WorkDistribution implements Distribution<DateTime> {
     this.tzname = canonicalZone(o.tzname)!;
     // Plain UTC samples print as ...Z, as NearFuture's do.
     this.zone = this.tzname === 'UTC' ? FixedOffsetZone.utcInstance : IANAZone.create(this.tzname);
+    // A window depends only on these, so instances with the same ones share the cache.
+    const key = `${this.tzname}|${this.beginHour}|${this.endHour}|${[...days].sort().join(',')}`;
+    let windows = sharedWindows.get(key);
+    if (!windows) {
+      windows = new Map();
+      if (sharedWindows.size < 1000) sharedWindows.set(key, windows);
+    }
+    this.windows = windows;
     this.random = ctx.random;
     this.clock = ctx.clock;
   }

@@ -46,27 +46,17 @@
  * those configurations (by index, no results file); LOADSIM_BENCH_KEEP=1
  * keeps the temporary folder with each run's files.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as plist from 'plist';
 import type { ResultDocument } from '../../lib/report/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
+import { CLI, REPO, RESULTS_DIR, childrenCpuSeconds, cpuSeconds, machineSeconds, numberFromEnv, processTree, r1, r2, r3, startTestbedProcess } from './support/kit.js';
 
-const REPO = path.resolve(fileURLToPath(new URL('../../../', import.meta.url)));
-const CLI = path.join(REPO, 'dist/lib/cli/main.js');
-const RESULTS = path.join(REPO, 'test/bench/results/workers-scaling.json');
-
-const numberFromEnv = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!(n > 0)) throw new Error(`${name}: expected a positive number, got "${v}"`);
-  return n;
-};
+const RESULTS = path.join(RESULTS_DIR, 'workers-scaling.json');
 
 /** Users (one client each); the testbed gets as many accounts. */
 const USERS = numberFromEnv('LOADSIM_BENCH_USERS', 2000);
@@ -104,66 +94,6 @@ const CONFIGURATIONS: Configuration[] = [
   { name: 'manager + 1 worker', args: ['--workers', '1'] },
   { name: 'manager + 2 workers', args: ['--workers', '2'] },
 ];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU seconds (user + system) a process has used, or 0 once it is gone. */
-function cpuSeconds(pid: number): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command's ")": state is field 3, utime 14, stime 15.
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[14 - 3]) + Number(f[15 - 3])) / CLK_TCK;
-  } catch {
-    return 0;
-  }
-}
-
-/** The process and every process under it. */
-function processTree(pid: number): number[] {
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) {
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${all[i]}/task`);
-    } catch {
-      continue;
-    }
-    for (const t of tasks) {
-      try {
-        for (const c of readFileSync(`/proc/${all[i]}/task/${t}/children`, 'utf8').trim().split(/\s+/)) if (c) all.push(Number(c));
-      } catch {
-        // gone meanwhile
-      }
-    }
-  }
-  return all;
-}
-
-/** CPU seconds the whole machine spent busy, and stolen by the hypervisor, from /proc/stat. */
-function machineSeconds(): { busy: number; steal: number } {
-  // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const at = (i: number) => f[i] ?? 0;
-  return { busy: (at(0) + at(1) + at(2) + at(5) + at(6)) / CLK_TCK, steal: at(7) / CLK_TCK };
-}
 
 interface Sample {
   at: number;
@@ -282,47 +212,6 @@ interface Measured {
   whole: { wallSeconds: number; generatorCpuSeconds: number; workersCpuSeconds: number; testbedCpuSeconds: number; responses: number; failures: number };
 }
 
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const r2 = (x: number) => Math.round(x * 100) / 100;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
-/** This process's reaped children's CPU (cutime + cstime): a run and all its workers, exactly, once it has ended. */
-function childrenCpuSeconds(): number {
-  const s = readFileSync('/proc/self/stat', 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[16 - 3]) + Number(f[17 - 3])) / CLK_TCK;
-}
-
-/** A testbed of `users` users on a free port, in its own process, until `stop()`. */
-async function startTestbed(users: number): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const server = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--users', String(users)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  server.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<void>((resolve) => server.on('exit', () => resolve()));
-  const kill = () => {
-    if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
-  };
-  process.once('exit', kill);
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    server.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      if (/^ready$/m.test(out)) resolve();
-    });
-    server.on('exit', (code) => reject(new Error(`loadsim serve exited with ${code} before it was ready: ${stderr}`)));
-  });
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pid: server.pid!,
-    stop: async () => {
-      kill();
-      await exited;
-      process.removeListener('exit', kill);
-    },
-  };
-}
-
 /** Labels only a client's start-up sends: any of them in the window means start-ups were still going on. */
 const STARTUP_LABELS = ['PROPFIND{well-known}', 'PROPFIND{principal}'];
 
@@ -331,7 +220,7 @@ async function runOne(c: Configuration, dir: string, perClient: number | undefin
   const runtime = c.runtime ?? RUNTIME;
   const settle = c.settle ?? SETTLE;
   // A fresh testbed for every configuration: each starts from the same (empty) server.
-  const testbed = await startTestbed(arrivalFor(users).total);
+  const testbed = await startTestbedProcess({ users: arrivalFor(users).total });
   const inputs = writeInputs(dir, testbed.url, users);
   const base = c.name.replace(/\W+/g, '-');
   const json = path.join(dir, `${base}.json`);

@@ -22,6 +22,7 @@
 
 import { availableParallelism, totalmem } from 'node:os';
 import type { Clock } from '../../clock.js';
+import { LatencyHistogram } from '../../stats/latency-histogram.js';
 import { startProcessCpuSampler, type CpuSampler } from './cpu-sampler.js';
 import { WindowAccumulator, type LegacyStatsWindow, type RequestRecord, type StatsWindow } from './stats-window.js';
 
@@ -213,12 +214,27 @@ export class ServerStats {
     r.method = request.method;
     r.status = request.status;
     r.t = Math.max(0, end - token.startedAt);
+    this.serviceTimes.record(r.t);
     r.tRespWr = Number.isNaN(token.writtenAt) ? undefined : Math.max(0, end - token.writtenAt);
     r.slots = token.slots;
     r.cpu = this.cpuUse();
     r.uid = request.uid || '-';
     r.userAgent = request.userAgent || '-';
     this.windowToWrite(this.currentMinute()).record(r);
+  }
+
+  /**
+   * Every request's own time here, arrival to last byte written, ms, since
+   * the last `takeServiceTimes`: what a client's recorded latency is compared
+   * with (the accuracy benchmark reads it over the stats socket).
+   */
+  private serviceTimes = new LatencyHistogram();
+
+  /** The service times since the last call, and a fresh histogram from now on. */
+  takeServiceTimes(): LatencyHistogram {
+    const taken = this.serviceTimes;
+    this.serviceTimes = new LatencyHistogram();
+    return taken;
   }
 
   /** The document of `["stats"]`: CalendarServer's getStats(). */

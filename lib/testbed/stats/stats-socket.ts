@@ -16,6 +16,11 @@
  * answered `{"result": "bad command"}` (the original said nothing, leaving its client
  * waiting forever); a single snapshot answers every `stats*` command of one line, so they
  * agree with each other.
+ *
+ * loadsim's own command, `loadsim_service_times`, answers `{count, encoded}`: every
+ * request's time in the testbed (arrival to last byte written) since the previous asking,
+ * as an encoded LatencyHistogram, and starts afresh. The accuracy benchmark compares it
+ * with the latency the generator recorded over the same window.
  */
 
 import { createServer, type Server, type Socket } from 'node:net';
@@ -180,6 +185,11 @@ function runCommand(name: string, snap: () => StatsSnapshot, stats: ServerStats)
       return { queued: 0, assigned: 0, completed: 0 };
     case 'directory':
       return {};
+    case 'loadsim_service_times': {
+      // The testbed's own: every request's time here since the last asking (then cleared), as an encoded LatencyHistogram.
+      const h = stats.takeServiceTimes();
+      return { count: h.count, encoded: h.encode() };
+    }
   }
   if (name.startsWith('stats_')) {
     const key = name.slice('stats_'.length);

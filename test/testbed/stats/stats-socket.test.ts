@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { VirtualClock } from '../../../lib/clock.js';
+import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
 import { ServerStats } from '../../../lib/testbed/stats/server-stats.js';
 import { startStatsSocket, type StatsSocket } from '../../../lib/testbed/stats/stats-socket.js';
 
@@ -141,6 +142,20 @@ describe('stats socket, 2014+ protocol', () => {
     assert.equal(a['stats_nope'], '');
     assert.equal(a['frobnicate'], '');
     assert.ok(Object.hasOwn(a, '__proto__'));
+  });
+
+  it('loadsim_service_times answers every request time since the last asking, then starts afresh', async () => {
+    const c = await open();
+    const a = (await c.ask('["loadsim_service_times"]\r\n')) as Record<string, { count: number; encoded: string }>;
+    const h = LatencyHistogram.decode(a['loadsim_service_times']!.encoded);
+    assert.equal(a['loadsim_service_times']!.count, 10);
+    assert.equal(h.count, 10);
+    // Every request above took 20 ms of the virtual clock.
+    assert.equal(h.min, 20);
+    assert.equal(h.max, 20);
+    c.received = '';
+    const again = (await c.ask('["loadsim_service_times"]\r\n')) as Record<string, { count: number }>;
+    assert.equal(again['loadsim_service_times']!.count, 0);
   });
 
   it('answers {"result": "bad command"} to anything but a JSON array of names, and stays open', async () => {

@@ -1,0 +1,197 @@
+/**
+ * Benchmark 1, capacity: how many clients of the accelerated-activity mix
+ * (CalendarServer master's standard-configs/accelerated-activity-clients.plist,
+ * read unmodified from ../shared, intervals as shipped) one generator process
+ * holds, against `loadsim serve` in a process of its own.
+ *
+ * A step ramp: STEP users (one client each) arrive together every PERIOD s
+ * (SmoothRampUp with groups of STEP: the arrival the original had). Each
+ * step's start-ups (some twenty requests a client) are over well before the
+ * step ends; WINDOW s before its last 5 s interval are its steady state, and are judged: held
+ * when the scheduling lag p99 of every interval in the window is ≤ 10 ms and
+ * the generator used ≤ 90 % of a core. The ramp stops at the first step not
+ * held (or at MAX_STEPS); the capacity is the clients of the last step held.
+ *
+ * The testbed shares the machine's cores. When it, not the generator, is the
+ * limit (it uses ≥ 90 % of a core, or the machine has no idle core left), the
+ * figure says so: the generator was not the bottleneck there.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import * as plist from 'plist';
+import type { IntervalRecord } from '../../lib/report/result-document.js';
+import { CLI, REPO, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
+
+export const ACCELERATED_CLIENTS = path.resolve(REPO, '../shared/reference/calendarserver-master/standard-configs/accelerated-activity-clients.plist');
+
+export interface CapacityOptions {
+  /** Users (= clients) added per step. */
+  step: number;
+  /** Seconds per step. */
+  period: number;
+  /** The judged end of each step, s. */
+  window: number;
+  maxSteps: number;
+  dir: string;
+  log: (line: string) => void;
+  /** Lag p99 limit, ms. */
+  lagLimitMs?: number;
+  /** Generator CPU limit, cores. */
+  cpuLimit?: number;
+}
+
+export interface StepFigure {
+  step: number;
+  clients: number;
+  /** Seconds after the run's start: the judged window. */
+  window: [number, number];
+  responses: number;
+  responsesPerSecond: number;
+  failures: number;
+  lagP99Ms: number | null;
+  responseP99Ms: number | null;
+  generatorCores: number;
+  testbedCores: number;
+  machineCores: number;
+  generatorRssMB: number;
+  held: boolean;
+  /** Why not held; or, when held, what was closest to a limit. */
+  limit: string;
+}
+
+export interface CapacityResult {
+  benchmark: 'capacity';
+  mix: string;
+  criteria: string;
+  steps: StepFigure[];
+  /** Clients of the last step held (0 if none). */
+  clientsHeld: number;
+  /** Nothing failed the criteria up to the last step: the capacity is at least this. */
+  lowerBound: boolean;
+  /** What ended the ramp: the generator's lag or CPU, the testbed, or the steps ran out. */
+  limitedBy: 'generator lag' | 'generator CPU' | 'testbed' | 'steps ran out' | 'run ended early';
+  requestsPerSecondAtCapacity: number;
+  rssPerClientKB: number | null;
+  runSeconds: number;
+}
+
+/** config.plist for the ramp, from our own config/config.plist: the testbed, the accounts, the arrival; no stats socket. */
+function writeConfig(dir: string, url: string, o: CapacityOptions): string {
+  const cfg = plist.parse(readFileSync(path.join(REPO, 'config/config.plist'), 'utf8')) as Record<string, any>;
+  cfg.servers.PodA.uri = url;
+  cfg.servers.PodA.stats.enabled = false;
+  cfg.accounts.params.count = o.step * o.maxSteps;
+  cfg.arrival = { factory: 'SmoothRampUp', params: { groups: o.maxSteps, groupSize: o.step, interval: o.period, clientsPerUser: 1 } };
+  const file = path.join(dir, 'capacity-config.plist');
+  writeFileSync(file, plist.build(cfg));
+  return file;
+}
+
+const readRecords = (file: string): IntervalRecord[] => {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as IntervalRecord);
+};
+
+export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | { benchmark: 'capacity'; skipped: string }> {
+  if (!existsSync(ACCELERATED_CLIENTS)) return { benchmark: 'capacity', skipped: `${ACCELERATED_CLIENTS} is not there (../shared beside the clone holds the reference plists)` };
+  const lagLimit = o.lagLimitMs ?? 10;
+  const cpuLimit = o.cpuLimit ?? 0.9;
+  const interval = 5;
+  const tb = await startTestbedProcess({ users: o.step * o.maxSteps });
+  const config = writeConfig(o.dir, tb.url, o);
+  const series = path.join(o.dir, 'capacity.ndjson');
+  // The last step's window ends one interval before the run does.
+  const runtime = o.period * o.maxSteps + interval;
+  const child = spawn(process.execPath, [CLI, 'run', '--config', config, '--clients', ACCELERATED_CLIENTS, '--runtime', String(runtime), '--seed', '10', '--quiet', '--interval', String(interval), '--timeseries', series], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const t0 = Date.now();
+  const steps: StepFigure[] = [];
+  let limitedBy: CapacityResult['limitedBy'] = 'steps ran out';
+  try {
+    for (let k = 1; k <= o.maxSteps; k++) {
+      // The window's start and end, s after the run's start: it ends one interval before the
+      // next group arrives (at k·period), so no interval judged holds a start-up of the next step.
+      const to = k * o.period - interval;
+      const from = to - o.window;
+      const startOf = async (at: number) => {
+        const wait = t0 + at * 1000 - Date.now();
+        if (wait > 0) await Promise.race([new Promise((r) => setTimeout(r, wait)), exited]);
+        return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, at: Date.now() };
+      };
+      const a = await startOf(from);
+      const b = await startOf(to + 0.5);
+      if (child.exitCode !== null) {
+        limitedBy = 'run ended early';
+        break;
+      }
+      const seconds = (b.at - a.at) / 1000;
+      // Give the interval ending at `to` a moment to be written.
+      await new Promise((r) => setTimeout(r, 300));
+      const inWindow = readRecords(series).filter((r) => r.elapsed > from + 0.1 && r.elapsed <= to + 0.1);
+      const responses = inWindow.reduce((n, r) => n + r.count, 0);
+      const lags = inWindow.map((r) => r.lagP99).filter((x): x is number => x !== null);
+      const p99s = inWindow.map((r) => r.p99).filter((x): x is number => typeof x === 'number');
+      const f: StepFigure = {
+        step: k,
+        clients: inWindow.at(-1)?.activeClients ?? 0,
+        window: [from, to],
+        responses,
+        responsesPerSecond: Math.round(responses / o.window),
+        failures: inWindow.reduce((n, r) => n + r.failures, 0),
+        lagP99Ms: lags.length ? r2(Math.max(...lags)) : null,
+        responseP99Ms: p99s.length ? r1(Math.max(...p99s)) : null,
+        generatorCores: r3((b.gen - a.gen) / seconds),
+        testbedCores: r3((b.tb - a.tb) / seconds),
+        machineCores: r3((b.machine - a.machine) / seconds),
+        generatorRssMB: r1(rssBytes(child.pid!) / 2 ** 20),
+        held: true,
+        limit: '',
+      };
+      const cores = Number(process.env.LOADSIM_BENCH_CORES) || (await import('node:os')).availableParallelism();
+      if (f.lagP99Ms !== null && f.lagP99Ms > lagLimit) {
+        f.held = false;
+        f.limit = `lag p99 ${f.lagP99Ms} ms > ${lagLimit} ms`;
+      } else if (f.generatorCores > cpuLimit) {
+        f.held = false;
+        f.limit = `generator CPU ${f.generatorCores} cores > ${cpuLimit}`;
+      } else if (f.testbedCores >= cpuLimit || f.machineCores >= cores - 0.1) {
+        f.held = false;
+        f.limit = `the testbed: ${f.testbedCores} cores, the machine ${f.machineCores} of ${cores} busy`;
+      } else f.limit = `lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores`;
+      steps.push(f);
+      o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores, testbed ${f.testbedCores}, RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
+      if (!f.held) {
+        limitedBy = f.limit.startsWith('lag') ? 'generator lag' : f.limit.startsWith('generator') ? 'generator CPU' : 'testbed';
+        break;
+      }
+    }
+  } finally {
+    if (child.exitCode === null) child.kill('SIGINT');
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    await exited;
+    clearTimeout(guard);
+    await tb.stop();
+  }
+  const held = steps.filter((s) => s.held);
+  const last = held.at(-1);
+  return {
+    benchmark: 'capacity',
+    mix: `${path.relative(REPO, ACCELERATED_CLIENTS)} as shipped (2 kinds, 1:1: "main" with its profiles, "idle" polling), one client per user`,
+    criteria: `held: in the last ${o.window} s of a step, lag p99 ≤ ${lagLimit} ms in every ${interval} s interval and generator CPU ≤ ${cpuLimit} core; steps of ${o.step} users every ${o.period} s`,
+    steps,
+    clientsHeld: last?.clients ?? 0,
+    lowerBound: limitedBy === 'steps ran out',
+    limitedBy,
+    requestsPerSecondAtCapacity: last?.responsesPerSecond ?? 0,
+    rssPerClientKB: last && last.clients > 0 ? Math.round((last.generatorRssMB * 1024) / last.clients) : null,
+    runSeconds: Math.round((Date.now() - t0) / 1000),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * loadsim's side of the efficiency benchmark, as a process of its own so its
+ * CPU is measured alone: `connections` loops, each a simulated client with
+ * its own identity and auth session, sending its user's fixed mix
+ * (support/mix.ts) through one shared DavHttp of `connections` keep-alive
+ * connections, as fast as the server answers. Each response is handled as
+ * a client model handles it: 207 bodies parsed by parseMultistatus, and each
+ * response event recorded into the HDR label table the report is made from.
+ *
+ *   node dist/test/bench/drivers/loadsim-mix.js '{"url":…,"users":…,"connections":…,"seconds":…}'
+ *
+ * Prints one JSON line when sending starts (after a 2 s warm-up: JIT,
+ * connections) and one with the counts when it ends; the parent reads CPU
+ * from /proc at those two moments, as it does for the other tools.
+ */
+import { AuthSession } from '../../../lib/caldav/auth.js';
+import { DavHttp } from '../../../lib/caldav/http.js';
+import type { SimEvent } from '../../../lib/events.js';
+import { LabelTable } from '../../../lib/stats/label-table.js';
+import { uidOf, userMix } from '../support/mix.js';
+import { underTestRunner } from '../support/kit.js';
+
+interface Args {
+  url: string;
+  users: number;
+  connections: number;
+  seconds: number;
+}
+
+async function main(a: Args): Promise<void> {
+  const http = new DavHttp({ origin: a.url, connections: a.connections });
+  const table = new LabelTable();
+  let requests = 0;
+  let failures = 0;
+  let counting = false;
+  let running = true;
+  const emit = (e: SimEvent) => {
+    if (e.type !== 'response') return;
+    table.record(e.label, e.durationMs, e.success);
+    if (!counting) return;
+    requests++;
+    if (!e.success) failures++;
+  };
+  const loops = Array.from({ length: a.connections }, async (_, i) => {
+    const n = (i % a.users) + 1;
+    const uid = uidOf(n);
+    const auth = new AuthSession(uid, uid);
+    // Basic, preemptively, as the peers send it: no 401 round trip per request.
+    auth.challenged(http.origin, ['Basic realm="loadsim testbed"'], false);
+    const client = { identity: { user: uid, clientId: `bench-${i}`, clientType: 'bench' }, auth, headers: { 'User-Agent': 'loadsim-bench' }, emit };
+    for (let round = 0; running; round++) {
+      for (const r of userMix(n, round)) {
+        const { Authorization: _, ...headers } = r.headers;
+        await http.request({ label: r.label, method: r.method, path: r.path, headers, body: r.body, expect: [r.expect], multistatus: r.expect === 207 }, client);
+        if (!running) break;
+      }
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  counting = true;
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  console.log(JSON.stringify({ type: 'sending' }));
+  await new Promise((resolve) => setTimeout(resolve, a.seconds * 1000));
+  counting = false;
+  const cpu = process.cpuUsage(cpu0);
+  const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  running = false;
+  console.log(JSON.stringify({ type: 'done', requests, failures, wallSeconds, ownCpuSeconds: (cpu.user + cpu.system) / 1e6 }));
+  await Promise.all(loops);
+  await http.close();
+}
+
+if (!underTestRunner) {
+  main(JSON.parse(process.argv[2] ?? '{}') as Args).catch((e: unknown) => {
+    console.error((e as Error).stack ?? String(e));
+    process.exitCode = 1;
+  });
+}

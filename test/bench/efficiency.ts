@@ -1,0 +1,165 @@
+/**
+ * Benchmark 2, efficiency: generator CPU-seconds per 1,000 requests for one
+ * fixed mix (support/mix.ts: home PROPFIND Depth 1, sync-collection REPORT,
+ * calendar-multiget, event PUT), sent by loadsim's client layer, wrk,
+ * Locust (FastHttpUser) and Tsung in turn, against the same testbed (its own
+ * process), with the same number of keep-alive connections, as fast as the
+ * testbed answers. Only the generator's CPU counts: each tool's process tree,
+ * read from /proc when its sending starts and when it ends.
+ *
+ * What each side does per response differs, and the figures say so rather
+ * than hide it: loadsim parses every 207 into a multistatus and records the
+ * latency into HDR histograms per label; Locust reads the body and keeps its
+ * statistics; Tsung keeps its statistics; wrk parses nothing.
+ *
+ * Every generator shares the two cores with the testbed: a saturated testbed
+ * is the ceiling for all of them alike, and CPU per request, not requests per
+ * second, is what is compared.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { prepareMix } from './support/mix.js';
+import { cpuSeconds, r2, r3, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
+import type { PeerOptions, PeerResult } from './peers/peer.js';
+import { runWrk } from './peers/wrk.js';
+import { runLocust } from './peers/locust.js';
+import { runTsung } from './peers/tsung.js';
+
+const DRIVER = fileURLToPath(new URL('./drivers/loadsim-mix.js', import.meta.url));
+
+export interface EfficiencyOptions {
+  users: number;
+  connections: number;
+  seconds: number;
+  dir: string;
+  log: (line: string) => void;
+}
+
+export interface GeneratorFigure {
+  tool: 'loadsim' | PeerResult['tool'];
+  version: string;
+  available: boolean;
+  reason?: string;
+  requests: number;
+  failures: number;
+  wallSeconds: number;
+  requestsPerSecond: number;
+  cpuSeconds: number;
+  /** Generator CPU-seconds per 1,000 requests (= CPU ms per request). */
+  cpuSecondsPer1000: number;
+  /** The testbed's CPU per 1,000 requests meanwhile: the same for every tool if the mix is the same. */
+  testbedCpuSecondsPer1000: number;
+  notes: string[];
+}
+
+export interface EfficiencyResult {
+  benchmark: 'efficiency';
+  mix: string;
+  connections: number;
+  users: number;
+  seconds: number;
+  figures: GeneratorFigure[];
+  /** loadsim's CPU per request over each peer's: below 1 is less CPU than the peer. */
+  ratios: { wrk: number | null; locust: number | null; tsung: number | null };
+}
+
+/** What one generator's run measured, before the per-1,000 figures. */
+type Measured = Omit<GeneratorFigure, 'testbedCpuSecondsPer1000' | 'requestsPerSecond' | 'cpuSecondsPer1000'>;
+
+/** loadsim's client layer in a child process (drivers/loadsim-mix.ts). */
+function runLoadsim(o: PeerOptions): Promise<Measured> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DRIVER, JSON.stringify({ url: o.url, users: o.users, connections: o.connections, seconds: o.seconds })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let cpuAtStart = 0;
+    let stderr = '';
+    let buffered = '';
+    let settled = false;
+    const guard = setTimeout(() => child.kill('SIGKILL'), (o.seconds + 30) * 1000);
+    const finish = (r: Measured) => {
+      if (settled) return;
+      settled = true;
+      resolve(r);
+    };
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buffered += d;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const m = JSON.parse(line) as { type: string; requests: number; failures: number; wallSeconds: number };
+        if (m.type === 'sending') cpuAtStart = cpuSeconds(child.pid!);
+        if (m.type === 'done') {
+          const cpu = cpuSeconds(child.pid!) - cpuAtStart;
+          finish({
+            tool: 'loadsim',
+            version: `loadsim (DavHttp over undici, Node ${process.version})`,
+            available: true,
+            requests: m.requests,
+            failures: m.failures,
+            wallSeconds: m.wallSeconds,
+            cpuSeconds: cpu,
+            notes: ['parses every 207 (parseMultistatus) and records every latency into HDR histograms per label', `${o.connections} clients, one loop each, over one DavHttp pool of ${o.connections} connections`],
+          });
+        }
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(guard);
+      finish({ tool: 'loadsim', version: 'loadsim', available: false, reason: `the driver exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`, requests: 0, failures: 0, wallSeconds: 0, cpuSeconds: 0, notes: [] });
+    });
+  });
+}
+
+export async function runEfficiency(o: EfficiencyOptions): Promise<EfficiencyResult> {
+  const tb = await startTestbedProcess({ users: o.users });
+  const figures: GeneratorFigure[] = [];
+  try {
+    await prepareMix(tb.url, o.users);
+    const peer: PeerOptions = { url: tb.url, users: o.users, connections: o.connections, seconds: o.seconds, dir: o.dir, log: o.log };
+    const runners: [string, () => Promise<Measured>][] = [
+      ['loadsim', () => runLoadsim(peer)],
+      ['wrk', () => runWrk(peer)],
+      ['locust', () => runLocust(peer)],
+      ['tsung', () => runTsung(peer)],
+    ];
+    for (const [name, run] of runners) {
+      o.log(`efficiency: ${name}, ${o.connections} connections, ${o.seconds} s …`);
+      const tb0 = treeCpuSeconds(tb.pid);
+      const r = await run();
+      const tbCpu = treeCpuSeconds(tb.pid) - tb0;
+      const per1000 = (cpu: number) => (r.requests > 0 ? r3((cpu * 1000) / r.requests) : 0);
+      const f: GeneratorFigure = {
+        ...r,
+        requestsPerSecond: r.wallSeconds > 0 ? Math.round(r.requests / r.wallSeconds) : 0,
+        cpuSeconds: r3(r.cpuSeconds),
+        wallSeconds: r2(r.wallSeconds),
+        cpuSecondsPer1000: per1000(r.cpuSeconds),
+        // The testbed's CPU covers the tool's start-up and wind-down too: an upper bound, for context.
+        testbedCpuSecondsPer1000: per1000(tbCpu),
+      };
+      figures.push(f);
+      o.log(
+        f.available
+          ? `efficiency: ${name}: ${f.requests} requests (${f.failures} failed) in ${f.wallSeconds} s, ${f.requestsPerSecond}/s; ${f.cpuSecondsPer1000} CPU-s per 1,000`
+          : `efficiency: ${name}: not run: ${f.reason}`,
+      );
+    }
+  } finally {
+    await tb.stop();
+  }
+  const ours = figures.find((f) => f.tool === 'loadsim');
+  const ratio = (tool: string) => {
+    const p = figures.find((f) => f.tool === tool);
+    return ours?.available && p?.available && p.cpuSecondsPer1000 > 0 && p.failures === 0 ? r2(ours.cpuSecondsPer1000 / p.cpuSecondsPer1000) : null;
+  };
+  return {
+    benchmark: 'efficiency',
+    mix: 'per user, in turn: PROPFIND Depth 1 on the calendar home, REPORT sync-collection, REPORT calendar-multiget of 4 events, PUT of one of them (204); Basic auth',
+    connections: o.connections,
+    users: o.users,
+    seconds: o.seconds,
+    figures,
+    ratios: { wrk: ratio('wrk'), locust: ratio('locust'), tsung: ratio('tsung') },
+  };
+}

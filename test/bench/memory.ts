@@ -1,0 +1,124 @@
+/**
+ * Benchmark 3, memory: the generator's RSS per idle client after start-up,
+ * at several population sizes, and (when asked for) its RSS over a soak.
+ *
+ * Idle clients: the accelerated mix's "idle" kind (OS X 10.11, home poll
+ * every 30 s, no profile but attachment downloads), one per user, arriving
+ * 100 a second. Each size is a fresh generator process against one testbed
+ * (its own process). When every client is active and an interval has gone
+ * by without a start-up request, the run settles for SETTLE s, then its RSS
+ * is read once a second for 5 s; the median is the figure. A run of 10
+ * clients measured the same way is the baseline (Node, loadsim's modules,
+ * the histograms): per idle client = (RSS − baseline) / clients. Between two
+ * sizes, the marginal figure (ΔRSS / Δclients) is the one that scales.
+ *
+ * Soak (LOADSIM_BENCH_SOAK_MINUTES, default 0 = none): 2,000 clients of the
+ * whole accelerated mix for that long; RSS each 10 s; growth is the last
+ * minute's median over the median of the first minute after warm-up (a sixth
+ * of the soak, at least 2 minutes).
+ */
+import path from 'node:path';
+import { r1, rssBytes, startTestbedProcess } from './support/kit.js';
+import { startGeneratorRun, startupsOver, writeBenchConfig, writeOneKind } from './support/generator-run.js';
+import { ACCELERATED_CLIENTS } from './capacity.js';
+
+export interface MemoryOptions {
+  sizes: number[];
+  soakMinutes: number;
+  dir: string;
+  log: (line: string) => void;
+}
+
+export interface SizeFigure {
+  clients: number;
+  rssMB: number;
+  perClientKB: number;
+  /** From the previous size: ΔRSS / Δclients. */
+  marginalKB: number | null;
+  startupSeconds: number;
+  complete: boolean;
+}
+
+export interface MemoryResult {
+  benchmark: 'memory';
+  clients: string;
+  baselineMB: number;
+  sizes: SizeFigure[];
+  soak: { minutes: number; clients: number; samples: { atMinutes: number; rssMB: number }[]; warmMB: number; endMB: number; growthPercent: number } | null;
+}
+
+const SETTLE = 20;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+async function idleRss(o: MemoryOptions, url: string, clients: number, idleClients: string): Promise<{ rssMB: number; startupSeconds: number; complete: boolean }> {
+  const groupSize = Math.min(100, clients);
+  const groups = Math.ceil(clients / groupSize);
+  const config = writeBenchConfig(path.join(o.dir, `memory-${clients}.plist`), url, groups * groupSize, { groups, groupSize, interval: 1 });
+  const run = startGeneratorRun({ config, clients: idleClients, runtime: 3600, interval: 2, series: path.join(o.dir, `memory-${clients}.ndjson`) });
+  const t0 = Date.now();
+  try {
+    // Start-ups queue behind the testbed: allow ~4 ms of it per client, and a minute.
+    const complete = await startupsOver(run, groups * groupSize, t0 + 60_000 + clients * 40);
+    const startupSeconds = Math.round((Date.now() - t0) / 1000);
+    await new Promise((r) => setTimeout(r, SETTLE * 1000));
+    const samples: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      samples.push(rssBytes(run.pid));
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return { rssMB: median(samples) / 2 ** 20, startupSeconds, complete };
+  } finally {
+    await run.stop();
+  }
+}
+
+export async function runMemory(o: MemoryOptions): Promise<MemoryResult | { benchmark: 'memory'; skipped: string }> {
+  const idle = writeOneKind(path.join(o.dir, 'idle-clients.plist'), ACCELERATED_CLIENTS, 1);
+  const largest = Math.max(...o.sizes, 2000);
+  const tb = await startTestbedProcess({ users: largest });
+  try {
+    const base = await idleRss(o, tb.url, 10, idle);
+    o.log(`memory: baseline (10 idle clients): ${r1(base.rssMB)} MB`);
+    const sizes: SizeFigure[] = [];
+    for (const n of o.sizes) {
+      const m = await idleRss(o, tb.url, n, idle);
+      const prev = sizes.at(-1);
+      const f: SizeFigure = {
+        clients: n,
+        rssMB: r1(m.rssMB),
+        perClientKB: r1(((m.rssMB - base.rssMB) * 1024) / (n - 10)),
+        marginalKB: prev ? r1(((m.rssMB - prev.rssMB) * 1024) / (n - prev.clients)) : null,
+        startupSeconds: m.startupSeconds,
+        complete: m.complete,
+      };
+      sizes.push(f);
+      o.log(`memory: ${n} idle clients: RSS ${f.rssMB} MB, ${f.perClientKB} KB per client${f.marginalKB === null ? '' : `, ${f.marginalKB} KB marginal`} (start-ups took ${f.startupSeconds} s${f.complete ? '' : ', NOT all over'})`);
+    }
+    let soak: MemoryResult['soak'] = null;
+    if (o.soakMinutes > 0) soak = await runSoak(o, tb.url);
+    return { benchmark: 'memory', clients: `the "idle" kind of ${path.basename(ACCELERATED_CLIENTS)} (OS X 10.11, home poll every 30 s)`, baselineMB: r1(base.rssMB), sizes, soak };
+  } finally {
+    await tb.stop();
+  }
+}
+
+async function runSoak(o: MemoryOptions, url: string): Promise<NonNullable<MemoryResult['soak']>> {
+  const clients = 2000;
+  const config = writeBenchConfig(path.join(o.dir, 'soak.plist'), url, clients, { groups: 20, groupSize: 100, interval: 1 });
+  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime: o.soakMinutes * 60 + 30, interval: 10, series: path.join(o.dir, 'soak.ndjson') });
+  const t0 = Date.now();
+  const samples: { atMinutes: number; rssMB: number }[] = [];
+  try {
+    while (Date.now() - t0 < o.soakMinutes * 60_000 && run.child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 10_000));
+      samples.push({ atMinutes: r1((Date.now() - t0) / 60_000), rssMB: r1(rssBytes(run.pid) / 2 ** 20) });
+      if (samples.length % 6 === 0) o.log(`memory: soak ${samples.at(-1)!.atMinutes} min: RSS ${samples.at(-1)!.rssMB} MB`);
+    }
+  } finally {
+    await run.stop();
+  }
+  const warmUp = Math.max(2, o.soakMinutes / 6);
+  const warm = median(samples.filter((s) => s.atMinutes >= warmUp && s.atMinutes < warmUp + 1).map((s) => s.rssMB));
+  const end = median(samples.filter((s) => s.atMinutes >= o.soakMinutes - 1).map((s) => s.rssMB));
+  return { minutes: o.soakMinutes, clients, samples, warmMB: warm, endMB: end, growthPercent: warm > 0 ? r1(((end - warm) / warm) * 100) : 0 };
+}

@@ -1,0 +1,242 @@
+/**
+ * Tsung (Debian's `tsung`, 1.7.0, on Debian's Erlang/OTP) sending the
+ * efficiency benchmark's mix.
+ *
+ * Command: tsung -f DIR/tsung.xml -l DIR/tsung-log -n -i ID start
+ *   with HOME=DIR (Tsung makes ~/.tsung) and ERL_EPMD_PORT=P, an epmd of this
+ *   run's own (`epmd -port P -address 127.0.0.1`, ended afterwards): the
+ *   controller is a distributed Erlang node (-sname), which needs an epmd,
+ *   and one that Erlang starts by itself daemonizes and stays behind. -n: no
+ *   web dashboard (it would take port 8091); -i: a controller name and cookie
+ *   of this run's own. `tsung start` runs in the foreground: the shell script
+ *   runs `erl -noshell` (beam.smp), which ends when the test does.
+ *
+ * The configuration (DIR/tsung.xml):
+ * - one client, `use_controller_vm="true"`: the users run inside the
+ *   controller's VM, so no second node (no ssh/rsh); `maxusers` at least C so
+ *   Tsung does not want to start another VM for them;
+ * - one session per active user, `type="ts_webdav"`: Tsung's plain ts_http
+ *   sends only GET, POST, PUT, DELETE, PATCH, HEAD and OPTIONS, while
+ *   ts_webdav sends PROPFIND and REPORT with a body (and hands PUT back to
+ *   ts_http); each request is `<http method=… url=… contents_from_file=…>`
+ *   with the mix's headers as `<http_header>`. The bodies come from files
+ *   (DIR/tsung-bodies/) so they reach the wire byte for byte: an XML
+ *   attribute's line breaks would be normalized to spaces by the parser.
+ *   Tsung writes Host, User-Agent (Tsung) and Content-Length itself, and
+ *   takes Content-Type from the `<http_header>` given, in place of its
+ *   default (the `content_type` attribute's form-urlencoded);
+ * - the four requests inside `<for … to="1000000000">`: a session that never
+ *   ends by itself, no thinktime, one keep-alive connection per session;
+ * - `<load duration="S">` with C statically started users (`<user
+ *   session="uN" start_time="0">`, N = (i mod users)+1 for i = 0..C-1): all
+ *   C start together, and connection i is user N's, exactly; Tsung launches
+ *   them after its warm-up delay (1 s) and stops the test (aborts the
+ *   sessions) S s after that. Sessions all have probability 0: there is no
+ *   arrival phase to pick them at random.
+ *
+ * Counts, from DIR/tsung-log/<date>/tsung.log (Tsung's text statistics,
+ * written every 10 s and at the end; each line "stats: NAME COUNT TOTAL"):
+ * requests = the totals of the HTTP status counters (207, 204, …), i.e. the
+ * responses received; failures = the totals of statuses the mix does not
+ * expect (not 207 or 204) plus every error_* counter except error_abort, the
+ * one count the end of the test by its duration always adds. Tsung counts
+ * statuses, not statuses per request, so a PROPFIND answered 204 would pass;
+ * the 207:204 split is checked against the mix's 3:1 in the notes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureTool, freePort, toolVersion } from '../support/kit.js';
+import { fullMix, type MixRequest } from '../support/mix.js';
+import { activeUsers, errorText, measurementNotes, runWatched, sleep, tail, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
+
+const DTD = '/usr/share/tsung/tsung-1.0.dtd';
+
+/** An XML attribute value (double-quoted), with line breaks and tabs as character references so the parser keeps them. */
+const attr = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/\r/g, '&#13;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+
+/**
+ * The Tsung configuration: one session per active user (its four requests,
+ * bodies read from `bodyFile(user, k)`), C static users.
+ */
+export function tsungConfig(o: { host: string; port: number; users: MixRequest[][]; connections: number; seconds: number; bodyFile: (user: number, k: number) => string }): string {
+  const sessions = o.users.map((reqs, u) => {
+    const requests = reqs.map((r, k) => {
+      const headers = Object.entries(r.headers)
+        .map(([name, value]) => `          <http_header name="${attr(name)}" value="${attr(value)}"/>`)
+        .join('\n');
+      return `        <request><!-- ${r.label} -->
+        <http url="${attr(r.path)}" method="${r.method}" version="1.1" contents_from_file="${attr(o.bodyFile(u, k))}">
+${headers}
+        </http></request>`;
+    });
+    return `    <session name="u${u + 1}" probability="0" type="ts_webdav">
+      <for from="1" to="1000000000" incr="1" var="cycle">
+${requests.join('\n')}
+      </for>
+    </session>`;
+  });
+  const starts = Array.from({ length: o.connections }, (_, i) => `    <user session="u${(i % o.users.length) + 1}" start_time="0" unit="second"/>`);
+  return `<?xml version="1.0"?>
+<!DOCTYPE tsung SYSTEM "${DTD}">
+<!-- Generated by loadsim's test/bench/peers/tsung.ts: the efficiency benchmark's mix. -->
+<tsung loglevel="notice" dumptraffic="false" backend="text">
+  <clients>
+    <client host="localhost" use_controller_vm="true" maxusers="${Math.max(800, o.connections)}"/>
+  </clients>
+  <servers>
+    <server host="${attr(o.host)}" port="${o.port}" type="tcp"/>
+  </servers>
+  <load duration="${o.seconds}" unit="second">
+${starts.join('\n')}
+  </load>
+  <sessions>
+${sessions.join('\n')}
+  </sessions>
+</tsung>
+`;
+}
+
+/** The last value of each "stats: NAME COUNT TOTAL" counter in tsung.log (totals are cumulative; the last dump is the final one). */
+export function parseTsungCounters(log: string): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const m of log.matchAll(/^stats: (\S+) (\d+) (\d+)$/gm)) totals.set(m[1]!, Number(m[3]));
+  return totals;
+}
+
+/** The responses Tsung's "request" sample counted (this interval's count + the earlier ones), for a cross-check. */
+function requestSamples(log: string): number | null {
+  const all = [...log.matchAll(/^stats: request (\d+) \S+ \S+ \S+ \S+ \S+ (\d+)$/gm)];
+  const m = all[all.length - 1];
+  return m ? Number(m[1]) + Number(m[2]) : null;
+}
+
+/** An epmd of this run's own on `port`, listening once this resolves; null if it could not be started. */
+async function startEpmd(port: number, log: (line: string) => void): Promise<ChildProcess | null> {
+  let child: ChildProcess;
+  try {
+    child = spawn('epmd', ['-port', String(port), '-address', '127.0.0.1'], { stdio: 'ignore' });
+  } catch (e) {
+    log(`epmd: ${errorText(e)}`);
+    return null;
+  }
+  let failed = false;
+  child.once('error', () => (failed = true));
+  child.once('exit', () => (failed = true));
+  const hexPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (let i = 0; i < 100 && !failed; i++) {
+    // LISTEN (0A) on 127.0.0.1:port
+    const listening = readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .some((l) => {
+        const f = l.trim().split(/\s+/);
+        return f[1]?.endsWith(hexPort) && f[3] === '0A';
+      });
+    if (listening) return child;
+    await sleep(20);
+  }
+  if (!failed) child.kill('SIGKILL');
+  return null;
+}
+
+export async function runTsung(o: PeerOptions): Promise<PeerResult> {
+  let version = 'unknown';
+  let epmd: ChildProcess | null = null;
+  try {
+    const missing = ensureTool('tsung', 'tsung', o.log);
+    if (missing) return unavailable('tsung', version, missing);
+    version = toolVersion('tsung', ['-v']);
+    const url = new URL(o.url);
+    const port = Number(url.port);
+    const users = activeUsers(fullMix(o.users), o.connections);
+    const seconds = wholeSeconds(o.seconds);
+    const bodies = path.join(o.dir, 'tsung-bodies');
+    mkdirSync(bodies, { recursive: true });
+    const bodyFile = (u: number, k: number) => path.join(bodies, `user${u + 1}-${k + 1}.txt`);
+    users.forEach((reqs, u) => reqs.forEach((r, k) => writeFileSync(bodyFile(u, k), r.body)));
+    const config = path.join(o.dir, 'tsung.xml');
+    writeFileSync(config, tsungConfig({ host: url.hostname, port, users, connections: o.connections, seconds, bodyFile }));
+    // Tsung makes <logdir>/YYYYMMDD-HHMM/ in it; a folder of this run's own, so the one there is ours.
+    const logRoot = path.join(o.dir, `tsung-log-${Date.now()}`);
+    mkdirSync(logRoot, { recursive: true });
+    const epmdPort = await freePort();
+    epmd = await startEpmd(epmdPort, o.log);
+    if (!epmd) return unavailable('tsung', version, `could not start epmd (Erlang's port mapper) on port ${epmdPort}`);
+    const args = ['-f', config, '-l', logRoot, '-n', '-i', `loadsim${process.pid}`, 'start'];
+    o.log(`tsung ${args.join(' ')}`);
+    const run = await runWatched({
+      command: 'tsung',
+      args,
+      cwd: o.dir,
+      env: { ...process.env, HOME: o.dir, ERL_EPMD_PORT: String(epmdPort) },
+      port,
+      // The VM's boot, the 1 s warm-up, the duration, the final statistics.
+      timeoutMs: (seconds + 40) * 1000,
+      log: o.log,
+    });
+    writeFileSync(path.join(o.dir, 'tsung.out'), `${run.stdout}\n--- stderr ---\n${run.stderr}`);
+    if (run.spawnError) return unavailable('tsung', version, `tsung could not be started: ${run.spawnError}`);
+    const output = `${run.stdout}\n${run.stderr}`;
+    // "Log directory is: /…/tsung-log-…/20261125-2006"; else the one folder Tsung made.
+    const logDir = /Log directory is: (.+)$/m.exec(run.stdout)?.[1]?.trim() ?? readdirSync(logRoot).map((d) => path.join(logRoot, d))[0];
+    let statsLog = '';
+    try {
+      statsLog = logDir ? readFileSync(path.join(logDir, 'tsung.log'), 'utf8') : '';
+    } catch {
+      // no statistics: reported below
+    }
+    const counters = parseTsungCounters(statsLog);
+    const expected = new Set(users.flat().map((r) => String(r.expect)));
+    let requests = 0;
+    let failures = 0;
+    const unexpected: string[] = [];
+    const errors: string[] = [];
+    for (const [name, total] of counters) {
+      if (/^\d{3}$/.test(name)) {
+        requests += total;
+        if (!expected.has(name)) {
+          failures += total;
+          unexpected.push(`${name}: ${total}`);
+        }
+      } else if (name.startsWith('error_') && name !== 'error_abort') {
+        failures += total;
+        errors.push(`${name}: ${total}`);
+      }
+    }
+    if (requests === 0 && failures === 0) {
+      return unavailable('tsung', version, `tsung reported no responses (exit ${run.code ?? run.signal}${run.timedOut ? ', timed out' : ''}; log ${logDir ?? 'none'}): ${tail(output)}`);
+    }
+    if (!run.window) return unavailable('tsung', version, `tsung never held a connection to the testbed (${[...unexpected, ...errors].join(', ') || 'no errors counted'})`);
+    const s207 = counters.get('207') ?? 0;
+    const s204 = counters.get('204') ?? 0;
+    // Each session sends 207, 207, 207, 204 in turn: the totals can differ from 3:1 by what was in flight at the end.
+    const splitOk = Math.abs(s207 - 3 * s204) <= 3 * o.connections;
+    const samples = requestSamples(statsLog);
+    const notes = [
+      `${o.connections} static users started together after Tsung's 1 s warm-up (use_controller_vm, one Erlang VM); user i sends user (i mod ${users.length})+1's four requests in order in a <for> loop, no thinktime, one keep-alive connection each; PROPFIND/REPORT through ts_webdav sessions`,
+      `counts from tsung.log (final totals): requests = all HTTP status counters; failures = statuses other than ${[...expected].join('/')} + error_* counters (error_abort, the duration's end, excluded); Tsung counts statuses, not per request: 207 ${s207}, 204 ${s204}, ${splitOk ? 'consistent with the mix\'s 3:1' : 'NOT consistent with the mix\'s 3:1'}`,
+      'Tsung adds User-Agent: Tsung; bodies sent from files (contents_from_file), byte for byte',
+      "Tsung's Erlang options as its script sets them (erl -smp auto +A 8 +K true): the VM's schedulers spin a little before they sleep (OTP's default busy wait), CPU that counts here as Tsung's",
+      ...measurementNotes(run, o.connections),
+    ];
+    if (samples !== null && samples !== requests) notes.push(`Tsung's "request" sample counted ${samples} responses, the status counters ${requests}`);
+    if (unexpected.length) notes.push(`unexpected statuses: ${unexpected.join(', ')}`);
+    if (errors.length) notes.push(`errors: ${errors.join(', ')}`);
+    return {
+      tool: 'tsung',
+      version,
+      available: true,
+      requests,
+      failures,
+      wallSeconds: run.window.seconds,
+      cpuSeconds: run.window.cpuSeconds,
+      cpuMsPerRequest: requests > 0 ? (run.window.cpuSeconds * 1000) / requests : 0,
+      notes,
+    };
+  } catch (e) {
+    return unavailable('tsung', version, `tsung adapter failed: ${errorText(e)}`);
+  } finally {
+    if (epmd && epmd.exitCode === null && epmd.signalCode === null) epmd.kill('SIGTERM');
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `npm run bench`: every benchmark, one after the other (they would skew each
+ * other's CPU figures side by side), unattended: the Debian peers (wrk,
+ * Locust, Tsung) are installed first when missing and this runs as root.
+ * Prints one table with the targets of issue #10, writes each benchmark's
+ * test/bench/results/<name>.json and test/bench/results/summary.json with
+ * the conditions and the table.
+ *
+ *   1. efficiency   CPU per 1,000 requests of one fixed mix: loadsim, wrk, Locust, Tsung
+ *   2. capacity     clients of the accelerated mix one process holds (lag p99 ≤ 10 ms, CPU ≤ 0.9 core)
+ *   3. accuracy     at half that: lag, and recorded latency against the testbed's own
+ *   4. memory       RSS per idle client at several sizes (and a soak, when asked)
+ *   5. workers      1 process against 2 workers (workers-scaling.ts, issue #9)
+ *
+ * Environment: LOADSIM_BENCH_ONLY=efficiency,memory runs those only;
+ * LOADSIM_BENCH_FULL=1 adds 50,000 idle clients to the memory benchmark (about
+ * ten more minutes); LOADSIM_BENCH_SOAK_MINUTES=30 adds the soak;
+ * LOADSIM_BENCH_KEEP=1 keeps the scratch folder. For trying the benchmarks
+ * quickly: LOADSIM_BENCH_SECONDS (efficiency), LOADSIM_BENCH_STEP and
+ * LOADSIM_BENCH_MAX_STEPS (capacity), LOADSIM_BENCH_MEMORY_SIZES=1000,2000.
+ *
+ * Not a node:test file: under `node --test` (NODE_TEST_CONTEXT set) it does nothing.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runAccuracy, type AccuracyResult } from './accuracy.js';
+import { runCapacity, type CapacityResult } from './capacity.js';
+import { runEfficiency, type EfficiencyResult } from './efficiency.js';
+import { runMemory, type MemoryResult } from './memory.js';
+import { conditions, ensureTool, numberFromEnv, RESULTS_DIR, table, underTestRunner, writeResult } from './support/kit.js';
+
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+interface Row {
+  benchmark: string;
+  figure: string;
+  measured: string;
+  target: string;
+  met: 'yes' | 'no' | '-';
+}
+
+async function main(): Promise<void> {
+  const only = process.env.LOADSIM_BENCH_ONLY?.split(',').map((s) => s.trim());
+  const wanted = (name: string) => !only || only.includes(name);
+  const full = process.env.LOADSIM_BENCH_FULL === '1';
+  const c = conditions();
+  log(`loadsim benchmarks: Node ${c.node}, ${c.cpuModel}, ${c.cores} cores, ${c.memoryGB} GB; ${c.platform}`);
+  const t0 = Date.now();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'loadsim-bench-'));
+  const rows: Row[] = [];
+  const ran: Record<string, unknown> = {};
+  try {
+    if (wanted('efficiency')) {
+      for (const [cmd, pkg] of [['wrk', 'wrk'], ['locust', 'python3-locust'], ['tsung', 'tsung']] as const) {
+        const why = ensureTool(cmd, pkg, log);
+        if (why) log(`efficiency: ${cmd}: ${why}`);
+      }
+      const e: EfficiencyResult = await runEfficiency({ users: 50, connections: 50, seconds: numberFromEnv('LOADSIM_BENCH_SECONDS', 15), dir, log });
+      writeResult('efficiency', { ...e, conditions: c });
+      ran.efficiency = e;
+      for (const f of e.figures) {
+        rows.push({ benchmark: 'efficiency', figure: `${f.tool}: CPU-s per 1,000 requests`, measured: f.available ? `${f.cpuSecondsPer1000} (${f.requestsPerSecond} req/s, ${f.failures} failed)` : `not run: ${f.reason}`, target: '', met: '-' });
+      }
+      const ratioRow = (peer: 'wrk' | 'locust' | 'tsung', limit: number, label: string) => {
+        const r = e.ratios[peer];
+        rows.push({ benchmark: 'efficiency', figure: `loadsim / ${label}`, measured: r === null ? 'n/a' : `${r}×`, target: `≤ ${limit}×`, met: r === null ? '-' : r <= limit ? 'yes' : 'no' });
+      };
+      ratioRow('locust', 0.5, 'Locust FastHttpUser');
+      ratioRow('tsung', 1, 'Tsung');
+      ratioRow('wrk', 3, 'wrk');
+    }
+
+    let capacity: CapacityResult | undefined;
+    if (wanted('capacity') || wanted('accuracy')) {
+      const r = await runCapacity({ step: numberFromEnv('LOADSIM_BENCH_STEP', 2500), period: 45, window: 15, maxSteps: numberFromEnv('LOADSIM_BENCH_MAX_STEPS', 12), dir, log });
+      writeResult('capacity', { ...r, conditions: c });
+      ran.capacity = r;
+      if ('skipped' in r) rows.push({ benchmark: 'capacity', figure: 'clients held', measured: `not run: ${r.skipped}`, target: '≥ 20,000', met: '-' });
+      else {
+        capacity = r;
+        rows.push({
+          benchmark: 'capacity',
+          figure: 'accelerated-mix clients held per process',
+          measured: `${r.lowerBound ? '≥ ' : ''}${r.clientsHeld} (${r.requestsPerSecondAtCapacity} req/s; next step limited by ${r.limitedBy})`,
+          target: '≥ 20,000',
+          met: r.clientsHeld >= 20_000 ? 'yes' : 'no',
+        });
+        rows.push({ benchmark: 'capacity', figure: 'RSS per client at that load', measured: r.rssPerClientKB === null ? 'n/a' : `${r.rssPerClientKB} KB`, target: '', met: '-' });
+      }
+    }
+
+    if (wanted('accuracy') && capacity && capacity.clientsHeld > 0) {
+      const a: AccuracyResult = await runAccuracy({ clients: Math.max(500, Math.floor(capacity.clientsHeld / 2)), window: 60, dir, log });
+      writeResult('accuracy', { ...a, conditions: c });
+      ran.accuracy = a;
+      rows.push({ benchmark: 'accuracy', figure: `lag at ${a.clients} clients (p50 / p99 / max)`, measured: `${a.lagMs.p50} / ${a.lagMs.p99} / ${a.lagMs.max} ms`, target: '', met: '-' });
+      rows.push({
+        benchmark: 'accuracy',
+        figure: 'recorded − testbed latency (p50 / p99)',
+        measured: `${a.differenceMs.p50} / ${a.differenceMs.p99} ms (${a.recordedMs.count} vs ${a.testbedMs.count} requests)`,
+        target: '≤ 1 ms at p99',
+        met: Math.abs(a.differenceMs.p99) <= 1 ? 'yes' : 'no',
+      });
+    }
+
+    if (wanted('memory')) {
+      const sizes = process.env.LOADSIM_BENCH_MEMORY_SIZES?.split(',').map(Number) ?? (full ? [1000, 10_000, 50_000] : [1000, 10_000]);
+      const m = await runMemory({ sizes, soakMinutes: numberFromEnv('LOADSIM_BENCH_SOAK_MINUTES', 0) || 0, dir, log });
+      writeResult('memory', { ...m, conditions: c });
+      ran.memory = m;
+      if (!('skipped' in m)) {
+        for (const s of m.sizes) {
+          rows.push({ benchmark: 'memory', figure: `RSS per idle client, ${s.clients} clients`, measured: `${s.perClientKB} KB${s.marginalKB === null ? '' : ` (marginal ${s.marginalKB} KB)`}`, target: '≤ 20 KB', met: s.perClientKB <= 20 ? 'yes' : 'no' });
+        }
+        if (m.soak) rows.push({ benchmark: 'memory', figure: `soak ${m.soak.minutes} min, ${m.soak.clients} clients: RSS growth after warm-up`, measured: `${m.soak.growthPercent} % (${m.soak.warmMB} → ${m.soak.endMB} MB)`, target: '< 5 %', met: m.soak.growthPercent < 5 ? 'yes' : 'no' });
+      }
+    }
+
+    if (wanted('workers')) {
+      const script = fileURLToPath(new URL('./workers-scaling.js', import.meta.url));
+      log('workers: 1 process against 2 workers (workers-scaling) …');
+      const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [script], { stdio: 'inherit' }).on('exit', (c2) => resolve(c2)));
+      const file = path.join(RESULTS_DIR, 'workers-scaling.json');
+      if (code === 0 && existsSync(file)) {
+        const w = JSON.parse(readFileSync(file, 'utf8')) as { ratio: { twoWorkersOverOneProcess: number; lowerBound: boolean } | null };
+        ran.workers = w.ratio;
+        rows.push({ benchmark: 'workers', figure: '2 workers / 1 process (responses/s)', measured: w.ratio ? `${w.ratio.lowerBound ? '≥ ' : ''}${w.ratio.twoWorkersOverOneProcess}` : 'n/a', target: '', met: '-' });
+      } else rows.push({ benchmark: 'workers', figure: '2 workers / 1 process', measured: `failed (exit ${code})`, target: '', met: '-' });
+    }
+  } finally {
+    if (process.env.LOADSIM_BENCH_KEEP) log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+  const minutes = Math.round((Date.now() - t0) / 6000) / 10;
+  const text = table(['benchmark', 'figure', 'measured', 'target', 'met'], rows.map((r) => [r.benchmark, r.figure, r.measured, r.target, r.met]));
+  console.log('');
+  console.log(`Node ${c.node}, ${c.cpuModel}, ${c.cores} cores; the testbed (loadsim serve) in its own process on the same cores; ${minutes} min`);
+  console.log(text);
+  if (!only) writeResult('summary', { conditions: c, minutes, rows, results: ran });
+  log(`wrote ${RESULTS_DIR}`);
+}
+
+if (!underTestRunner) {
+  main().catch((e: unknown) => {
+    console.error(`bench: ${(e as Error).stack ?? String(e)}`);
+    process.exitCode = 1;
+  });
+}
