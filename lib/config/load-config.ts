@@ -3,6 +3,7 @@ import { RealClock, type Clock } from '../clock.js';
 import { ConfigError, type Problem } from '../errors.js';
 import type { AccountRecord } from '../population/account-record.js';
 import { DEFAULT_POD } from '../population/account-record.js';
+import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
 import { smoothRampUpDefaults } from '../population/arrival/smooth-ramp-up.js';
 import { createRegistry } from '../registry/builtins.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from '../registry/definitions.js';
@@ -334,7 +335,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
       if (arrivalInterval && (plugin.source !== 'builtin' || !('interval' in plugin.definition.params))) {
         arrivalInterval.scope.warning(`ignored: the arrival policy ${plugin.written} has no interval`);
       }
-      const policy = plugin.source === 'builtin' && problems.errors.length === errorsBefore ? plugin.definition.create(configured.params) : null;
+      let policy: ArrivalPolicy | null = null;
+      if (plugin.source === 'builtin') {
+        if (problems.errors.length === errorsBefore) policy = plugin.definition.create(configured.params);
+      } else policy = moduleArrival(plugin.exportName, plugin.value, configured.params, arrivalEntry.at('factory'));
       arrival = { ...configured, policy };
     }
   }
@@ -387,6 +391,34 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     },
     warnings: problems.warnings,
   };
+}
+
+/**
+ * An arrival policy of the user's own (`factory: ./file.js#Name`): a class
+ * constructed with the params, or a function called with them, giving an
+ * object with `totalUsers`, `clientsPerUser`, `arrivals(random)` and
+ * `describe()`. Anything else is an error at `arrival.factory`.
+ */
+function moduleArrival(exportName: string, value: unknown, params: ParamValues, scope: Scope): ArrivalPolicy | null {
+  if (typeof value !== 'function') {
+    scope.error(`${exportName} is not a class or function; an arrival factory makes an ArrivalPolicy from the params`);
+    return null;
+  }
+  let made: unknown;
+  try {
+    // A class cannot be called; a plain function can. Try `new` first, as the original's factories were classes.
+    made = /^class[\s{]/.test(Function.prototype.toString.call(value)) ? new (value as new (p: unknown) => unknown)(params) : (value as (p: unknown) => unknown)(params);
+  } catch (e) {
+    scope.error(`${exportName} failed: ${(e as Error).message}`);
+    return null;
+  }
+  const p = made as Partial<ArrivalPolicy> | null;
+  const bad = !p || typeof p !== 'object' ? 'not an object' : !(Number.isInteger(p.totalUsers) && p.totalUsers! >= 0) ? 'totalUsers is not a whole number' : !(Number.isInteger(p.clientsPerUser) && p.clientsPerUser! >= 1) ? 'clientsPerUser is not a whole number ≥ 1' : typeof p.arrivals !== 'function' ? 'it has no arrivals(random) method' : typeof p.describe !== 'function' ? 'it has no describe() method' : undefined;
+  if (bad) {
+    scope.error(`${exportName} made no arrival policy: ${bad}`);
+    return null;
+  }
+  return p as ArrivalPolicy;
 }
 
 /** The short name of a configured plug-in, and whether its implementation is still to come. */

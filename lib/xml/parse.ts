@@ -13,6 +13,8 @@ export interface XmlElement {
 
 export class XmlError extends Error {}
 
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
+
 export interface ParseXmlOptions {
   /** Deepest nesting accepted. */
   maxDepth: number;
@@ -33,7 +35,8 @@ export const parseXmlDefaults: ParseXmlOptions = { maxDepth: 64, maxElements: 10
  */
 export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): XmlElement {
   const o = { ...parseXmlDefaults, ...options };
-  const parser = new SaxesParser({ xmlns: true, position: true });
+  // No line/column tracking: it costs on every character, and a bad body is reported by what is wrong, not where.
+  const parser = new SaxesParser({ xmlns: true, position: false });
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
   let count = 0;
@@ -45,10 +48,12 @@ export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): 
   parser.on('opentag', (node) => {
     if (++count > o.maxElements) fail(`more than ${o.maxElements} elements`);
     if (stack.length >= o.maxDepth) fail(`nested deeper than ${o.maxDepth}`);
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(node.attributes)) {
-      const attr = a as { local: string; uri: string; value: string; prefix: string };
+    // Most DAV elements have no attributes but namespace declarations: share one empty record then.
+    let attrs: Record<string, string> = NO_ATTRIBUTES;
+    for (const key in node.attributes) {
+      const attr = node.attributes[key] as unknown as { local: string; uri: string; value: string; prefix: string };
       if (attr.prefix === 'xmlns' || (attr.prefix === '' && attr.local === 'xmlns')) continue;
+      if (attrs === NO_ATTRIBUTES) attrs = {};
       attrs[attr.uri ? clark(attr.uri, attr.local) : attr.local] = attr.value;
     }
     const el: XmlElement = { ns: node.uri ?? '', name: node.local ?? node.name, attrs, children: [], text: '' };

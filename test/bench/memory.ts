@@ -6,7 +6,8 @@
  * every 30 s, no profile but attachment downloads), one per user, arriving
  * 100 a second. Each size is a fresh generator process against one testbed
  * (its own process). When every client is active and an interval has gone
- * by without a start-up request, the run settles for SETTLE s, then its RSS
+ * by without a start-up request, the run settles for SETTLE s (time for
+ * V8's memory reducer to give back the start-up's garbage), then its RSS
  * is read once a second for 5 s; the median is the figure. A run of 10
  * clients measured the same way is the baseline (Node, loadsim's modules,
  * the histograms): per idle client = (RSS − baseline) / clients. Between two
@@ -47,7 +48,7 @@ export interface MemoryResult {
   soak: { minutes: number; clients: number; samples: { atMinutes: number; rssMB: number }[]; warmMB: number; endMB: number; growthPercent: number } | null;
 }
 
-const SETTLE = 20;
+const SETTLE = 40;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function idleRss(o: MemoryOptions, url: string, clients: number, idleClients: string): Promise<{ rssMB: number; startupSeconds: number; complete: boolean }> {

@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
     let capacity: CapacityResult | undefined;
     if (wanted('capacity') || wanted('accuracy')) {
-      const r = await runCapacity({ step: numberFromEnv('LOADSIM_BENCH_STEP', 2500), period: 45, window: 15, maxSteps: numberFromEnv('LOADSIM_BENCH_MAX_STEPS', 12), dir, log });
+      const r = await runCapacity({ step: numberFromEnv('LOADSIM_BENCH_STEP', 2500), period: 55, spread: 25, window: 15, maxSteps: numberFromEnv('LOADSIM_BENCH_MAX_STEPS', 10), dir, log });
       writeResult('capacity', { ...r, conditions: c });
       ran.capacity = r;
       if ('skipped' in r) rows.push({ benchmark: 'capacity', figure: 'clients held', measured: `not run: ${r.skipped}`, target: '≥ 20,000', met: '-' });
