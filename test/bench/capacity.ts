@@ -6,24 +6,24 @@
  *
  * A step ramp (support/step-ramp.ts, an arrival policy of the user's kind):
  * every PERIOD s, STEP more users (one client each) arrive over SPREAD s.
- * Each step's start-ups (some twenty requests a client) are over well
- * before the step ends; WINDOW s before its last 5 s interval are its
- * steady state, and are judged: held
- * when the scheduling lag p99 of every interval in the window is ≤ 10 ms and
- * the generator used ≤ 90 % of a core. The ramp stops at the first step not
+ * Each step's start-ups (some twenty requests a client) should be over well
+ * before the step ends; the WINDOW s before its last 5 s interval are then
+ * its steady state, and are judged. Held: no start-up request in the window
+ * (else the machine could not even start the step's clients in time), the
+ * scheduling lag p99 of every interval in it ≤ 10 ms, and the generator
+ * used ≤ 90 % of a core. The ramp stops at the first step not
  * held (or at MAX_STEPS); the capacity is the clients of the last step held.
  *
  * The testbed shares the machine's cores. When it, not the generator, is the
  * limit (it uses ≥ 90 % of a core, or the machine has no idle core left), the
  * figure says so: the generator was not the bottleneck there.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as plist from 'plist';
-import type { IntervalRecord } from '../../lib/report/result-document.js';
-import { CLI, REPO, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
+import { STARTUP_LABELS, startGeneratorRun } from './support/generator-run.js';
+import { REPO, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./support/step-ramp.js', import.meta.url));
 
@@ -76,7 +76,7 @@ export interface CapacityResult {
   /** Nothing failed the criteria up to the last step: the capacity is at least this. */
   lowerBound: boolean;
   /** What ended the ramp: the generator's lag or CPU, the testbed, or the steps ran out. */
-  limitedBy: 'generator lag' | 'generator CPU' | 'testbed' | 'steps ran out' | 'run ended early';
+  limitedBy: 'generator lag' | 'generator CPU' | 'testbed' | 'start-ups not over' | 'steps ran out' | 'run ended early';
   requestsPerSecondAtCapacity: number;
   rssPerClientKB: number | null;
   runSeconds: number;
@@ -95,14 +95,6 @@ function writeConfig(dir: string, url: string, o: CapacityOptions): string {
   return file;
 }
 
-const readRecords = (file: string): IntervalRecord[] => {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as IntervalRecord);
-};
-
 export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | { benchmark: 'capacity'; skipped: string }> {
   if (!existsSync(ACCELERATED_CLIENTS)) return { benchmark: 'capacity', skipped: `${ACCELERATED_CLIENTS} is not there (../shared beside the clone holds the reference plists)` };
   const lagLimit = o.lagLimitMs ?? 10;
@@ -115,12 +107,9 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   const series = path.join(o.dir, 'capacity.ndjson');
   // The last step's window ends one interval before the run does.
   const runtime = o.period * o.maxSteps + interval;
-  const child = spawn(process.execPath, [CLI, 'run', '--config', config, '--clients', ACCELERATED_CLIENTS, '--runtime', String(runtime), '--seed', '10', '--quiet', '--interval', String(interval), '--timeseries', series], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const generatorNodeArgs = process.env.LOADSIM_BENCH_GENERATOR_NODE_ARGS?.split(' ').filter(Boolean);
+  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime, interval, series, ...(generatorNodeArgs ? { nodeArgs: generatorNodeArgs } : {}) });
+  const { child, exited } = run;
   const t0 = Date.now();
   const steps: StepFigure[] = [];
   let limitedBy: CapacityResult['limitedBy'] = 'steps ran out';
@@ -144,7 +133,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
       const seconds = (b.at - a.at) / 1000;
       // Give the interval ending at `to` a moment to be written.
       await new Promise((r) => setTimeout(r, 300));
-      const inWindow = readRecords(series).filter((r) => r.elapsed > from + 0.1 && r.elapsed <= to + 0.1);
+      const inWindow = run.records().filter((r) => r.elapsed > from + 0.1 && r.elapsed <= to + 0.1);
       const responses = inWindow.reduce((n, r) => n + r.count, 0);
       const lags = inWindow.map((r) => r.lagP99).filter((x): x is number => x !== null);
       const p99s = inWindow.map((r) => r.p99).filter((x): x is number => typeof x === 'number');
@@ -165,7 +154,12 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         limit: '',
       };
       const cores = Number(process.env.LOADSIM_BENCH_CORES) || (await import('node:os')).availableParallelism();
-      if (f.lagP99Ms !== null && f.lagP99Ms > lagLimit) {
+      const startups = inWindow.reduce((n, r) => n + STARTUP_LABELS.reduce((m, l) => m + (r.labels[l]?.count ?? 0), 0), 0);
+      if (startups > 0) {
+        // Not a steady state: the machine could not even start this step's clients in time.
+        f.held = false;
+        f.limit = `start-ups still running in the window (${startups} start-up requests; the testbed ${f.testbedCores} cores, the generator ${f.generatorCores}, the machine ${f.machineCores} of ${cores})`;
+      } else if (f.lagP99Ms !== null && f.lagP99Ms > lagLimit) {
         f.held = false;
         f.limit = `lag p99 ${f.lagP99Ms} ms > ${lagLimit} ms`;
       } else if (f.generatorCores > cpuLimit) {
@@ -178,15 +172,12 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
       steps.push(f);
       o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores, testbed ${f.testbedCores}, RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
       if (!f.held) {
-        limitedBy = f.limit.startsWith('lag') ? 'generator lag' : f.limit.startsWith('generator') ? 'generator CPU' : 'testbed';
+        limitedBy = f.limit.startsWith('lag') ? 'generator lag' : f.limit.startsWith('generator') ? 'generator CPU' : f.limit.startsWith('start-ups') ? 'start-ups not over' : 'testbed';
         break;
       }
     }
   } finally {
-    if (child.exitCode === null) child.kill('SIGINT');
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    await exited;
-    clearTimeout(guard);
+    await run.stop();
     await tb.stop();
   }
   const held = steps.filter((s) => s.held);
