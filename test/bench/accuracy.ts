@@ -4,7 +4,7 @@
  * the latency it records is from the testbed's own time for the same
  * requests.
  *
- * The accelerated mix, `clients` clients arriving 500 every 10 s; once every
+ * The accelerated mix, `clients` clients arriving 100 a second; once every
  * start-up is over, a WINDOW s window. The testbed's service times (each
  * request's arrival to its last byte written, from its stats socket's
  * `loadsim_service_times`) are cleared at the window's start and read at its
@@ -19,7 +19,7 @@ import path from 'node:path';
 import type { ResultDocument } from '../../lib/report/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { r2, startTestbedProcess } from './support/kit.js';
-import { startGeneratorRun, startupsOver, takeServiceTimes, writeBenchConfig } from './support/generator-run.js';
+import { spreadArrival, startGeneratorRun, startupsOver, takeServiceTimes, writeBenchConfig } from './support/generator-run.js';
 import { ACCELERATED_CLIENTS } from './capacity.js';
 
 export interface AccuracyOptions {
@@ -51,9 +51,8 @@ const q = (h: LatencyHistogram): Quantiles => ({ count: h.count, p50: r2(h.count
 
 export async function runAccuracy(o: AccuracyOptions): Promise<AccuracyResult> {
   const tb = await startTestbedProcess({ users: o.clients, statsSocket: true });
-  const groupSize = Math.min(500, o.clients);
-  const groups = Math.ceil(o.clients / groupSize);
-  const config = writeBenchConfig(path.join(o.dir, 'accuracy.plist'), tb.url, groups * groupSize, { groups, groupSize, interval: 10 });
+  // 100 users a second, one at a time (support/generator-run.ts says why).
+  const config = writeBenchConfig(path.join(o.dir, 'accuracy.plist'), tb.url, o.clients, spreadArrival(o.clients, Math.max(1, Math.round(o.clients / 100))));
   const json = path.join(o.dir, 'accuracy.json');
   const interval = 5;
   const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime: 3600, interval, series: path.join(o.dir, 'accuracy.ndjson'), json });
@@ -62,7 +61,7 @@ export async function runAccuracy(o: AccuracyOptions): Promise<AccuracyResult> {
   let windowTo = 0;
   let server: LatencyHistogram;
   try {
-    const over = await startupsOver(run, groups * groupSize, t0 + 60_000 + o.clients * 40);
+    const over = await startupsOver(run, o.clients, t0 + 60_000 + o.clients * 40);
     if (!over) o.log('accuracy: the start-ups were not over in time; measuring anyway');
     // Start on an interval boundary, so that whole intervals make the window.
     const elapsed = (Date.now() - t0) / 1000;
@@ -91,7 +90,7 @@ export async function runAccuracy(o: AccuracyOptions): Promise<AccuracyResult> {
   const testbedQ = q(server!);
   return {
     benchmark: 'accuracy',
-    clients: groups * groupSize,
+    clients: o.clients,
     windowSeconds: r2(windowTo - windowFrom),
     lagMs: q(lag),
     recordedMs: recordedQ,

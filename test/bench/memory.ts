@@ -20,7 +20,7 @@
  */
 import path from 'node:path';
 import { r1, rssBytes, startTestbedProcess } from './support/kit.js';
-import { startGeneratorRun, startupsOver, writeBenchConfig, writeOneKind } from './support/generator-run.js';
+import { spreadArrival, startGeneratorRun, startupsOver, writeBenchConfig, writeOneKind } from './support/generator-run.js';
 import { ACCELERATED_CLIENTS } from './capacity.js';
 
 export interface MemoryOptions {
@@ -52,14 +52,12 @@ const SETTLE = 40;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 async function idleRss(o: MemoryOptions, url: string, clients: number, idleClients: string): Promise<{ rssMB: number; startupSeconds: number; complete: boolean }> {
-  const groupSize = Math.min(100, clients);
-  const groups = Math.ceil(clients / groupSize);
-  const config = writeBenchConfig(path.join(o.dir, `memory-${clients}.plist`), url, groups * groupSize, { groups, groupSize, interval: 1 });
+  const config = writeBenchConfig(path.join(o.dir, `memory-${clients}.plist`), url, clients, spreadArrival(clients, Math.max(1, Math.round(clients / 100))));
   const run = startGeneratorRun({ config, clients: idleClients, runtime: 3600, interval: 2, series: path.join(o.dir, `memory-${clients}.ndjson`) });
   const t0 = Date.now();
   try {
     // Start-ups queue behind the testbed: allow ~4 ms of it per client, and a minute.
-    const complete = await startupsOver(run, groups * groupSize, t0 + 60_000 + clients * 40);
+    const complete = await startupsOver(run, clients, t0 + 60_000 + clients * 40);
     const startupSeconds = Math.round((Date.now() - t0) / 1000);
     await new Promise((r) => setTimeout(r, SETTLE * 1000));
     const samples: number[] = [];
@@ -105,7 +103,7 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult | { benc
 
 async function runSoak(o: MemoryOptions, url: string): Promise<NonNullable<MemoryResult['soak']>> {
   const clients = 2000;
-  const config = writeBenchConfig(path.join(o.dir, 'soak.plist'), url, clients, { groups: 20, groupSize: 100, interval: 1 });
+  const config = writeBenchConfig(path.join(o.dir, 'soak.plist'), url, clients, spreadArrival(clients, 20));
   const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime: o.soakMinutes * 60 + 30, interval: 10, series: path.join(o.dir, 'soak.ndjson') });
   const t0 = Date.now();
   const samples: { atMinutes: number; rssMB: number }[] = [];

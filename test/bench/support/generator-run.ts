@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as plist from 'plist';
 import type { IntervalRecord } from '../../../lib/report/result-document.js';
 import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
@@ -21,13 +22,26 @@ export interface Ramp {
   interval: number;
 }
 
-/** config.plist for a benchmark run: our own, with the testbed, `users` accounts and the ramp; no stats socket. */
-export function writeBenchConfig(file: string, url: string, users: number, ramp: Ramp): string {
+const STEP_RAMP = fileURLToPath(new URL('./step-ramp.js', import.meta.url));
+
+/**
+ * `users` arriving one at a time, evenly over `spread` s: the benchmarks'
+ * arrival. Users arriving together (SmoothRampUp's groups) start their
+ * profiles' timers together, so every one of their operations falls due in
+ * the same millisecond; the generator serializes such a burst, which shows
+ * as lag that a spread population does not have.
+ */
+export function spreadArrival(users: number, spread: number): Record<string, unknown> {
+  return { factory: `${STEP_RAMP}#StepRamp`, params: { steps: 1, stepSize: users, period: spread + 1, spread, groupSize: 1 } };
+}
+
+/** config.plist for a benchmark run: our own, with the testbed, `users` accounts and the arrival (a ramp, or a plist arrival entry); no stats socket. */
+export function writeBenchConfig(file: string, url: string, users: number, arrival: Ramp | Record<string, unknown>): string {
   const cfg = plist.parse(readFileSync(path.join(REPO, 'config/config.plist'), 'utf8')) as Record<string, any>;
   cfg.servers.PodA.uri = url;
   cfg.servers.PodA.stats.enabled = false;
   cfg.accounts.params.count = users;
-  cfg.arrival = { factory: 'SmoothRampUp', params: { groups: ramp.groups, groupSize: ramp.groupSize, interval: ramp.interval, clientsPerUser: 1 } };
+  cfg.arrival = 'factory' in arrival ? arrival : { factory: 'SmoothRampUp', params: { groups: arrival.groups, groupSize: arrival.groupSize, interval: arrival.interval, clientsPerUser: 1 } };
   writeFileSync(file, plist.build(cfg));
   return file;
 }
