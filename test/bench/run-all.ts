@@ -58,11 +58,11 @@ async function main(): Promise<void> {
         const why = ensureTool(cmd, pkg, log);
         if (why) log(`efficiency: ${cmd}: ${why}`);
       }
-      const e: EfficiencyResult = await runEfficiency({ users: 50, connections: 50, seconds: numberFromEnv('LOADSIM_BENCH_SECONDS', 15), dir, log });
+      const e: EfficiencyResult = await runEfficiency({ users: 50, connections: 50, seconds: numberFromEnv('LOADSIM_BENCH_SECONDS', 10), dir, log });
       writeResult('efficiency', { ...e, conditions: c });
       ran.efficiency = e;
       for (const f of e.figures) {
-        rows.push({ benchmark: 'efficiency', figure: `${f.tool}: CPU-s per 1,000 requests`, measured: f.available ? `${f.cpuSecondsPer1000} (${f.requestsPerSecond} req/s, ${f.failures} failed)` : `not run: ${f.reason}`, target: '', met: '-' });
+        rows.push({ benchmark: 'efficiency', figure: `${f.tool}: CPU-s per 1,000 requests`, measured: f.available ? `${f.cpuSecondsPer1000} (rounds ${f.rounds?.join(', ')}; ${f.requestsPerSecond} req/s, ${f.failures} failed)` : `not run: ${f.reason}`, target: '', met: '-' });
       }
       const ratioRow = (peer: 'wrk' | 'locust' | 'tsung', limit: number, label: string) => {
         const r = e.ratios[peer];
