@@ -10,6 +10,7 @@ import { IntervalMerger } from './interval-merger.js';
 import { reportText } from '../report/report-text.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { mergeResults } from './merge-results.js';
+import { workerNodeArgs } from './worker-node-args.js';
 import { lineReader, PROTOCOL_VERSION, type FromWorker, type StartMessage } from './protocol.js';
 
 /** Every worker died (or could not start) before sending anything: there is nothing to report. */
@@ -92,7 +93,7 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
   const workers: WorkerState[] = o.launches.map((launch, index) => {
     const child =
       launch.kind === 'local'
-        ? spawn(process.execPath, [MAIN, 'worker'], { stdio: ['pipe', 'pipe', 'pipe'] })
+        ? spawn(process.execPath, [...workerNodeArgs(), MAIN, 'worker'], { stdio: ['pipe', 'pipe', 'pipe'] })
         : // Its own process group: a command line without `exec` leaves /bin/sh as the
           // child, and SIGTERM to the shell alone would not reach ssh or the worker.
           spawn('/bin/sh', ['-c', launch.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });

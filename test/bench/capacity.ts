@@ -99,8 +99,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   const series = path.join(o.dir, 'capacity.ndjson');
   // The last step's window ends one interval before the run does.
   const runtime = o.period * o.maxSteps + interval;
-  const generatorNodeArgs = process.env.LOADSIM_BENCH_GENERATOR_NODE_ARGS?.split(' ').filter(Boolean);
-  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime, interval, series, ...(generatorNodeArgs ? { nodeArgs: generatorNodeArgs } : {}) });
+  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime, interval, series });
   const { child, exited } = run;
   const t0 = Date.now();
   const steps: StepFigure[] = [];

@@ -15,7 +15,10 @@
  * Environment: LOADSIM_BENCH_ONLY=efficiency,memory runs those only;
  * LOADSIM_BENCH_FULL=1 adds 50,000 idle clients to the memory benchmark (about
  * ten more minutes); LOADSIM_BENCH_SOAK_MINUTES=30 adds the soak;
- * LOADSIM_BENCH_KEEP=1 keeps the scratch folder. For trying the benchmarks
+ * LOADSIM_BENCH_GENERATOR_NODE_ARGS sets the generator processes' node flags
+ * (default --max-semi-space-size=64, as the README recommends for large runs;
+ * "" for node's own defaults); LOADSIM_BENCH_TESTBED_NODE_ARGS the testbed's
+ * (capacity). LOADSIM_BENCH_KEEP=1 keeps the scratch folder. For trying the benchmarks
  * quickly: LOADSIM_BENCH_SECONDS (efficiency), LOADSIM_BENCH_STEP and
  * LOADSIM_BENCH_MAX_STEPS (capacity), LOADSIM_BENCH_MEMORY_SIZES=1000,2000.
  *

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import * as plist from 'plist';
 import type { IntervalRecord } from '../../../lib/report/result-document.js';
 import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
+import { YOUNG_GENERATION_FLAG } from '../../../lib/workers/worker-node-args.js';
 import { CLI, REPO } from './kit.js';
 
 export interface Ramp {
@@ -67,8 +68,19 @@ export interface GeneratorRun {
   stderr(): string;
 }
 
+/**
+ * Node flags of the generator processes the benchmarks start: the young
+ * generation loadsim's README recommends for thousands of clients (and its
+ * manager gives its workers), or LOADSIM_BENCH_GENERATOR_NODE_ARGS (e.g.
+ * "--cpu-prof --cpu-prof-dir=/tmp/p"; "" for node's defaults).
+ */
+export function generatorNodeArgs(): string[] {
+  const given = process.env.LOADSIM_BENCH_GENERATOR_NODE_ARGS;
+  return given === undefined ? [YOUNG_GENERATION_FLAG] : given.split(' ').filter(Boolean);
+}
+
 export function startGeneratorRun(o: { config: string; clients: string; runtime: number; interval: number; series: string; json?: string; seed?: string; nodeArgs?: string[] }): GeneratorRun {
-  const args = [...(o.nodeArgs ?? []), CLI, 'run', '--config', o.config, '--clients', o.clients, '--runtime', String(o.runtime), '--seed', o.seed ?? '10', '--quiet', '--interval', String(o.interval), '--timeseries', o.series, ...(o.json ? ['--json', o.json] : [])];
+  const args = [...(o.nodeArgs ?? generatorNodeArgs()), CLI, 'run', '--config', o.config, '--clients', o.clients, '--runtime', String(o.runtime), '--seed', o.seed ?? '10', '--quiet', '--interval', String(o.interval), '--timeseries', o.series, ...(o.json ? ['--json', o.json] : [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
