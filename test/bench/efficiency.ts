@@ -38,23 +38,16 @@ export interface EfficiencyOptions {
   log: (line: string) => void;
 }
 
-export interface GeneratorFigure {
+/** One generator's figures: a peer's result (peers/peer.ts), loadsim's too, with the per-1,000 figures. */
+export interface GeneratorFigure extends Omit<PeerResult, 'tool' | 'cpuMsPerRequest'> {
   tool: 'loadsim' | PeerResult['tool'];
-  version: string;
-  available: boolean;
-  reason?: string;
-  requests: number;
-  failures: number;
-  wallSeconds: number;
   requestsPerSecond: number;
-  cpuSeconds: number;
   /** Generator CPU-seconds per 1,000 requests (= CPU ms per request). */
   cpuSecondsPer1000: number;
   /** The testbed's CPU per 1,000 requests meanwhile: the same for every tool if the mix is the same. */
   testbedCpuSecondsPer1000: number;
   /** CPU-s per 1,000 of each round (the figure is both together). */
   rounds?: number[];
-  notes: string[];
 }
 
 export interface EfficiencyResult {
