@@ -34,7 +34,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureTool, toolVersion } from '../support/kit.js';
 import { fullMix } from '../support/mix.js';
-import { activeUsers, errorText, measurementNotes, runWatched, tail, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
+import { activeUsers, errorText, measurementNotes, runWatched, tail, measured, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
 
 /** JSON text is a valid Python string literal for the paths used here (double quotes, \\ and \u escapes). */
 const py = (s: string) => JSON.stringify(s);
@@ -163,17 +163,7 @@ export async function runLocust(o: PeerOptions): Promise<PeerResult> {
       ...measurementNotes(run, o.connections),
     ];
     if (totals.errors?.length) notes.push(`errors: ${totals.errors.join('; ')}`);
-    return {
-      tool: 'locust',
-      version,
-      available: true,
-      requests: totals.requests,
-      failures: totals.failures,
-      wallSeconds: run.window.seconds,
-      cpuSeconds: run.window.cpuSeconds,
-      cpuMsPerRequest: totals.requests > 0 ? (run.window.cpuSeconds * 1000) / totals.requests : 0,
-      notes,
-    };
+    return measured('locust', version, totals.requests, totals.failures, run.window, notes);
   } catch (e) {
     return unavailable('locust', version, `locust adapter failed: ${errorText(e)}`);
   }

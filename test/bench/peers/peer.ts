@@ -62,6 +62,11 @@ export function unavailable(tool: PeerTool, version: string, reason: string, not
   return { tool, version, available: false, reason, requests: 0, failures: 0, wallSeconds: 0, cpuSeconds: 0, cpuMsPerRequest: 0, notes };
 }
 
+/** A run that sent: the tool's own counts over the sending window measured from outside. */
+export function measured(tool: PeerTool, version: string, requests: number, failures: number, window: { seconds: number; cpuSeconds: number }, notes: string[]): PeerResult {
+  return { tool, version, available: true, requests, failures, wallSeconds: window.seconds, cpuSeconds: window.cpuSeconds, cpuMsPerRequest: requests > 0 ? (window.cpuSeconds * 1000) / requests : 0, notes };
+}
+
 /**
  * The users whose requests are sent: connection i sends user (i mod users)+1's
  * mix, so with fewer connections than users only the first `connections`

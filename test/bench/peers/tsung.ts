@@ -48,7 +48,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureTool, freePort, toolVersion } from '../support/kit.js';
 import { fullMix, type MixRequest } from '../support/mix.js';
-import { activeUsers, errorText, measurementNotes, runWatched, sleep, tail, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
+import { activeUsers, errorText, measurementNotes, runWatched, sleep, tail, measured, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
 
 const DTD = '/usr/share/tsung/tsung-1.0.dtd';
 
@@ -223,17 +223,7 @@ export async function runTsung(o: PeerOptions): Promise<PeerResult> {
     if (samples !== null && samples !== requests) notes.push(`Tsung's "request" sample counted ${samples} responses, the status counters ${requests}`);
     if (unexpected.length) notes.push(`unexpected statuses: ${unexpected.join(', ')}`);
     if (errors.length) notes.push(`errors: ${errors.join(', ')}`);
-    return {
-      tool: 'tsung',
-      version,
-      available: true,
-      requests,
-      failures,
-      wallSeconds: run.window.seconds,
-      cpuSeconds: run.window.cpuSeconds,
-      cpuMsPerRequest: requests > 0 ? (run.window.cpuSeconds * 1000) / requests : 0,
-      notes,
-    };
+    return measured('tsung', version, requests, failures, run.window, notes);
   } catch (e) {
     return unavailable('tsung', version, `tsung adapter failed: ${errorText(e)}`);
   } finally {

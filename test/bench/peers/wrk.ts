@@ -26,7 +26,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureTool, toolVersion } from '../support/kit.js';
 import { fullMix, type MixRequest } from '../support/mix.js';
-import { activeUsers, errorText, measurementNotes, runWatched, tail, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
+import { activeUsers, errorText, measurementNotes, runWatched, tail, measured, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
 
 /**
  * A Lua string literal for any bytes: printable ASCII as is, CR and LF as \r
@@ -141,17 +141,7 @@ export async function runWrk(o: PeerOptions): Promise<PeerResult> {
       `wrk's own duration: ${summary.seconds} s; --timeout 10s`,
       ...measurementNotes(run, o.connections),
     ];
-    return {
-      tool: 'wrk',
-      version,
-      available: true,
-      requests: summary.requests,
-      failures: summary.non2xx3xx + summary.socketErrors,
-      wallSeconds: run.window.seconds,
-      cpuSeconds: run.window.cpuSeconds,
-      cpuMsPerRequest: summary.requests > 0 ? (run.window.cpuSeconds * 1000) / summary.requests : 0,
-      notes,
-    };
+    return measured('wrk', version, summary.requests, summary.non2xx3xx + summary.socketErrors, run.window, notes);
   } catch (e) {
     return unavailable('wrk', version, `wrk adapter failed: ${errorText(e)}`);
   }

@@ -1,7 +1,7 @@
 /**
  * A `loadsim run` in a child process for the benchmarks: its config derived
- * from our config/config.plist (the testbed's URL, N generated accounts, a
- * SmoothRampUp arrival), its time series read as it is written, its CPU and
+ * from our config/config.plist (the testbed's URL, N generated accounts, an
+ * arrival), its time series read as it is written, its CPU and
  * RSS read from /proc, and a stop (SIGINT: the run writes its report and
  * files, as Ctrl-C does).
  */
@@ -16,13 +16,6 @@ import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
 import { YOUNG_GENERATION_FLAG } from '../../../lib/workers/worker-node-args.js';
 import { CLI, REPO } from './kit.js';
 
-export interface Ramp {
-  groups: number;
-  groupSize: number;
-  /** Seconds between groups. */
-  interval: number;
-}
-
 const STEP_RAMP = fileURLToPath(new URL('./step-ramp.js', import.meta.url));
 
 /**
@@ -36,13 +29,13 @@ export function spreadArrival(users: number, spread: number): Record<string, unk
   return { factory: `${STEP_RAMP}#StepRamp`, params: { steps: 1, stepSize: users, period: spread + 1, spread, groupSize: 1 } };
 }
 
-/** config.plist for a benchmark run: our own, with the testbed, `users` accounts and the arrival (a ramp, or a plist arrival entry); no stats socket. */
-export function writeBenchConfig(file: string, url: string, users: number, arrival: Ramp | Record<string, unknown>): string {
+/** config.plist for a benchmark run: our own, with the testbed, `users` accounts and `arrival` (a plist arrival entry); no stats socket. */
+export function writeBenchConfig(file: string, url: string, users: number, arrival: Record<string, unknown>): string {
   const cfg = plist.parse(readFileSync(path.join(REPO, 'config/config.plist'), 'utf8')) as Record<string, any>;
   cfg.servers.PodA.uri = url;
   cfg.servers.PodA.stats.enabled = false;
   cfg.accounts.params.count = users;
-  cfg.arrival = 'factory' in arrival ? arrival : { factory: 'SmoothRampUp', params: { groups: arrival.groups, groupSize: arrival.groupSize, interval: arrival.interval, clientsPerUser: 1 } };
+  cfg.arrival = arrival;
   writeFileSync(file, plist.build(cfg));
   return file;
 }

@@ -62,7 +62,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-export const CLK_TCK = (() => {
+const CLK_TCK = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   } catch {
