@@ -7,6 +7,7 @@ import type { Clock, Timer } from '../clock.js';
 import type { ClientIdentity, EmitEvent } from '../events.js';
 import type { AccountRecord } from '../population/account-record.js';
 import type { Random } from '../random.js';
+import { startupRetryDefaults, startupRetryDelayMs, type StartupRetryPolicy } from './startup-retry.js';
 import { NS, clark } from '../xml/namespaces.js';
 import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
 import type { AmpPushHub } from './amp-push-hub.js';
@@ -47,6 +48,8 @@ export interface ClientOptions {
   push?: AmpPushHub;
   /** Folder where this client's state is saved at stop and restored at start (clientDataSerialization). */
   dataFolder?: string;
+  /** How a failed startup is tried again (default `startupRetryDefaults`). */
+  startupRetry?: StartupRetryPolicy;
 }
 
 /** A response with a status the client did not expect: the operation fails, the client carries on. */
@@ -58,7 +61,9 @@ export class IncorrectResponseCode extends Error {
     readonly expected: readonly number[],
     detail?: string,
   ) {
-    super(`${label}: ${status === 0 ? detail ?? 'no response' : `unexpected status ${status}`} (expected ${expected.join(' or ')})`);
+    // An expected status with a body that could not be used (a cut or malformed multistatus) says what was wrong with it.
+    const what = status === 0 ? detail ?? 'no response' : expected.includes(status) ? `status ${status} but ${detail ?? 'an unusable body'}` : `unexpected status ${status}`;
+    super(`${label}: ${what} (expected ${expected.join(' or ')})`);
   }
 }
 
@@ -104,6 +109,11 @@ export class CalDAVClient {
   private readonly listeners = new Set<(href: string) => void>();
   private polling = false;
   private pollTimer: Timer | undefined;
+  /** The wait before the next startup attempt, and how to cut it short at a stop. */
+  private retryWait: { timer: Timer; wake: () => void } | undefined;
+  /** Startup attempts that failed, and the last one's reason (a client that never started says why). */
+  startupFailures = 0;
+  lastStartupError: string | undefined;
   private nextPollDue = 0;
 
   constructor(private readonly o: ClientOptions) {
@@ -183,7 +193,19 @@ export class CalDAVClient {
 
   /** Startup, the first poll, then polling every calendarHomePollInterval seconds. */
   async run(): Promise<void> {
-    await this.startup();
+    // A failed startup is tried again after a backoff (startup-retry.ts); each attempt is its
+    // own `startup` operation, so the report counts every one that failed.
+    const policy = this.o.startupRetry ?? startupRetryDefaults;
+    while (!(await this.startup())) {
+      if (this.stopped) return;
+      this.startupFailures++;
+      const delay = startupRetryDelayMs(policy, this.startupFailures, this.o.random);
+      if (delay === undefined) throw new Error(`startup failed ${this.startupFailures} time${this.startupFailures > 1 ? 's' : ''}: ${this.lastStartupError ?? 'unknown reason'}`);
+      await this.sleep(delay);
+      if (this.stopped) return;
+      // Start afresh, as a client relaunched: nothing half-learnt from the failed attempt is kept.
+      this.state.clear();
+    }
     if (this.stopped) return;
     // Push instead of polling when both sides can (notes §2.4 step 3). XMPP is not
     // implemented, so a client whose server only offers XMPP polls.
@@ -215,7 +237,22 @@ export class CalDAVClient {
     }
     this.stopped = true;
     this.pollTimer?.cancel();
+    if (this.retryWait) {
+      this.retryWait.timer.cancel();
+      this.retryWait.wake();
+    }
     if (this.pushing) this.o.push?.unsubscribe(this.state.pushKey, this.onPush);
+  }
+
+  /** Wait on the clock; a stop ends the wait at once. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.retryWait = undefined;
+        resolve();
+      };
+      this.retryWait = { timer: this.o.clock.setTimer(ms, wake), wake };
+    });
   }
 
   private schedulePoll(): void {
@@ -238,10 +275,15 @@ export class CalDAVClient {
       return true;
     }
     const ok = await this.operation('startup', async () => {
-      await this.discover();
-      await this.principalDetails();
-      if (!this.state.homeHref) throw new Error('the principal has no calendar-home-set');
-      return true;
+      try {
+        await this.discover();
+        await this.principalDetails();
+        if (!this.state.homeHref) throw new Error('the principal has no calendar-home-set');
+        return true;
+      } catch (e) {
+        this.lastStartupError = (e as Error).message;
+        throw e;
+      }
     });
     if (!ok) return false;
     await this.poll(true);

@@ -1,3 +1,4 @@
+import type { StartupRetryPolicy } from '../clients/startup-retry.js';
 import type { ParamValues } from './param-spec.js';
 import type { AccountRecord } from '../population/account-record.js';
 import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
@@ -49,6 +50,8 @@ export interface LoadsimConfig {
   webadmin: { enabled: boolean; port: number };
   /** How the clients talk HTTP (loadsim's own keys; the original had none). */
   http: HttpSettings;
+  /** How clients retry a failed startup (`clientStartupRetry`); absent = startupRetryDefaults. */
+  startupRetry?: StartupRetryPolicy;
   /** Time series and post-run hook (`reportInterval`, `postRunScript`). */
   results: ResultsSettings;
   clientDataSerialization: { path: string; reuseOldData: boolean } | null;

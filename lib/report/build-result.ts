@@ -13,6 +13,7 @@ import type { LabelTable } from '../stats/label-table.js';
 import type { LatencyHistogram } from '../stats/latency-histogram.js';
 import { fullStats } from './full-stats.js';
 import type { IntervalRecord, LabelSummary, ResultDocument, SavedInterval, ServerSummary } from './result-document.js';
+import type { RequestCounts } from './request-accounting.js';
 import { saveSection } from './saved-section.js';
 
 export interface BuildResultArgs {
@@ -26,6 +27,8 @@ export interface BuildResultArgs {
   serverOverride?: string;
   intervalSeconds: number;
   events: ResultDocument['events'];
+  /** Requests per label by how they ended (RequestAccounting.table()). */
+  accounting?: Record<string, RequestCounts>;
   /** Scheduling lag of the whole run. */
   lag: LatencyHistogram;
   intervals: Omit<IntervalRecord, 'labels'>[];
@@ -143,6 +146,7 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
     },
     events: { ...a.events },
     requests: labelSummaries(rs.table, rs.thresholds, rs.failCutoff, 'request'),
+    ...(a.accounting ? { accounting: { requests: a.accounting } } : {}),
     operations: labelSummaries(ol.table, ol.thresholds, ol.failCutoff, 'operation', lagOf, ol.lagCutoff),
     lag: { count: a.lag.count, p50: ms3(a.lag.median()), p99: ms3(a.lag.percentile(99)), max: ms3(a.lag.max) },
     server,

@@ -83,6 +83,7 @@ export class IntervalRecorder {
   private overall = new Bucket();
   private labels = new Map<string, Bucket>();
   private lag = new LatencyHistogram();
+  private started = 0;
   private readonly file: AppendFile | undefined;
   private index = 0;
   private readonly intervalSeconds: number;
@@ -94,7 +95,8 @@ export class IntervalRecorder {
   }
 
   observe(e: SimEvent): void {
-    if (e.type === 'response') {
+    if (e.type === 'request') this.started++;
+    else if (e.type === 'response') {
       this.overall.add(e.durationMs, e.success, e.bytesIn, e.bytesOut);
       let b = this.labels.get(e.label);
       if (!b) this.labels.set(e.label, (b = new Bucket()));
@@ -109,7 +111,7 @@ export class IntervalRecorder {
    * seconds into the run, and open the next. A final interval shorter than
    * the others is rated over its own length.
    */
-  close(args: { start: number; end: number; elapsed: number; activeClients: number }): IntervalRecord {
+  close(args: { start: number; end: number; elapsed: number; activeClients: number; inFlight?: number }): IntervalRecord {
     const seconds = Math.max(0, (args.end - args.start) / 1000) || this.intervalSeconds;
     const labels: Record<string, IntervalFigures> = {};
     for (const name of [...this.labels.keys()].sort()) labels[name] = this.labels.get(name)!.figures(seconds);
@@ -122,6 +124,8 @@ export class IntervalRecorder {
       ...this.overall.figures(seconds),
       lagP99: this.lag.count ? Math.round(this.lag.percentile(99) * 1000) / 1000 : null,
       activeClients: args.activeClients,
+      started: this.started,
+      ...(args.inFlight !== undefined ? { inFlight: args.inFlight } : {}),
       labels,
     };
     const { labels: _perLabel, ...row } = record;
@@ -137,6 +141,7 @@ export class IntervalRecorder {
     this.overall = new Bucket();
     this.labels = new Map();
     this.lag = new LatencyHistogram();
+    this.started = 0;
     return record;
   }
 

@@ -1,3 +1,4 @@
+import type { RequestCounts } from './request-accounting.js';
 /**
  * The saved result of a run (`--json FILE`): what people read, what CI
  * parses, and what `loadsim report`, `loadsim compare` and `loadsim merge`
@@ -97,6 +98,13 @@ export interface IntervalRecord extends IntervalFigures {
   lagP99: number | null;
   /** Clients active at the interval's end. */
   activeClients: number;
+  /**
+   * Requests started in the interval, and requests open at its end (absent in
+   * results of older versions). Over the intervals so far, started − responses
+   * = inFlight: the accounting holds at every interval, not only at the end.
+   */
+  started?: number;
+  inFlight?: number;
   /** Per request label; labels with no response in the interval are absent. */
   labels: Record<string, IntervalFigures>;
 }
@@ -172,6 +180,8 @@ export interface ResultDocument {
     exchanges?: number;
   };
   requests: Record<string, LabelSummary>;
+  /** Per request label: started = succeeded + failed + interrupted (request-accounting.ts); absent in results of older versions. */
+  accounting?: { requests: Record<string, RequestCounts> };
   operations: Record<string, LabelSummary>;
   /** Scheduling lag over the whole run, ms. */
   lag: { count: number; p50: number; p99: number; max: number };

@@ -2,6 +2,7 @@ import { DavHttp } from '../caldav/http.js';
 import { AmpPushHub } from '../clients/amp-push-hub.js';
 import { CalDAVClient, type ClientParams } from '../clients/client.js';
 import { clientFolder } from '../clients/serialization.js';
+import type { StartupRetryPolicy } from '../clients/startup-retry.js';
 import { MODELS, type ModelName } from '../clients/models.js';
 import type { Clock } from '../clock.js';
 import type { ClientKind, LoadsimConfig, ServerPod } from '../config/config-types.js';
@@ -20,6 +21,8 @@ export interface PopulationOptions {
   emit: EmitEvent;
   /** Replaces the URI of every enabled pod (`--server`). */
   serverOverride?: string;
+  /** How clients retry a failed startup (default `startupRetryDefaults`). */
+  startupRetry?: StartupRetryPolicy;
 }
 
 /** One simulated client and the behaviours running on it. */
@@ -45,6 +48,8 @@ export class Population implements PopulationView {
   private readonly hubs = new Map<string, AmpPushHub>();
   /** Client runs (startup + first poll), so a stop can wait for them. */
   private readonly running = new Set<Promise<void>>();
+  /** Clients whose run ended in a client failure already (their startup attempts ran out). */
+  private readonly gaveUp = new WeakSet<CalDAVClient>();
 
   constructor(private readonly o: PopulationOptions) {
     this.records = o.config.accounts.records;
@@ -152,6 +157,7 @@ export class Population implements PopulationView {
       emit: this.o.emit,
       instanceNumber: instance,
       ...(params.supportAmpPush !== false ? { push: this.hubFor(pushHost, pushPort) } : {}),
+      ...(this.o.startupRetry ? { startupRetry: this.o.startupRetry } : {}),
       ...(this.o.config.clientDataSerialization ? { dataFolder: clientFolder(this.o.config.clientDataSerialization.path, record.uid, `${kind.title}${instance ? `-${instance}` : ''}`) } : {}),
     });
     const member: Member = { userNumber, client, profiles: [] };
@@ -179,14 +185,27 @@ export class Population implements PopulationView {
       })
       .catch((e: unknown) => {
         if (this.stopped) return;
+        this.gaveUp.add(client);
         this.o.emit({ type: 'client-failure', reason: `${(e as Error).name}: ${(e as Error).message}`, ...client.identity, at: this.o.clock.now() });
       })
       .finally(() => this.running.delete(run));
     this.running.add(run);
   }
 
-  /** Stop every client and profile from starting anything new. */
+  /**
+   * Stop every client and profile from starting anything new. A client whose
+   * startup failed and never succeeded is a client failure now, saying why:
+   * with retries until the end of the run, it never gave up on its own, and a
+   * run against a server that never came back must not pass.
+   */
   stop(): void {
+    if (!this.stopped) {
+      for (const m of this.members) {
+        const c = m.client;
+        if (c.started || c.startupFailures === 0 || this.gaveUp.has(c)) continue;
+        this.o.emit({ type: 'client-failure', reason: `never started: ${c.lastStartupError ?? 'startup failed'}`, ...c.identity, at: this.o.clock.now() });
+      }
+    }
     this.stopped = true;
     for (const m of this.members) {
       for (const p of m.profiles) p.stop();

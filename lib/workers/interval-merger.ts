@@ -1,5 +1,6 @@
 import { AppendFile } from '../report/append-file.js';
 import { intervalFigures, type IntervalHistograms } from '../report/interval-recorder.js';
+import { sumAccountingColumns } from '../report/request-accounting.js';
 import type { IntervalFigures, IntervalRecord } from '../report/result-document.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 
@@ -93,6 +94,7 @@ function merge(index: number, parts: Part[]): IntervalRecord {
     ...intervalFigures(latency, sum((f) => f.failures, records), sum((f) => f.bytesIn, records), sum((f) => f.bytesOut, records), seconds),
     lagP99: lag.count ? Math.round(lag.percentile(99) * 1000) / 1000 : null,
     activeClients: records.reduce((n, r) => n + r.activeClients, 0),
+    ...sumAccountingColumns(records),
     labels,
   };
 }

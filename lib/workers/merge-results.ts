@@ -1,3 +1,4 @@
+import { mergeAccounting, sumAccountingColumns } from '../report/request-accounting.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { ServerPod } from '../config/config-types.js';
 import { ConfigError, type Problem } from '../errors.js';
@@ -127,6 +128,7 @@ export function mergeResults(inputs: readonly MergeInput[]): ResultDocument {
     config: { files: { config: d0.run.config, clients: d0.run.clients || null }, servers: d0.run.servers.map((uri) => ({ enabled: true, uri }) as ServerPod) },
     intervalSeconds: d0.run.intervalSeconds,
     events: { requests: sum((d) => d.events.requests), responses: sum((d) => d.events.responses), dropped, ...(inputs.every((i) => i.doc.events.exchanges !== undefined) ? { exchanges: sum((d) => d.events.exchanges!) } : {}) },
+    ...(inputs.every((i) => i.doc.accounting) ? { accounting: mergeAccounting(inputs.map((i) => i.doc.accounting!.requests)) } : {}),
     lag,
     intervals: rows,
     ...(saved ? { savedIntervals: saved } : {}),
@@ -186,8 +188,10 @@ function mergeIntervals(inputs: readonly MergeInput[]): { rows: Omit<IntervalRec
       bytesOut: rowsK.reduce((a, r) => a + r.bytesOut, 0),
       lagP99: lag.count ? r3(lag.percentile(99)) : null,
       activeClients: rowsK.reduce((a, r) => a + r.activeClients, 0),
+      ...sumAccountingColumns(rowsK),
     });
     saved.push({ latency: latency.encode(), lag: lag.encode() });
   }
   return { rows, saved };
 }
+
