@@ -135,6 +135,12 @@ export function overrideServer(config: LoadsimConfig, server: string): void {
 /** `loadsim run`: the simulation, its report and its verdict; the exit code is the verdict. */
 export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s: string) => void, err: (s: string) => void, signal: AbortSignal): Promise<number> {
   if (flags.server) overrideServer(config, flags.server);
+  // Said once, before any traffic, naming the switch: an unverified run against a real server is easy to start by
+  // copying a test config, and nothing else in the output would show it.
+  if (!config.http.tlsVerify) {
+    const how = flags.insecure === true || flags.insecure === 'true' ? '--insecure' : 'tlsVerify is false in the config';
+    err(`loadsim: warning: TLS certificate verification is OFF (${how}): any server certificate is accepted`);
+  }
   applySlice(config, flags);
   const launches = workerLaunches(config, flags);
   if (launches) return await managerCommand(config, launches, flags, out, err, signal);

@@ -40,7 +40,9 @@ export function readingFrom(doc: unknown): ServerStatsReading | undefined {
 export function readServerStats(host: string, port: number, options: Partial<StatsReadOptions> = {}): Promise<ServerStatsReading | { error: string }> {
   const o = { ...statsReadDefaults, ...options };
   return new Promise((resolve) => {
-    let data = '';
+    // Bytes as received, counted as bytes: decoded text would let a server send three bytes per counted character.
+    const chunks: Buffer[] = [];
+    let received = 0;
     let done = false;
     const finish = (r: ServerStatsReading | { error: string }) => {
       if (done) return;
@@ -50,6 +52,7 @@ export function readServerStats(host: string, port: number, options: Partial<Sta
       resolve(r);
     };
     const parse = () => {
+      const data = Buffer.concat(chunks).toString('utf8');
       try {
         const reading = readingFrom(JSON.parse(data.trim().split(/\r?\n/)[0] || data));
         finish(reading ?? { error: `no 5-minute statistics in the answer from ${host}:${port}` });
@@ -59,15 +62,16 @@ export function readServerStats(host: string, port: number, options: Partial<Sta
     };
     const socket = connect(port, host);
     const timer = setTimeout(() => finish({ error: `no statistics from ${host}:${port} within ${o.timeoutMs / 1000} s` }), o.timeoutMs);
-    socket.setEncoding('utf8');
     socket.on('connect', () => socket.write('["stats"]\r\n'));
-    socket.on('data', (chunk: string) => {
-      data += chunk;
-      if (data.length > o.maxBytes) finish({ error: `statistics from ${host}:${port} larger than ${o.maxBytes} bytes` });
-      else if (data.includes('\n')) parse();
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+      // Past the cap the socket is closed: a server that never stops sending costs at most maxBytes and one chunk.
+      if (received > o.maxBytes) finish({ error: `statistics from ${host}:${port} larger than ${o.maxBytes} bytes` });
+      else if (chunk.includes(0x0a)) parse();
     });
-    socket.on('end', () => (data ? parse() : finish({ error: `${host}:${port} closed without statistics` })));
+    socket.on('end', () => (received ? parse() : finish({ error: `${host}:${port} closed without statistics` })));
     // An older server may close before reading our command: what it sent still counts.
-    socket.on('error', (e) => (data ? parse() : finish({ error: `unable to read statistics from ${host}:${port}: ${e.message}` })));
+    socket.on('error', (e) => (received ? parse() : finish({ error: `unable to read statistics from ${host}:${port}: ${e.message}` })));
   });
 }

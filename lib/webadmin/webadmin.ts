@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RealClock } from '../clock.js';
@@ -22,6 +22,31 @@ export interface WebAdmin {
   token: string;
   close(): Promise<void>;
 }
+
+/**
+ * Whether a submitted token is the run's, in constant time: both are hashed to
+ * 32 bytes first, so neither the length of the run's token nor how much of it
+ * a guess got right shows in the time the answer takes (timingSafeEqual alone
+ * would throw on a length difference, and an early length check would say it).
+ */
+export function sameToken(given: string | null | undefined, token: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+  return timingSafeEqual(digest(given ?? ''), digest(token)) && typeof given === 'string' && token.length > 0;
+}
+
+/**
+ * Host names a request may carry when the web admin listens on a loopback
+ * address: a page on another site whose name was made to resolve to
+ * 127.0.0.1 (DNS rebinding) would otherwise read the token off the page and
+ * post Stop as if it were the same origin.
+ */
+function loopbackHost(hostHeader: string | undefined): boolean {
+  if (!hostHeader) return false;
+  const name = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d+$/, '');
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
@@ -47,6 +72,10 @@ export async function startWebAdmin(options: Partial<WebAdminOptions> & Pick<Web
       res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(html);
     };
+    if (isLoopback(o.host) && !loopbackHost(req.headers.host)) {
+      send(421, page('Misdirected request', null, 'This web admin answers only to 127.0.0.1, [::1] or localhost.', 0));
+      return;
+    }
     if (req.method === 'GET') {
       const final = o.finalReport();
       send(200, final !== undefined ? page('LoadSim Stopped - Final Results', null, final, clock.monotonic() - t0) : page('Load Simulator Web Admin', token, o.report(), clock.monotonic() - t0));
@@ -64,7 +93,7 @@ export async function startWebAdmin(options: Partial<WebAdminOptions> & Pick<Web
     });
     req.on('end', () => {
       const form = new URLSearchParams(body);
-      if (form.get('token') !== token) {
+      if (!sameToken(form.get('token'), token)) {
         send(403, page('Load Simulator Web Admin', token, 'The form is out of date (wrong token); reload the page.', clock.monotonic() - t0));
         return;
       }

@@ -11,7 +11,20 @@ export interface XmlElement {
   text: string;
 }
 
-export class XmlError extends Error {}
+/** Why a document was refused; stable, for tests and callers to branch on. */
+export type XmlErrorCode = 'XML_DOCTYPE' | 'XML_TOO_DEEP' | 'XML_TOO_MANY_ELEMENTS' | 'XML_MALFORMED' | 'XML_NO_ROOT';
+
+export class XmlError extends Error {
+  readonly code: XmlErrorCode;
+  constructor(message: string, code: XmlErrorCode = 'XML_MALFORMED') {
+    super(message);
+    this.name = 'XmlError';
+    this.code = code;
+  }
+}
+
+/** Thrown from inside saxes' handlers to stop reading a document already refused. */
+class Refused extends Error {}
 
 const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -28,10 +41,13 @@ export const parseXmlDefaults: ParseXmlOptions = { maxDepth: 64, maxElements: 10
  * Parse a whole document with saxes, a conformant, namespace-aware XML parser.
  *
  * `D:href` and `href` under `xmlns="DAV:"` come out the same, which servers and
- * clients both rely on. A DOCTYPE is refused outright: with no DTD there can be
- * no entity expansion (billion laughs) and no external entity (XXE); saxes
- * itself knows only the five predefined entities. Depth and size are bounded
- * so a hostile body cannot exhaust memory.
+ * clients both rely on. A DOCTYPE is refused outright (XML_DOCTYPE), and
+ * reading stops there: WebDAV and CalDAV bodies never carry one (RFC 4918
+ * §20.6 warns against DTD processing), so with no DTD there can be no entity
+ * expansion (billion laughs) and no external entity (XXE, a server making us
+ * read /etc/passwd). saxes itself knows only the five predefined entities and
+ * character references; any other `&name;` is an error. Depth and element
+ * count are bounded so a hostile body cannot exhaust memory.
  */
 export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): XmlElement {
   const o = { ...parseXmlDefaults, ...options };
@@ -40,14 +56,19 @@ export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): 
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
   let count = 0;
-  let failure: Error | undefined;
-  const fail = (m: string) => {
-    failure ??= new XmlError(m);
+  let failure: XmlError | undefined;
+  const fail = (m: string, code: XmlErrorCode = 'XML_MALFORMED') => {
+    failure ??= new XmlError(m, code);
   };
-  parser.on('doctype', () => fail('DOCTYPE is not allowed'));
+  // Refusals stop the parse at once: nothing after a DOCTYPE, or past a limit, is read.
+  const refuse = (m: string, code: XmlErrorCode): never => {
+    fail(m, code);
+    throw new Refused(m);
+  };
+  parser.on('doctype', () => refuse('DOCTYPE is not allowed', 'XML_DOCTYPE'));
   parser.on('opentag', (node) => {
-    if (++count > o.maxElements) fail(`more than ${o.maxElements} elements`);
-    if (stack.length >= o.maxDepth) fail(`nested deeper than ${o.maxDepth}`);
+    if (++count > o.maxElements) refuse(`more than ${o.maxElements} elements`, 'XML_TOO_MANY_ELEMENTS');
+    if (stack.length >= o.maxDepth) refuse(`nested deeper than ${o.maxDepth}`, 'XML_TOO_DEEP');
     // Most DAV elements have no attributes but namespace declarations: share one empty record then.
     let attrs: Record<string, string> = NO_ATTRIBUTES;
     for (const key in node.attributes) {
@@ -72,10 +93,10 @@ export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): 
   try {
     parser.write(text).close();
   } catch (e) {
-    fail((e as Error).message);
+    if (!(e instanceof Refused)) fail((e as Error).message);
   }
-  if (failure) throw failure instanceof XmlError ? failure : new XmlError(failure.message);
-  if (!root) throw new XmlError('no root element');
+  if (failure) throw failure;
+  if (!root) throw new XmlError('no root element', 'XML_NO_ROOT');
   return root;
 }
 
