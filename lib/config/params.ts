@@ -27,9 +27,11 @@ export function checkNumber(v: unknown, rule: NumberRule): string | undefined {
     Number.isFinite(v) &&
     (!rule.integer || Number.isInteger(v)) &&
     (!rule.positive || v > 0) &&
-    (rule.min === undefined || v >= rule.min) &&
-    (rule.max === undefined || v <= rule.max);
-  return ok ? undefined : `expected ${expectation(rule)}, got ${describeValue(v)}`;
+    (rule.min === undefined || v >= rule.min);
+  if (!ok) return `expected ${expectation(rule)}, got ${describeValue(v)}`;
+  // Only the upper bound failed: say it, even when `expectation` leaves it out (`a positive number`).
+  if (rule.max !== undefined && (v as number) > rule.max) return `expected ${expectation(rule)}${expectation(rule).includes(String(rule.max)) ? '' : ` ≤ ${rule.max}`}, got ${describeValue(v)}`;
+  return undefined;
 }
 
 /**

@@ -54,15 +54,16 @@ export class Scope {
     return path.dirname(this.file.abs);
   }
 
-  error(message: string): void {
-    this.report('error', message);
+  /** `cause`: the exception behind it, kept for `--debug` (its stack is shown only then). */
+  error(message: string, cause?: unknown): void {
+    this.report('error', message, cause);
   }
   warning(message: string): void {
     this.report('warning', message);
   }
-  private report(severity: Problem['severity'], message: string): void {
+  private report(severity: Problem['severity'], message: string, cause?: unknown): void {
     const line = this.file.lines?.get(this.path);
-    this.problems.add({ severity, file: this.file.display, path: this.path, message, ...(line !== undefined ? { line } : {}) });
+    this.problems.add({ severity, file: this.file.display, path: this.path, message, ...(line !== undefined ? { line } : {}), ...(cause !== undefined ? { cause } : {}) });
   }
 }
 
