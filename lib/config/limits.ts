@@ -21,3 +21,11 @@ export const MAX_WAIT_SECONDS = 24 * 86_400;
  * failing. Runs bigger than this use several machines with a CSV slice each.
  */
 export const MAX_GENERATED_ACCOUNTS = 1_000_000;
+
+/**
+ * The most simulated clients one schedule may make: users × clientsPerUser,
+ * a million. The plan is laid out client by client (which kind each is), so
+ * `clientsPerUser` 10⁹ would hang `validate` before any check could speak;
+ * a million is far past what any CalDAV server under test will take.
+ */
+export const MAX_CLIENTS = 1_000_000;

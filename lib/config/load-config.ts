@@ -13,7 +13,7 @@ import { readParams, type ParamValues, type ResolveContext } from './param-spec.
 import { ParamReader } from './params.js';
 import { readPlistFile } from './plist-file.js';
 import { checkDuplicateAccounts } from './duplicate-accounts.js';
-import { MAX_GENERATED_ACCOUNTS, MAX_WAIT_SECONDS } from './limits.js';
+import { MAX_CLIENTS, MAX_GENERATED_ACCOUNTS, MAX_WAIT_SECONDS } from './limits.js';
 import type { FileParam } from './param-spec.js';
 import { Problems, Scope, describeValue, isDict } from './problems.js';
 
@@ -376,6 +376,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
 
   const clients = await readClientKinds(kindsSource, kindsScope!, ctx);
   root.finish();
+
+  // A schedule small enough to lay out (see limits.ts); checked before anything walks it.
+  if (arrival?.policy) {
+    const { totalUsers, clientsPerUser } = arrival.policy;
+    if (totalUsers * clientsPerUser > MAX_CLIENTS) {
+      arrivalEntry.at('params').error(`expected at most ${MAX_CLIENTS} clients in all, got ${totalUsers} users × ${clientsPerUser} client${clientsPerUser === 1 ? '' : 's'} each = ${totalUsers * clientsPerUser}`);
+    }
+  }
 
   // Enough accounts for everyone the schedule brings?
   if (accounts && arrival?.policy) {

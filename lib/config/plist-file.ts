@@ -94,6 +94,8 @@ function lint(text: string, scope: Scope): Map<string, number> | undefined {
     if (frame.kind === 'key') parent.pendingKey = frame.text;
     else if (frame.kind === 'dict' && frame.pendingKey !== undefined) fail(`key "${frame.pendingKey}" has no value`);
     else if (frame.tag === 'integer' && !/^[+-]?\d+$/.test(t)) fail(`${frame.path || 'value'}: <integer> holds ${JSON.stringify(t)}, not an integer`);
+    // Past 2⁵³ a number is no longer exact: 99999999999999999999 would be read as 1e20, silently.
+    else if (frame.tag === 'integer' && !Number.isSafeInteger(Number(t))) fail(`${frame.path || 'value'}: <integer> holds ${t}, beyond what is exact (±${Number.MAX_SAFE_INTEGER})`);
     else if (frame.tag === 'real' && (t === '' || !Number.isFinite(Number(t)))) fail(`${frame.path || 'value'}: <real> holds ${JSON.stringify(t)}, not a number`);
   });
 

@@ -75,10 +75,11 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v instanceof Date) return `a date (${v.toISOString()})`;
-  if (Buffer.isBuffer(v)) return 'data';
+  // plist gives <data> as a Uint8Array (a Buffer is one too).
+  if (v instanceof Uint8Array) return 'data';
   return 'a dict';
 }
 
 export function isDict(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 }
