@@ -29,9 +29,10 @@ export function checkNumber(v: unknown, rule: NumberRule): string | undefined {
     (!rule.positive || v > 0) &&
     (rule.min === undefined || v >= rule.min);
   if (!ok) return `expected ${expectation(rule)}, got ${describeValue(v)}`;
-  // Only the upper bound failed: say it, even when `expectation` leaves it out (`a positive number`).
-  if (rule.max !== undefined && (v as number) > rule.max) return `expected ${expectation(rule)}${expectation(rule).includes(String(rule.max)) ? '' : ` ≤ ${rule.max}`}, got ${describeValue(v)}`;
-  return undefined;
+  if (rule.max === undefined || (v as number) <= rule.max) return undefined;
+  // Only the upper bound failed: name it, also where `expectation` leaves it out ("a positive number").
+  const expected = expectation(rule);
+  return `expected ${expected}${expected.includes(String(rule.max)) ? '' : ` ≤ ${rule.max}`}, got ${describeValue(v)}`;
 }
 
 /**
