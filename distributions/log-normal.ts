@@ -1,7 +1,7 @@
 import type { NumberRule } from '../lib/config/params.js';
 import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
 import type { Random } from '../lib/random.js';
-import { assertValid, drawBelow, formatNumber, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
+import { assertValid, drawBelow, formatNumber, isNumber, maximumIssue, maybeNumber, normalCdf, numberIssues, reportIssues, type Issue } from './common.js';
 
 /**
  * Three parametrisations, as in the plists: `mu` + `sigma` (of the underlying
@@ -88,6 +88,13 @@ export function resolveLogNormal(o: LogNormalOptions): { mu: number; sigma: numb
   return { mu: Math.log(mode) + variance, sigma: Math.sqrt(variance) };
 }
 
+/** Whether `maximum` leaves room to sample: ln X is Normal(mu, sigma), so P(X ≤ max) = Φ((ln max − mu)/sigma). */
+function reachIssues(mu: number, sigma: number, maximum: number | undefined): Issue[] {
+  if (!isNumber(maximum) || maximum <= 0) return [];
+  const z = sigma === 0 ? (Math.log(maximum) >= mu ? Infinity : -Infinity) : (Math.log(maximum) - mu) / sigma;
+  return maximumIssue(normalCdf(z), maximum, `raise it above the median, ${formatNumber(Math.exp(mu))}`);
+}
+
 /** Log-normal; samples are positive reals. */
 export class LogNormalDistribution implements Distribution<number> {
   /** Of the underlying normal, whatever the parametrisation. */
@@ -140,5 +147,9 @@ export const logNormalDistribution: DistributionDefinition<number> = {
     if (Array.isArray(resolved)) reportIssues(params, resolved);
     params.finish();
     return params.ok ? new LogNormalDistribution(options, ctx) : undefined;
+  },
+  samplingIssues: (d) => {
+    const ln = d as LogNormalDistribution;
+    return reachIssues(ln.mu, ln.sigma, ln.maximum);
   },
 };

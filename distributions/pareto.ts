@@ -1,7 +1,7 @@
 import type { NumberRule } from '../lib/config/params.js';
 import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
 import type { Random } from '../lib/random.js';
-import { assertValid, drawBelow, formatNumber, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
+import { assertValid, drawBelow, formatNumber, isNumber, maximumIssue, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
 
 export interface ParetoOptions {
   /** x_m, the smallest possible value, > 0. */
@@ -25,6 +25,12 @@ function crossIssues(o: ParetoOptions): Issue[] {
     return [{ key: 'maximum', message: `must be greater than scale, the smallest possible sample (got maximum ${o.maximum}, scale ${o.scale})` }];
   }
   return [];
+}
+
+/** Above scale but so close to it that nearly every draw exceeds it: P(X ≤ max) = 1 − (scale/max)^shape. */
+function reachIssues(d: ParetoDistribution): Issue[] {
+  if (!Number.isFinite(d.maximum)) return [];
+  return maximumIssue(1 - Math.pow(d.scale / d.maximum, d.shape), d.maximum, `raise it well above scale, ${formatNumber(d.scale)}`);
 }
 
 /** Pareto (type I): heavy-tailed positive reals ≥ scale, by inverting the CDF. */
@@ -69,4 +75,5 @@ export const paretoDistribution: DistributionDefinition<number> = {
     params.finish();
     return params.ok ? new ParetoDistribution(options, ctx) : undefined;
   },
+  samplingIssues: (d) => reachIssues(d as ParetoDistribution),
 };

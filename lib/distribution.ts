@@ -36,4 +36,12 @@ export interface DistributionDefinition<T = unknown> {
    * the params are unusable. Must not draw random numbers while building.
    */
   create(params: ParamReader, ctx: DistributionContext): Distribution<T> | undefined;
+  /**
+   * Whether the built distribution can be sampled in practice, e.g. a
+   * `maximum` below nearly every draw, so that `sample()` would throw mid-run.
+   * Checked when a config is loaded, after `create`; each issue names a key of
+   * the params. Kept out of `create` and the constructors on purpose: code may
+   * build such an object (to test the redraw limit, say); a config may not.
+   */
+  samplingIssues?(distribution: Distribution<T>): { key: string; message: string }[];
 }

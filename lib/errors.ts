@@ -29,6 +29,8 @@ export interface Problem {
   message: string;
   /** 1-based line in the file when known. */
   line?: number;
+  /** The exception behind the problem (a user module that threw), for `--debug`; never printed otherwise. */
+  cause?: unknown;
 }
 
 export function formatProblem(p: Problem): string {

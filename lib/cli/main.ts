@@ -5,11 +5,9 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, LoadsimError, UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
-import { serveCommand, type ServeFlags } from './serve-command.js';
-import { demoCommand, runCommand } from './run-command.js';
-import { compareCommand, mergeCommand, reportCommand } from './report-command.js';
-import { runWorker } from '../workers/worker.js';
+import type { ServeFlags } from './serve-command.js';
 import { unimplementedPlugins } from '../registry/implemented.js';
+import { MAX_WAIT_SECONDS } from '../config/limits.js';
 
 const USAGE = `usage: loadsim <command> [options]
 
@@ -42,6 +40,9 @@ commands:
             [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R] [--delay MS]
             the embedded CalDAV testbed server, until Ctrl-C
   worker    the worker end of a multi-process run: the line protocol on stdin/stdout
+
+global flags:
+  --debug   show the stack trace behind an error (bad input is otherwise one line each)
 
 Without --config, loadsim uses its own defaults in config/ (our config.plist and
 clients.plist). Exit codes: 0 pass/valid, 1 fail, 2 bad input, 3 not in this version.`;
@@ -87,9 +88,54 @@ const COMMAND_OPTIONS = {
   },
 } as const satisfies Record<string, Options>;
 
+/*
+ * The commands' own modules (the simulator, HTTP client, testbed, report
+ * writers) are imported when their command runs, not at start: bad input is
+ * refused after loading only the config reader, in half the time, and
+ * `validate` never loads the simulator at all.
+ */
+const runModule = () => import('./run-command.js');
+const reportModule = () => import('./report-command.js');
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/** `--runtime` and `--timeout`: a finite number of seconds, > 0 and no longer than one timer can wait (limits.ts). */
+function checkSeconds(flag: string, value: string | boolean | undefined): void {
+  if (value === undefined) return;
+  const n = Number(value);
+  if (!(typeof value === 'string' && value.trim() !== '' && Number.isFinite(n) && n > 0 && n <= MAX_WAIT_SECONDS)) {
+    throw new UsageError(`--${flag}: expected a positive number of seconds up to ${MAX_WAIT_SECONDS} (24 days), got "${value}"`);
+  }
+}
+
+/**
+ * `--runtime -1` as `--runtime=-1`: node's parser takes "-1" for a flag and
+ * answers "ambiguous"; a negative number is a value (no loadsim flag looks
+ * like one), so its check can say what was wrong with it.
+ */
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const name = a.startsWith('--') ? a.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity|NaN)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** Print an exception's stack for `--debug`: the error's own, then those of the problems' causes. */
+function printStacks(e: unknown, err: (s: string) => void): void {
+  err(e instanceof Error && e.stack ? e.stack : String(e));
+  if (e instanceof ConfigError) {
+    for (const p of e.problems) if (p.cause !== undefined) err(`caused by (${p.file}: ${p.path}): ${p.cause instanceof Error && p.cause.stack ? p.cause.stack : String(p.cause)}`);
+  }
 }
 
 export interface MainOptions {
@@ -104,6 +150,9 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   const cwd = opts.cwd ?? process.cwd();
   const out = opts.out ?? ((s: string) => console.log(s));
   const err = opts.err ?? ((s: string) => console.error(s));
+  // `--debug` is global: any command, any position.
+  const debug = argv.includes('--debug');
+  argv = argv.filter((a) => a !== '--debug');
   try {
     const first = argv[0];
     const command = first !== undefined && !first.startsWith('-') ? first : 'run';
@@ -120,7 +169,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     let values: Record<string, string | boolean | undefined>;
     let positionals: string[];
     try {
-      const parsed = parseArgs({ args: rest, options: known, allowPositionals: POSITIONALS.has(command), strict: true });
+      const parsed = parseArgs({ args: joinNegativeValues(rest, known), options: known, allowPositionals: POSITIONALS.has(command), strict: true });
       values = parsed.values as Record<string, string | boolean | undefined>;
       positionals = parsed.positionals;
     } catch (e) {
@@ -128,8 +177,8 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     }
     if (values.help) return out(USAGE), EXIT.ok;
     if (values.version) return out(version()), EXIT.ok;
-    if (values.runtime !== undefined && !(Number(values.runtime) > 0)) throw new UsageError(`--runtime: expected a positive number of seconds, got "${values.runtime}"`);
-    if (values.timeout !== undefined && !(Number(values.timeout) > 0)) throw new UsageError(`--timeout: expected a positive number of seconds, got "${values.timeout}"`);
+    checkSeconds('runtime', values.runtime);
+    checkSeconds('timeout', values.timeout);
     const flags = values as Record<string, string | undefined>;
 
     switch (command) {
@@ -138,6 +187,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         return EXIT.ok;
       case 'demo': {
         const { config } = await loadChecked({}, cwd, err);
+        const { demoCommand } = await runModule();
         return await demoCommand(config, values.runtime !== undefined ? Number(values.runtime) : 60, out, err, opts.signal ?? new AbortController().signal, flags);
       }
       case 'run': {
@@ -149,22 +199,28 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
           for (const e of missing) err(`  ${e.message}`);
           return EXIT.notImplemented;
         }
+        const { runCommand } = await runModule();
         return await runCommand(config, flags, out, err, opts.signal ?? new AbortController().signal);
       }
       case 'report':
-        return await reportCommand(positionals, flags, out, err);
+        return await (await reportModule()).reportCommand(positionals, flags, out, err);
       case 'merge':
-        return await mergeCommand(positionals, flags, out, err);
-      case 'worker':
+        return await (await reportModule()).mergeCommand(positionals, flags, out, err);
+      case 'worker': {
+        const { runWorker } = await import('../workers/worker.js');
         return await runWorker({ input: process.stdin, send: (m) => void process.stdout.write(`${JSON.stringify(m)}\n`), log: err, ...(opts.signal ? { signal: opts.signal } : {}) });
+      }
       case 'compare':
-        return compareCommand(positionals, flags, out, err);
-      case 'serve':
+        return (await reportModule()).compareCommand(positionals, flags, out, err);
+      case 'serve': {
+        const { serveCommand } = await import('./serve-command.js');
         await serveCommand(values as ServeFlags, cwd, out, opts.signal ?? new AbortController().signal);
         return EXIT.ok;
+      }
     }
     return EXIT.ok;
   } catch (e) {
+    if (debug && e instanceof LoadsimError) printStacks(e, err);
     if (e instanceof ConfigError) return EXIT.badInput; // already printed, every problem
     if (e instanceof UsageError) {
       err(`loadsim: ${e.message}\n\n${USAGE}`);
@@ -198,7 +254,9 @@ if (isEntryPoint()) {
   main(process.argv.slice(2), { signal: stop.signal }).then(
     (code) => (process.exitCode = code),
     (e) => {
-      console.error(e);
+      // A bug of loadsim's, not bad input: one line, and the stack when asked for.
+      if (process.argv.includes('--debug')) console.error(e);
+      else console.error(`loadsim: internal error: ${e instanceof Error ? e.message : String(e)} (run again with --debug for the stack trace)`);
       process.exitCode = 70;
     },
   );

@@ -5,6 +5,7 @@ import type { Configured, LoadsimConfig } from './config-types.js';
 import { clientsPerKind } from '../population/client-cycle.js';
 import type { PluginDefinition, Resolved } from '../registry/registry.js';
 import type { SpecDefinition } from '../registry/definitions.js';
+import { filesOutsideConfigFolder } from './outside-files.js';
 
 const isDistribution = (v: ParamValue): v is DistributionSpec => typeof v === 'object' && v !== null && 'description' in v && 'create' in v;
 const isFile = (v: ParamValue): v is FileParam => typeof v === 'object' && v !== null && 'abs' in v && 'written' in v;
@@ -103,6 +104,12 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
   for (const o of config.observers) {
     out.push(`  ${name(o.plugin)}${planned(o.plugin)}`);
     out.push(...describeParams(o, '    '));
+  }
+  const outside = filesOutsideConfigFolder(config);
+  if (outside.length) {
+    out.push('');
+    out.push("Files outside the config's folder (allowed; check that they are the ones you mean)");
+    for (const f of outside) out.push(`  ${f.keyPath}: ${f.written} → ${f.abs} (outside ${f.folder})`);
   }
   return out.join('\n');
 }

@@ -45,6 +45,10 @@ export async function resolveDistribution(value: unknown, scope: Scope, registry
     const reader = new ParamReader(params, paramsScope);
     const instance = def.create(reader, probe);
     if (!instance || !reader.ok) return undefined;
+    // Valid parameters that still cannot give a sample (a maximum below the bulk): refused here, not mid-run.
+    const issues = def.samplingIssues?.(instance) ?? [];
+    for (const issue of issues) paramsScope.child(issue.key).error(issue.message);
+    if (issues.length > 0) return undefined;
     return {
       written: resolved.written,
       description: describeInstance(instance, def.name),
@@ -70,7 +74,7 @@ export async function resolveDistribution(value: unknown, scope: Scope, registry
   try {
     instance = build(probe);
   } catch (e) {
-    paramsScope.error(`${resolved.exportName} rejected its params: ${(e as Error).message}`);
+    paramsScope.error(`${resolved.exportName} rejected its params: ${(e as Error).message}`, e);
     return undefined;
   }
   if (typeof instance?.sample !== 'function') {
@@ -80,7 +84,7 @@ export async function resolveDistribution(value: unknown, scope: Scope, registry
   try {
     instance.sample();
   } catch (e) {
-    paramsScope.error(`${resolved.exportName}.sample() failed: ${(e as Error).message}`);
+    paramsScope.error(`${resolved.exportName}.sample() failed: ${(e as Error).message}`, e);
     return undefined;
   }
   return { written: resolved.written, description: describeInstance(instance, label), create: build };

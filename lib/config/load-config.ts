@@ -12,6 +12,9 @@ import { httpSettingsDefaults, resultsSettingsDefaults, type ClientKind, type Co
 import { readParams, type ParamValues, type ResolveContext } from './param-spec.js';
 import { ParamReader } from './params.js';
 import { readPlistFile } from './plist-file.js';
+import { checkDuplicateAccounts } from './duplicate-accounts.js';
+import { MAX_CLIENTS, MAX_GENERATED_ACCOUNTS, MAX_WAIT_SECONDS } from './limits.js';
+import type { FileParam } from './param-spec.js';
 import { Problems, Scope, describeValue, isDict } from './problems.js';
 
 export interface LoadConfigOptions {
@@ -216,7 +219,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
 
   const http = {
     tlsVerify: root.boolean('tlsVerify', httpSettingsDefaults.tlsVerify),
-    requestTimeoutSeconds: root.number('requestTimeout', { positive: true }, httpSettingsDefaults.requestTimeoutSeconds),
+    requestTimeoutSeconds: root.number('requestTimeout', { positive: true, max: MAX_WAIT_SECONDS }, httpSettingsDefaults.requestTimeoutSeconds),
     maxResponseBytes: root.number('maxResponseBytes', { integer: true, min: 1024 }, httpSettingsDefaults.maxResponseBytes),
     connectionsPerServer: root.number('connectionsPerServer', { integer: true, min: 1, max: 100_000 }, httpSettingsDefaults.connectionsPerServer),
   };
@@ -270,6 +273,11 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
       let records: AccountRecord[] | undefined;
       const plugin = configured.plugin;
       if (plugin.source === 'builtin') {
+        // A generating loader builds every record in memory at once: bound it before it runs (see limits.ts).
+        const count = configured.params.count;
+        if (typeof count === 'number' && count > MAX_GENERATED_ACCOUNTS) {
+          entry.at('params').child('count').error(`expected an integer from 1 to ${MAX_GENERATED_ACCOUNTS}, got ${count} (for more users, give each machine a CSV file of its own)`);
+        }
         if (problems.errors.length === errorsBefore) records = plugin.definition.load(configured.params, entry.at('params'));
       } else if (typeof plugin.value !== 'function') {
         entry.error('loader', `${plugin.exportName} is not a function; an account loader is a function (params) => records`);
@@ -279,12 +287,24 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
           if (!Array.isArray(records)) {
             entry.error('loader', `${plugin.exportName} returned ${describeValue(records)}, expected an array of records`);
             records = undefined;
+          } else {
+            // The user's records are checked here, not trusted: a record without a uid would crash the run later.
+            const bad = records.findIndex((r) => !isDict(r) || typeof r.uid !== 'string' || r.uid === '' || typeof r.password !== 'string');
+            if (bad >= 0) {
+              entry.error('loader', `${plugin.exportName} returned a bad record at index ${bad}: expected {uid, password, commonName, email} with string uid and password, got ${describeValue(records[bad])}`);
+              records = undefined;
+            }
           }
         } catch (e) {
-          entry.error('loader', `${plugin.exportName} failed: ${(e as Error).message}`);
+          entry.at('loader').error(`${plugin.exportName} failed: ${(e as Error).message}`, e);
         }
       }
       if (records) {
+        const csv = configured.params.path as FileParam | undefined;
+        // Where a repeated uid comes from: the CSV file, the uid pattern of a generating loader, or the user's loader.
+        const p = entry.at('params');
+        const dupScope = plugin.source !== 'builtin' ? entry.at('loader') : csv ? p.child('path') : 'uidPattern' in configured.params ? p.child('uidPattern') : 'uid' in configured.params ? p.child('uid') : entry.at('loader');
+        checkDuplicateAccounts(records, dupScope, plugin.source === 'builtin' ? csv : undefined);
         const loadedCount = records.length;
         // Only users on an enabled pod take part (master's filterRecords).
         if (generation === 'master') {
@@ -309,7 +329,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     const c = new ParamReader(clientsFile.value, cScope);
     kindsSource = c.raw('clients');
     kindsScope = c.at('clients');
-    const ai = c.optionalNumber('arrivalInterval', { min: 0 });
+    const ai = c.optionalNumber('arrivalInterval', { min: 0, max: MAX_WAIT_SECONDS });
     if (ai !== undefined) arrivalInterval = { value: ai, scope: c.at('arrivalInterval') };
     c.finish();
     if (root.has('clients')) root.at('clients').warning(`ignored: the clients come from ${clientsFile.file.display}`);
@@ -356,6 +376,14 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
 
   const clients = await readClientKinds(kindsSource, kindsScope!, ctx);
   root.finish();
+
+  // A schedule small enough to lay out (see limits.ts); checked before anything walks it.
+  if (arrival?.policy) {
+    const { totalUsers, clientsPerUser } = arrival.policy;
+    if (totalUsers * clientsPerUser > MAX_CLIENTS) {
+      arrivalEntry.at('params').error(`expected at most ${MAX_CLIENTS} clients in all, got ${totalUsers} users × ${clientsPerUser} client${clientsPerUser === 1 ? '' : 's'} each = ${totalUsers * clientsPerUser}`);
+    }
+  }
 
   // Enough accounts for everyone the schedule brings?
   if (accounts && arrival?.policy) {
@@ -409,7 +437,7 @@ function moduleArrival(exportName: string, value: unknown, params: ParamValues, 
     // A class cannot be called; a plain function can. Try `new` first, as the original's factories were classes.
     made = /^class[\s{]/.test(Function.prototype.toString.call(value)) ? new (value as new (p: unknown) => unknown)(params) : (value as (p: unknown) => unknown)(params);
   } catch (e) {
-    scope.error(`${exportName} failed: ${(e as Error).message}`);
+    scope.error(`${exportName} failed: ${(e as Error).message}`, e);
     return null;
   }
   const p = made as Partial<ArrivalPolicy> | null;

@@ -5,6 +5,8 @@ import type { Registry } from '../registry/registry.js';
 import { resolveDistribution, type DistributionSpec } from './distribution-spec.js';
 import { ParamReader, type NumberRule } from './params.js';
 import type { Scope } from './problems.js';
+import { MAX_WAIT_SECONDS } from './limits.js';
+import { checkUtf8 } from './text-file.js';
 
 /**
  * Declarative parameters of a plug-in (profile, client model, observer, arrival
@@ -116,9 +118,12 @@ export async function readParams(spec: ParamSpec, reader: ParamReader, ctx: Reso
       continue;
     }
     switch (def.type) {
-      case 'number':
-        out[key] = present || def.default !== undefined ? reader.number(key, def.rule ?? {}, def.default as number | undefined) : reader.optionalNumber(key, def.rule);
+      case 'number': {
+        // A number of seconds is a wait: bounded, so it stays one working timer (see limits.ts).
+        const rule = def.unit === 's' && def.rule?.max === undefined ? { ...def.rule, max: MAX_WAIT_SECONDS } : def.rule ?? {};
+        out[key] = present || def.default !== undefined ? reader.number(key, rule, def.default as number | undefined) : reader.optionalNumber(key, rule);
         break;
+      }
       case 'boolean':
         out[key] = reader.boolean(key, (def.default as boolean | undefined) ?? false);
         break;
@@ -149,7 +154,8 @@ export async function readParams(spec: ParamSpec, reader: ParamReader, ctx: Reso
           break;
         }
         const abs = resolveFile(written, reader.at(key), ctx.cwd);
-        if (abs) {
+        // Files a config names are text (CSV, JSON): refuse bytes that are not UTF-8 rather than read U+FFFD in their place.
+        if (abs && checkUtf8(abs, written, reader.at(key))) {
           def.check?.(abs, reader.at(key));
           out[key] = { written, abs };
         }

@@ -27,9 +27,12 @@ export function checkNumber(v: unknown, rule: NumberRule): string | undefined {
     Number.isFinite(v) &&
     (!rule.integer || Number.isInteger(v)) &&
     (!rule.positive || v > 0) &&
-    (rule.min === undefined || v >= rule.min) &&
-    (rule.max === undefined || v <= rule.max);
-  return ok ? undefined : `expected ${expectation(rule)}, got ${describeValue(v)}`;
+    (rule.min === undefined || v >= rule.min);
+  if (!ok) return `expected ${expectation(rule)}, got ${describeValue(v)}`;
+  if (rule.max === undefined || (v as number) <= rule.max) return undefined;
+  // Only the upper bound failed: name it, also where `expectation` leaves it out ("a positive number").
+  const expected = expectation(rule);
+  return `expected ${expected}${expected.includes(String(rule.max)) ? '' : ` ≤ ${rule.max}`}, got ${describeValue(v)}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as plist from 'plist';
 import { SaxesParser } from 'saxes';
 import { Problems, Scope, sourceFile, type SourceFile } from './problems.js';
+import { decodeUtf8 } from './text-file.js';
 
 export interface PlistFile {
   file: SourceFile;
@@ -93,6 +94,8 @@ function lint(text: string, scope: Scope): Map<string, number> | undefined {
     if (frame.kind === 'key') parent.pendingKey = frame.text;
     else if (frame.kind === 'dict' && frame.pendingKey !== undefined) fail(`key "${frame.pendingKey}" has no value`);
     else if (frame.tag === 'integer' && !/^[+-]?\d+$/.test(t)) fail(`${frame.path || 'value'}: <integer> holds ${JSON.stringify(t)}, not an integer`);
+    // Past 2⁵³ a number is no longer exact: 99999999999999999999 would be read as 1e20, silently.
+    else if (frame.tag === 'integer' && !Number.isSafeInteger(Number(t))) fail(`${frame.path || 'value'}: <integer> holds ${t}, beyond what is exact (±${Number.MAX_SAFE_INTEGER})`);
     else if (frame.tag === 'real' && (t === '' || !Number.isFinite(Number(t)))) fail(`${frame.path || 'value'}: <real> holds ${JSON.stringify(t)}, not a number`);
   });
 
@@ -112,19 +115,38 @@ function lint(text: string, scope: Scope): Map<string, number> | undefined {
   return ok ? lines : undefined;
 }
 
+/**
+ * The text of an XML plist, or undefined after saying why the bytes are not one.
+ * A binary plist (what Xcode and `defaults` often write) is refused by name,
+ * with the command that converts it: parsed as XML it would only give
+ * "not well-formed" at line 1, which tells the user nothing.
+ */
+function decodePlistBytes(bytes: Buffer, scope: Scope): string | undefined {
+  if (bytes.subarray(0, 6).toString('latin1') === 'bplist') {
+    scope.error(`a binary plist (${JSON.stringify(bytes.subarray(0, 8).toString('latin1'))}); loadsim reads XML plists only: convert it with \`plutil -convert xml1 ${scope.file.display}\` (macOS) or \`plistutil -i IN -o OUT -f xml\``);
+    return undefined;
+  }
+  if ((bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0xff && bytes[1] === 0xfe)) {
+    scope.error('UTF-16 text; loadsim reads UTF-8 plists: convert it with `plutil -convert xml1` or `iconv -f utf-16 -t utf-8`');
+    return undefined;
+  }
+  return decodeUtf8(bytes, '', scope);
+}
+
 /** Read a plist file (or its given text); every problem goes to `problems` against the file as the user named it. */
 export function readPlistFile(display: string, problems: Problems, cwd = process.cwd(), given?: string): PlistFile {
   const file = sourceFile(display, cwd);
   const scope = new Scope(problems, file);
-  let text: string;
+  let text: string | undefined;
   try {
     // `given`: the file's text, sent by a manager to a worker that may not have the file.
-    text = given ?? readFileSync(file.abs, 'utf8');
+    text = given ?? decodePlistBytes(readFileSync(file.abs), scope);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     scope.error(err.code === 'ENOENT' ? `cannot read: no such file (${file.abs})` : err.code === 'EISDIR' ? 'cannot read: it is a folder, expected a plist file' : `cannot read: ${err.message}`);
     return { file, value: undefined };
   }
+  if (text === undefined) return { file, value: undefined };
   const lines = lint(text, scope);
   if (!lines) return { file, value: undefined };
   const withLines: SourceFile = { ...file, lines };

@@ -54,15 +54,16 @@ export class Scope {
     return path.dirname(this.file.abs);
   }
 
-  error(message: string): void {
-    this.report('error', message);
+  /** `cause`: the exception behind it, kept for `--debug` (its stack is shown only then). */
+  error(message: string, cause?: unknown): void {
+    this.report('error', message, cause);
   }
   warning(message: string): void {
     this.report('warning', message);
   }
-  private report(severity: Problem['severity'], message: string): void {
+  private report(severity: Problem['severity'], message: string, cause?: unknown): void {
     const line = this.file.lines?.get(this.path);
-    this.problems.add({ severity, file: this.file.display, path: this.path, message, ...(line !== undefined ? { line } : {}) });
+    this.problems.add({ severity, file: this.file.display, path: this.path, message, ...(line !== undefined ? { line } : {}), ...(cause !== undefined ? { cause } : {}) });
   }
 }
 
@@ -74,10 +75,11 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v instanceof Date) return `a date (${v.toISOString()})`;
-  if (Buffer.isBuffer(v)) return 'data';
+  // plist gives <data> as a Uint8Array (a Buffer is one too).
+  if (v instanceof Uint8Array) return 'data';
   return 'a dict';
 }
 
 export function isDict(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array);
 }

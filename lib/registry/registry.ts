@@ -56,6 +56,12 @@ export function isModuleReference(name: string): boolean {
   return name.includes('#') || /^(\.{1,2}[\\/]|\/|file:)/.test(name) || /\.(m?js|cjs)$/.test(name);
 }
 
+/** The first line of an exception's message (a SyntaxError's can run on with the source excerpt). */
+function firstLine(e: unknown): string {
+  const m = e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e);
+  return m.split('\n')[0]!;
+}
+
 /** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {
   a = a.toLowerCase();
@@ -167,7 +173,8 @@ export class Registry {
     try {
       mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
     } catch (e) {
-      scope.error(`cannot load ${KIND_NOUN[kind]} module ${modulePath}: ${(e as Error).message}`);
+      // The module's own code threw (or does not parse): its message, not its stack, unless --debug.
+      scope.error(`cannot load ${KIND_NOUN[kind]} module ${modulePath}: ${firstLine(e)}`, e);
       return undefined;
     }
     const value = mod[exportName];
