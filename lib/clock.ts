@@ -30,10 +30,20 @@ export class RealClock implements Clock {
   }
   setTimer(delayMs: number, fn: (lagMs: number) => void): Timer {
     const due = performance.now() + Math.max(0, delayMs);
-    const handle = setTimeout(() => fn(Math.max(0, performance.now() - due)), Math.max(0, delayMs));
+    let handle: NodeJS.Timeout;
+    // setTimeout fires a delay over 2³¹−1 ms (24.8 days) after 1 ms instead, with a warning; a
+    // sampled delay can be that long (a distribution's tail), so long waits are made in steps.
+    const arm = () => {
+      const left = due - performance.now();
+      handle = left > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(() => fn(Math.max(0, performance.now() - due)), Math.max(0, left));
+    };
+    arm();
     return { cancel: () => clearTimeout(handle) };
   }
 }
+
+/** The longest delay setTimeout takes as it is. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 interface Pending {
   due: number;

@@ -35,6 +35,21 @@ describe('VirtualClock', () => {
   });
 });
 
+describe('RealClock long delays', () => {
+  it('a delay past 2³¹−1 ms (24.8 days) waits, instead of firing after 1 ms as setTimeout would', async () => {
+    let fired = 0;
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    const timer = new RealClock().setTimer(2 ** 31 + 5_000, () => fired++);
+    await new Promise((r) => setTimeout(r, 100));
+    timer.cancel();
+    process.off('warning', onWarning);
+    assert.equal(fired, 0);
+    assert.ok(!warnings.includes('TimeoutOverflowWarning'), warnings.join(', '));
+  });
+});
+
 describe('Random', () => {
   it('the same seed gives the same stream; derived streams are independent of draw order', () => {
     const a = new Random('seed');

@@ -40,14 +40,3 @@ export function startupRetryDelayMs(policy: StartupRetryPolicy, failures: number
   return Math.max(0, seconds * 1000);
 }
 
-/** Problems with a policy, as `key: what was expected` (empty when it is usable). */
-export function startupRetryProblems(p: StartupRetryPolicy): string[] {
-  const out: string[] = [];
-  const finite = (x: number) => typeof x === 'number' && Number.isFinite(x);
-  if (!finite(p.initialSeconds) || p.initialSeconds <= 0) out.push(`initialSeconds: expected a positive number of seconds, got ${p.initialSeconds}`);
-  if (!finite(p.multiplier) || p.multiplier < 1) out.push(`multiplier: expected a number ≥ 1, got ${p.multiplier}`);
-  if (!finite(p.maxSeconds) || p.maxSeconds < p.initialSeconds) out.push(`maxSeconds: expected a number of seconds ≥ initialSeconds (${p.initialSeconds}), got ${p.maxSeconds}`);
-  if (!finite(p.jitter) || p.jitter < 0 || p.jitter > 1) out.push(`jitter: expected a fraction from 0 to 1, got ${p.jitter}`);
-  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 0) out.push(`maxAttempts: expected an integer ≥ 0 (0 = until the run ends), got ${p.maxAttempts}`);
-  return out;
-}

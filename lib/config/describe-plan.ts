@@ -1,3 +1,4 @@
+import { withoutCredentials } from '../observers/request-logger.js';
 import path from 'node:path';
 import type { DistributionSpec } from './distribution-spec.js';
 import type { FileParam, ParamSpec, ParamValue, ParamValues } from './param-spec.js';
@@ -58,11 +59,16 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
   out.push('Servers');
   for (const s of config.servers) {
     const stats = s.stats?.enabled ? `, stats socket port ${s.stats.port}` : '';
-    out.push(`  ${s.id}: ${s.uri}${s.enabled ? '' : ' (disabled)'}${stats}`);
+    out.push(`  ${s.id}: ${withoutCredentials(s.uri)}${s.enabled ? '' : ' (disabled)'}${stats}`);
   }
   out.push(`  principal path template: ${config.principalPathTemplate}`);
   const h = config.http;
   out.push(`HTTP: TLS verification ${h.tlsVerify ? 'on' : 'OFF (self-signed accepted)'}, timeout ${h.requestTimeoutSeconds} s, bodies up to ${(h.maxResponseBytes / 1048576).toFixed(0)} MB, ${h.connectionsPerServer} connections per server`);
+  const r = config.startupRetry;
+  if (r) {
+    const until = r.maxAttempts === 1 ? 'never (the original: a client failure at once)' : `after ${r.initialSeconds} s, ×${r.multiplier} each time up to ${r.maxSeconds} s, up to ${Math.round(r.jitter * 100)} % sooner at random, ${r.maxAttempts ? `${r.maxAttempts} attempts in all` : 'until the run ends'}`;
+    out.push(`Startup retry: ${until}`);
+  }
   out.push(`Web admin: ${config.webadmin.enabled ? `on, port ${config.webadmin.port}` : 'off'}`);
   out.push(
     `Client data: ${config.clientDataSerialization ? `${config.clientDataSerialization.path} (${config.clientDataSerialization.reuseOldData ? 'saved data reused' : 'cleared at start'})` : 'not saved'}`,

@@ -1,3 +1,4 @@
+import { startupRetryDefaults, type StartupRetryPolicy } from '../clients/startup-retry.js';
 import path from 'node:path';
 import { RealClock, type Clock } from '../clock.js';
 import { ConfigError, type Problem } from '../errors.js';
@@ -224,6 +225,18 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     connectionsPerServer: root.number('connectionsPerServer', { integer: true, min: 1, max: 100_000 }, httpSettingsDefaults.connectionsPerServer),
   };
 
+  // How clients retry a failed startup (loadsim's own key; the original gave up at once: maxAttempts 1).
+  const retryReader = root.dict('clientStartupRetry');
+  const startupRetry: StartupRetryPolicy = {
+    initialSeconds: retryReader.number('initialSeconds', { positive: true, max: MAX_WAIT_SECONDS }, startupRetryDefaults.initialSeconds),
+    multiplier: retryReader.number('multiplier', { min: 1, max: 1000 }, startupRetryDefaults.multiplier),
+    maxSeconds: retryReader.number('maxSeconds', { positive: true, max: MAX_WAIT_SECONDS }, startupRetryDefaults.maxSeconds),
+    jitter: retryReader.number('jitter', { min: 0, max: 1 }, startupRetryDefaults.jitter),
+    maxAttempts: retryReader.number('maxAttempts', { integer: true, min: 0, max: 1_000_000 }, startupRetryDefaults.maxAttempts),
+  };
+  if (startupRetry.maxSeconds < startupRetry.initialSeconds) retryReader.error('maxSeconds', `expected a number of seconds ≥ initialSeconds (${startupRetry.initialSeconds}), got ${startupRetry.maxSeconds}`);
+  retryReader.finish();
+
   // Results (loadsim's own keys): the time-series interval and a command to run after the report.
   const results = {
     intervalSeconds: root.number('reportInterval', { positive: true, max: 86_400 }, resultsSettingsDefaults.intervalSeconds),
@@ -407,6 +420,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
       principalPathTemplate,
       webadmin,
       http,
+      startupRetry,
       results,
       clientDataSerialization,
       accounts,

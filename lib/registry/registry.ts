@@ -160,8 +160,9 @@ export class Registry {
     let modulePath: string;
     if (spec.startsWith('file:')) modulePath = new URL(spec).pathname;
     else {
-      // Relative to the plist that names it first, then to the working directory.
-      const candidates = path.isAbsolute(spec) ? [spec] : [path.resolve(scope.dir, spec), path.resolve(spec)];
+      // Relative to the plist that names it, and only that: the working directory is wherever the
+      // run was started, so a module of that name there must not be run in the config's place.
+      const candidates = path.isAbsolute(spec) ? [spec] : [path.resolve(scope.dir, spec)];
       const found = candidates.find((c) => existsSync(c));
       if (!found) {
         scope.error(`${KIND_NOUN[kind]} module not found: tried ${[...new Set(candidates)].join(' and ')}`);

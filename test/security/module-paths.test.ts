@@ -83,7 +83,7 @@ describe('modules of the user’s own are resolved from the file that names them
 
   // lib/registry/registry.ts resolveModule falls back to path.resolve(spec), the process's working directory,
   // when the config's folder has no such file. Fix there: candidates = [path.resolve(scope.dir, spec)] only.
-  it('a module only in the working directory is not found, and never imported', { todo: 'lib/registry/registry.ts falls back to the working directory' }, async () => {
+  it('a module only in the working directory is not found, and never imported', async () => {
     writeModule(cwdDir, 'cwd-only.mjs', 'working directory');
     const file = writeConfig(configDir, 'cwd-only', { arrival: { factory: './cwd-only.mjs#once', params: { users: 2 } } });
     await assert.rejects(loadConfig({ configPath: file, cwd: cwdDir }), (e: unknown) => {
@@ -164,7 +164,7 @@ describe('a worker’s start message', () => {
     assert.equal(imported(cwdDir, 'worker.mjs'), false);
   });
 
-  it('a config path whose folder lacks the module: refused, the working directory’s never imported', { todo: 'lib/registry/registry.ts falls back to the working directory' }, async () => {
+  it('a config path whose folder lacks the module: refused, the working directory’s never imported', async () => {
     writeModule(cwdDir, 'worker-cwd.mjs', 'working directory');
     const text = readFileSync(writeConfig(configDir, 'worker-cwd', { arrival: { factory: './worker-cwd.mjs#once', params: { users: 2 } } }), 'utf8');
     const m = await startWorker(message(path.join(clientsDir, 'elsewhere.plist'), text));
