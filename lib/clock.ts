@@ -30,20 +30,25 @@ export class RealClock implements Clock {
   }
   setTimer(delayMs: number, fn: (lagMs: number) => void): Timer {
     const due = performance.now() + Math.max(0, delayMs);
-    let handle: NodeJS.Timeout;
     // setTimeout fires a delay over 2³¹−1 ms (24.8 days) after 1 ms instead, with a warning; a
     // sampled delay can be that long (a distribution's tail), so long waits are made in steps.
-    const arm = () => {
+    // libuv measures a timer from its loop time, cached when the loop iteration began: set late in
+    // a busy iteration, a timer fires up to a few ms early by performance.now(). A timeout that ends
+    // a request early would report a duration under the limit, so an early firing waits the rest.
+    const check = () => {
       const left = due - performance.now();
-      handle = left > MAX_TIMEOUT_MS ? setTimeout(arm, MAX_TIMEOUT_MS) : setTimeout(() => fn(Math.max(0, performance.now() - due)), Math.max(0, left));
+      if (left > EARLY_MS) handle = setTimeout(check, Math.min(left, MAX_TIMEOUT_MS));
+      else fn(Math.max(0, -left));
     };
-    arm();
+    let handle = setTimeout(check, Math.min(Math.max(0, delayMs), MAX_TIMEOUT_MS));
     return { cancel: () => clearTimeout(handle) };
   }
 }
 
 /** The longest delay setTimeout takes as it is. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** Early by at most this much, a timer is taken as due. */
+const EARLY_MS = 0.25;
 
 interface Pending {
   due: number;

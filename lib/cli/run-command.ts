@@ -3,6 +3,7 @@ import { OutputError, UsageError } from '../errors.js';
 import { RealClock } from '../clock.js';
 import { JtlWriter } from '../report/jtl-writer.js';
 import { postRunEnvironment, runPostRun } from '../report/post-run.js';
+import { writeFileAtomic } from '../report/atomic-write.js';
 import { writeResultFiles } from '../report/result-files.js';
 import { loadSqlite, parseResultsDbTarget } from '../report/results-db.js';
 import { LoadSimulator, type EventSink } from '../simulator/simulator.js';
@@ -159,6 +160,19 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
     }
   }
   let sim: LoadSimulator;
+  // With --json, the result as it stands is saved at every interval (whole: temporary file and
+  // rename), so a run killed outright (SIGKILL, the OOM killer, a power cut) still leaves its
+  // results up to the last interval; the final document replaces it at the end.
+  let snapshotFailed = false;
+  const saveSnapshot = () => {
+    if (!flags.json || snapshotFailed) return;
+    try {
+      writeFileAtomic(flags.json, `${JSON.stringify(sim.snapshot(), null, 2)}\n`);
+    } catch (e) {
+      snapshotFailed = true;
+      warn(`${(e as Error).message}; the run goes on, and the result is written again at the end`);
+    }
+  };
   try {
     sim = new LoadSimulator({
       config,
@@ -167,6 +181,7 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
       live,
       warn,
       sinks,
+      onInterval: saveSnapshot,
       ...(intervalSeconds !== undefined ? { intervalSeconds } : {}),
       ...(flags.timeseries ? { timeseriesFile: flags.timeseries } : {}),
     });
@@ -177,7 +192,7 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
   }
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${sim.random.seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}`);
-  const result = await sim.run({ ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}), signal });
+  const result = await withUncaughtErrorsStopping(sim, err, () => sim.run({ ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}), signal }));
   const files = { json: flags.json, html: flags.html, junit: flags.junit, resultsDb: flags['results-db'], timeseries: flags.timeseries };
   const { written, errors } = await writeResultFiles(result.summary, files);
   for (const w of written) err(`loadsim: wrote ${w}`);
@@ -211,5 +226,27 @@ export async function demoCommand(config: LoadsimConfig, runtimeSeconds: number,
     return await runCommand(config, { seed: 'demo', ...flags, runtime: String(runtimeSeconds) }, out, err, signal);
   } finally {
     await tb.close();
+  }
+}
+
+/**
+ * While a run goes, an error nothing caught (a user's module throwing in a
+ * timer, or a bug of ours) would kill the process and lose the whole run.
+ * Instead it is an overall failure with its message, and the run stops
+ * there: its report and files cover everything up to that moment. A process
+ * whose code just threw outside any handler is not trusted to go on.
+ */
+export async function withUncaughtErrorsStopping<T>(sim: LoadSimulator, err: (s: string) => void, run: () => Promise<T>): Promise<T> {
+  const onError = (e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    err(`loadsim: an uncaught error stops the run: ${message}${process.argv.includes('--debug') && e instanceof Error && e.stack ? `\n${e.stack}` : ''}`);
+    sim.emit({ type: 'sim-failure', reason: `uncaught error: ${message}`, at: sim.clock.now() });
+    sim.stop('uncaught error');
+  };
+  process.on('uncaughtException', onError).on('unhandledRejection', onError);
+  try {
+    return await run();
+  } finally {
+    process.off('uncaughtException', onError).off('unhandledRejection', onError);
   }
 }

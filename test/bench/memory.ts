@@ -1,6 +1,6 @@
 /**
  * Benchmark 3, memory: the generator's RSS per idle client after start-up,
- * at several population sizes, and (when asked for) its RSS over a soak.
+ * at several population sizes (the RSS over a long run is soak.ts).
  *
  * Idle clients: the accelerated mix's "idle" kind (OS X 10.11, home poll
  * every 30 s, no profile but attachment downloads), one per user, arriving
@@ -12,11 +12,6 @@
  * clients measured the same way is the baseline (Node, loadsim's modules,
  * the histograms): per idle client = (RSS − baseline) / clients. Between two
  * sizes, the marginal figure (ΔRSS / Δclients) is the one that scales.
- *
- * Soak (LOADSIM_BENCH_SOAK_MINUTES, default 0 = none): 2,000 clients of the
- * whole accelerated mix for that long; RSS each 10 s; growth is the last
- * minute's median over the median of the first minute after warm-up (a sixth
- * of the soak, at least 2 minutes).
  */
 import path from 'node:path';
 import { r1, rssBytes, startTestbedProcess } from './support/kit.js';
@@ -25,7 +20,6 @@ import { ACCELERATED_CLIENTS } from './capacity.js';
 
 export interface MemoryOptions {
   sizes: number[];
-  soakMinutes: number;
   dir: string;
   log: (line: string) => void;
 }
@@ -45,7 +39,6 @@ export interface MemoryResult {
   clients: string;
   baselineMB: number;
   sizes: SizeFigure[];
-  soak: { minutes: number; clients: number; samples: { atMinutes: number; rssMB: number }[]; warmMB: number; endMB: number; growthPercent: number } | null;
 }
 
 const SETTLE = 40;
@@ -73,7 +66,7 @@ async function idleRss(o: MemoryOptions, url: string, clients: number, idleClien
 
 export async function runMemory(o: MemoryOptions): Promise<MemoryResult | { benchmark: 'memory'; skipped: string }> {
   const idle = writeOneKind(path.join(o.dir, 'idle-clients.plist'), ACCELERATED_CLIENTS, 1);
-  const largest = Math.max(...o.sizes, 2000);
+  const largest = Math.max(...o.sizes);
   const tb = await startTestbedProcess({ users: largest });
   try {
     const base = await idleRss(o, tb.url, 10, idle);
@@ -93,31 +86,9 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult | { benc
       sizes.push(f);
       o.log(`memory: ${n} idle clients: RSS ${f.rssMB} MB, ${f.perClientKB} KB per client${f.marginalKB === null ? '' : `, ${f.marginalKB} KB marginal`} (start-ups took ${f.startupSeconds} s${f.complete ? '' : ', NOT all over'})`);
     }
-    let soak: MemoryResult['soak'] = null;
-    if (o.soakMinutes > 0) soak = await runSoak(o, tb.url);
-    return { benchmark: 'memory', clients: `the "idle" kind of ${path.basename(ACCELERATED_CLIENTS)} (OS X 10.11, home poll every 30 s)`, baselineMB: r1(base.rssMB), sizes, soak };
+    return { benchmark: 'memory', clients: `the "idle" kind of ${path.basename(ACCELERATED_CLIENTS)} (OS X 10.11, home poll every 30 s)`, baselineMB: r1(base.rssMB), sizes };
   } finally {
     await tb.stop();
   }
 }
 
-async function runSoak(o: MemoryOptions, url: string): Promise<NonNullable<MemoryResult['soak']>> {
-  const clients = 2000;
-  const config = writeBenchConfig(path.join(o.dir, 'soak.plist'), url, clients, spreadArrival(clients, 20));
-  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime: o.soakMinutes * 60 + 30, interval: 10, series: path.join(o.dir, 'soak.ndjson') });
-  const t0 = Date.now();
-  const samples: { atMinutes: number; rssMB: number }[] = [];
-  try {
-    while (Date.now() - t0 < o.soakMinutes * 60_000 && run.child.exitCode === null) {
-      await new Promise((r) => setTimeout(r, 10_000));
-      samples.push({ atMinutes: r1((Date.now() - t0) / 60_000), rssMB: r1(rssBytes(run.pid) / 2 ** 20) });
-      if (samples.length % 6 === 0) o.log(`memory: soak ${samples.at(-1)!.atMinutes} min: RSS ${samples.at(-1)!.rssMB} MB`);
-    }
-  } finally {
-    await run.stop();
-  }
-  const warmUp = Math.max(2, o.soakMinutes / 6);
-  const warm = median(samples.filter((s) => s.atMinutes >= warmUp && s.atMinutes < warmUp + 1).map((s) => s.rssMB));
-  const end = median(samples.filter((s) => s.atMinutes >= o.soakMinutes - 1).map((s) => s.rssMB));
-  return { minutes: o.soakMinutes, clients, samples, warmMB: warm, endMB: end, growthPercent: warm > 0 ? r1(((end - warm) / warm) * 100) : 0 };
-}

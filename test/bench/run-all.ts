@@ -9,12 +9,14 @@
  *   1. efficiency   CPU per 1,000 requests of one fixed mix: loadsim, wrk, Locust, Tsung
  *   2. capacity     clients of the accelerated mix one process holds (lag p99 ≤ 10 ms, CPU ≤ 0.9 core)
  *   3. accuracy     at half that: lag, and recorded latency against the testbed's own
- *   4. memory       RSS per idle client at several sizes (and a soak, when asked)
- *   5. workers      1 process against 2 workers (workers-scaling.ts, issue #9)
+ *   4. memory       RSS per idle client at several sizes
+ *   5. soak         (when asked) 2,000 clients for minutes behind 1 % faults: RSS, lag, accounting
+ *   6. workers      1 process against 2 workers (workers-scaling.ts, issue #9)
  *
  * Environment: LOADSIM_BENCH_ONLY=efficiency,memory runs those only;
  * LOADSIM_BENCH_FULL=1 adds 50,000 idle clients to the memory benchmark (about
- * ten more minutes); LOADSIM_BENCH_SOAK_MINUTES=30 adds the soak;
+ * ten more minutes); LOADSIM_BENCH_SOAK_MINUTES=30 adds the soak (LOADSIM_BENCH_ONLY=soak
+ * runs it alone), LOADSIM_BENCH_SOAK_FAULTS=0.01 its fault rate (0: a clean soak);
  * LOADSIM_BENCH_GENERATOR_NODE_ARGS sets the generator processes' node flags
  * (default --max-semi-space-size=64, as the README recommends for large runs;
  * "" for node's own defaults); LOADSIM_BENCH_TESTBED_NODE_ARGS the testbed's
@@ -32,8 +34,9 @@ import { fileURLToPath } from 'node:url';
 import { runAccuracy, type AccuracyResult } from './accuracy.js';
 import { runCapacity, type CapacityResult } from './capacity.js';
 import { runEfficiency, type EfficiencyResult } from './efficiency.js';
+import { runSoak } from './soak.js';
 import { runMemory, type MemoryResult } from './memory.js';
-import { conditions, ensureTool, numberFromEnv, RESULTS_DIR, table, underTestRunner, writeResult } from './support/kit.js';
+import { conditions, ensureTool, numberFromEnv, r1, RESULTS_DIR, table, underTestRunner, writeResult } from './support/kit.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -111,15 +114,27 @@ async function main(): Promise<void> {
 
     if (wanted('memory')) {
       const sizes = process.env.LOADSIM_BENCH_MEMORY_SIZES?.split(',').map(Number) ?? (full ? [1000, 10_000, 50_000] : [1000, 10_000]);
-      const m = await runMemory({ sizes, soakMinutes: numberFromEnv('LOADSIM_BENCH_SOAK_MINUTES', 0) || 0, dir, log });
+      const m = await runMemory({ sizes, dir, log });
       writeResult('memory', { ...m, conditions: c });
       ran.memory = m;
       if (!('skipped' in m)) {
         for (const s of m.sizes) {
           rows.push({ benchmark: 'memory', figure: `RSS per idle client, ${s.clients} clients`, measured: `${s.perClientKB} KB${s.marginalKB === null ? '' : ` (marginal ${s.marginalKB} KB)`}`, target: '≤ 20 KB', met: s.perClientKB <= 20 ? 'yes' : 'no' });
         }
-        if (m.soak) rows.push({ benchmark: 'memory', figure: `soak ${m.soak.minutes} min, ${m.soak.clients} clients: RSS growth after warm-up`, measured: `${m.soak.growthPercent} % (${m.soak.warmMB} → ${m.soak.endMB} MB)`, target: '< 5 %', met: m.soak.growthPercent < 5 ? 'yes' : 'no' });
       }
+    }
+
+    const soakMinutes = numberFromEnv('LOADSIM_BENCH_SOAK_MINUTES', 0) || 0;
+    if (soakMinutes > 0 && (wanted('soak') || wanted('memory'))) {
+      const faultRate = numberFromEnv('LOADSIM_BENCH_SOAK_FAULTS', 0.01);
+      log(`soak: ${soakMinutes} min, 2000 clients of the accelerated mix, ${r1(faultRate * 100)} % of requests faulted …`);
+      const s = await runSoak({ minutes: soakMinutes, faultRate, dir, log });
+      writeResult('soak', { ...s, conditions: c });
+      ran.soak = s;
+      const what = `soak ${s.minutes} min, ${s.clients} clients, ${r1(s.faultRate * 100)} % faults`;
+      rows.push({ benchmark: 'soak', figure: `${what}: RSS growth after warm-up`, measured: `${s.growthPercent} % (${s.warmMB} → ${s.endMB} MB)`, target: '< 5 %', met: s.growthPercent < 5 ? 'yes' : 'no' });
+      rows.push({ benchmark: 'soak', figure: `${what}: lag p99, first half / last half`, measured: `${s.lagP99Ms.firstHalf} / ${s.lagP99Ms.lastHalf} ms (most open: ${s.maxInFlight})`, target: 'stable', met: s.lagP99Ms.lastHalf <= Math.max(10, 2 * s.lagP99Ms.firstHalf) ? 'yes' : 'no' });
+      rows.push({ benchmark: 'soak', figure: `${what}: accounting at every interval`, measured: s.accounting.problems.length ? `${s.accounting.problems.length} problems: ${s.accounting.problems[0]}` : `balanced at all ${s.accounting.intervalsChecked} intervals (${s.responses} responses, ${s.failed} failed)`, target: 'balanced', met: s.accounting.problems.length ? 'no' : 'yes' });
     }
 
     if (wanted('workers')) {

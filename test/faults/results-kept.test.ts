@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import * as plist from 'plist';
+import { readResultDocument } from '../../lib/report/read-result.js';
+import { accountingProblems, intervalAccountingProblems } from '../../lib/report/request-accounting.js';
+import type { IntervalRecord } from '../../lib/report/result-document.js';
+import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
+import { REPO } from '../helpers/reference.js';
+
+/**
+ * Results are never lost: SIGTERM, SIGKILL, an uncaught error in a user's
+ * module and a full disk each still leave the report and the files (or, for
+ * SIGKILL, the files as of the last interval), and say what went wrong.
+ */
+let dir: string;
+let tb: Testbed;
+before(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'loadsim-kept-'));
+  tb = await startTestbed({ port: 0, users: 20, statsPort: null, ampPort: null });
+});
+after(async () => {
+  await tb.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Child {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The CLI as a child; `signal` is sent once stderr matches `when`. Bounded at 90 s. */
+function loadsim(args: string[], o: { signal?: NodeJS.Signals; when?: RegExp; cwd?: string } = {}): Promise<Child> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(REPO, 'dist/lib/cli/main.js'), ...args], { cwd: o.cwd ?? dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (o.signal && !sent && o.when?.test(stderr)) {
+        sent = true;
+        child.kill(o.signal);
+      }
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** A config of our own against the testbed: 4 users of OS X 10.7 polling every 2 s, an interval of 1 s. */
+function writeConfig(name: string, arrival: Record<string, unknown>): string {
+  const config = {
+    servers: { PodA: { enabled: true, uri: tb.url, stats: { enabled: false, Port: 8100 } } },
+    webadmin: { enabled: false, HTTPPort: 8080 },
+    reportInterval: 1,
+    accounts: { loader: 'generateRecords', params: { count: 20, uidPattern: 'user%02d', passwordPattern: 'user%02d', emailPattern: 'user%02d@example.com' } },
+    arrival,
+    observers: [
+      { type: 'contrib.performance.loadtest.population.ReportStatistics', params: {} },
+      { type: 'contrib.performance.loadtest.profiles.OperationLogger', params: {} },
+    ],
+    clients: [{ software: 'OS_X_10_7', params: { title: 'mac', calendarHomePollInterval: 2, supportAmpPush: false, unauthenticatedPercentage: 0 }, profiles: [], weight: 1 }],
+  };
+  const file = path.join(dir, name);
+  writeFileSync(file, plist.build(config as plist.PlistValue));
+  return file;
+}
+const rampUp = { factory: 'SmoothRampUp', params: { groups: 4, groupSize: 1, interval: 0.5, clientsPerUser: 1 } };
+
+function ndjson(file: string): IntervalRecord[] {
+  return readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as IntervalRecord);
+}
+
+describe('results are never lost', { concurrency: true, timeout: 180_000 }, () => {
+  it('SIGTERM: the full report, and every file, with the books balanced', async () => {
+    const out = path.join(dir, 'term');
+    const files = ['--json', `${out}/r.json`, '--timeseries', `${out}/ts.ndjson`, '--html', `${out}/r.html`, '--junit', `${out}/j.xml`, '--jtl', `${out}/r.jtl`];
+    const r = await loadsim(['run', '--config', writeConfig('term.plist', rampUp), '--runtime', '60', '--seed', 'term', '--quiet', ...files], { signal: 'SIGTERM', when: /loadsim: .*seed term/ });
+    assert.ok(r.code === 0 || r.code === 1, `exit ${r.code} ${r.signal}\n${r.stderr}`);
+    assert.match(r.stdout, /\*\* REPORT \*\*[\s\S]*\*\*\* (PASS|FAIL)/);
+    for (const f of ['r.json', 'ts.ndjson', 'r.html', 'j.xml', 'r.jtl']) assert.ok(existsSync(path.join(out, f)), `${f} was written`);
+    const doc = readResultDocument(`${out}/r.json`);
+    assert.equal(doc.endedBy, 'interrupted');
+    assert.deepEqual(accountingProblems(doc), []);
+    assert.deepEqual(intervalAccountingProblems(ndjson(`${out}/ts.ndjson`)), []);
+  });
+
+  it('SIGKILL: the JSON as of the last interval and the time series so far are there, whole and readable', async () => {
+    const out = path.join(dir, 'kill');
+    // Killed once the third interval has closed (the snapshot is written as each interval closes).
+    let closed = 0;
+    const r = await new Promise<Child>((resolve) => {
+      const child = spawn(process.execPath, [path.join(REPO, 'dist/lib/cli/main.js'), 'run', '--config', writeConfig('kill.plist', rampUp), '--runtime', '60', '--seed', 'kill', '--quiet', '--json', `${out}/r.json`, '--timeseries', `${out}/ts.ndjson`], { cwd: dir, stdio: 'ignore' });
+      const poll = setInterval(() => {
+        closed = existsSync(`${out}/ts.ndjson`) ? readFileSync(`${out}/ts.ndjson`, 'utf8').split('\n').length - 1 : 0;
+        if (closed >= 3) {
+          clearInterval(poll);
+          // Let the snapshot of that interval land (it is written just after the record).
+          setTimeout(() => child.kill('SIGKILL'), 300);
+        }
+      }, 50);
+      const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      child.on('exit', (code, signal) => {
+        clearInterval(poll);
+        clearTimeout(guard);
+        resolve({ code, signal, stdout: '', stderr: '' });
+      });
+    });
+    assert.equal(r.signal, 'SIGKILL');
+    const doc = readResultDocument(`${out}/r.json`);
+    assert.equal(doc.endedBy, 'running');
+    assert.ok(doc.intervals.length >= 3, `${doc.intervals.length} intervals in the snapshot`);
+    assert.ok(doc.events.requests > 0);
+    assert.deepEqual(intervalAccountingProblems(doc.intervals), []);
+    const records = ndjson(`${out}/ts.ndjson`);
+    assert.ok(records.length >= 3);
+    assert.deepEqual(intervalAccountingProblems(records), []);
+    // No temporary file was left beside it.
+    assert.deepEqual(readdir(out).filter((f) => f.endsWith('.tmp')), []);
+  });
+
+  it('an uncaught error in a user’s module stops the run with its report, its files and the reason', async () => {
+    // Its third step throws from inside a timer, 2 s into the run (not while validate walks the schedule at once).
+    writeFileSync(
+      path.join(dir, 'exploding.mjs'),
+      `export function explodes() {
+  return { totalUsers: 3, clientsPerUser: 1, describe: () => 'three users, then a bug',
+    *arrivals() { const t0 = Date.now(); yield { at: 0, users: 1 }; yield { at: 1.5, users: 1 };
+      if (Date.now() - t0 > 1000) throw new Error('the arrival module has a bug'); yield { at: 3, users: 1 }; } };
+}
+`,
+    );
+    const out = path.join(dir, 'uncaught');
+    const r = await loadsim(['run', '--config', writeConfig('uncaught.plist', { factory: './exploding.mjs#explodes', params: {} }), '--runtime', '30', '--seed', 'bug', '--quiet', '--json', `${out}/r.json`, '--html', `${out}/r.html`]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /an uncaught error stops the run: the arrival module has a bug/);
+    assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace without --debug');
+    assert.match(r.stdout, /\*\* REPORT \*\*[\s\S]*\*\*\* FAIL/);
+    assert.match(r.stdout, /Failed Operation : uncaught error: the arrival module has a bug : 1 times/);
+    const doc = readResultDocument(`${out}/r.json`);
+    assert.equal(doc.endedBy, 'uncaught error');
+    assert.ok(doc.runSeconds < 20, `stopped at once, not at its runtime (${doc.runSeconds} s)`);
+    assert.ok(existsSync(`${out}/r.html`));
+    assert.deepEqual(accountingProblems(doc), []);
+  });
+
+  it('a full disk: a clear error naming the file, the report still printed, exit 1', async (t) => {
+    // An 8 KB tmpfs (root only, as in CI): the JSON and the HTML (tens of KB each) cannot fit; /dev/full refuses the time series.
+    const full = path.join(dir, 'full');
+    mkdirSync(full);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8k', 'tmpfs', full]).status === 0;
+    if (!mounted) {
+      if (process.env.LOADSIM_REAL_SERVERS_REQUIRED) assert.fail('cannot mount a small tmpfs to fill (CI runs as root)');
+      t.skip('mounting a tmpfs needs root');
+      return;
+    }
+    try {
+      const r = await loadsim(['run', '--config', writeConfig('full.plist', rampUp), '--runtime', '4', '--seed', 'full', '--quiet', '--json', `${full}/r.json`, '--html', `${full}/r.html`, '--timeseries', '/dev/full']);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /\*\* REPORT \*\*[\s\S]*\*\*\* PASS/, 'the report is printed in full');
+      assert.match(r.stderr, /cannot write \/dev\/full: ENOSPC/);
+      assert.match(r.stderr, new RegExp(`loadsim: result: cannot write ${full}/r\\.json: ENOSPC`));
+      assert.match(r.stderr, new RegExp(`loadsim: HTML report: cannot write ${full}/r\\.html: ENOSPC`));
+      // No half-written file and no temporary one left behind.
+      assert.deepEqual(readdir(full).filter((f) => f.endsWith('.tmp') || f === 'r.html'), []);
+    } finally {
+      spawnSync('umount', [full]);
+    }
+  });
+});
+
+function readdir(d: string): string[] {
+  return existsSync(d) ? readdirSync(d) : [];
+}
