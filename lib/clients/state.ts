@@ -47,6 +47,17 @@ export class ClientState {
   /** Managed attachments fetched or uploaded, by MANAGED-ID. */
   readonly attachments = new Map<string, string>();
 
+  /**
+   * Characters of calendar data this client holds (about its bytes: iCalendar
+   * is ASCII, one byte a character in V8). It grows with the server's data:
+   * a real client caches every event of its calendars, and so does this one.
+   */
+  cachedDataChars(): number {
+    let n = 0;
+    for (const e of this.events.values()) n += e.data?.length ?? 0;
+    return n;
+  }
+
   /** The calendar collection an event href is in. */
   calendarOf(href: string): CalendarState | undefined {
     return this.calendars.get(href.slice(0, href.lastIndexOf('/') + 1));

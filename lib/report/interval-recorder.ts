@@ -111,7 +111,7 @@ export class IntervalRecorder {
    * seconds into the run, and open the next. A final interval shorter than
    * the others is rated over its own length.
    */
-  close(args: { start: number; end: number; elapsed: number; activeClients: number; inFlight?: number }): IntervalRecord {
+  close(args: { start: number; end: number; elapsed: number; activeClients: number; inFlight?: number; cachedBytes?: number }): IntervalRecord {
     const seconds = Math.max(0, (args.end - args.start) / 1000) || this.intervalSeconds;
     const labels: Record<string, IntervalFigures> = {};
     for (const name of [...this.labels.keys()].sort()) labels[name] = this.labels.get(name)!.figures(seconds);
@@ -126,6 +126,7 @@ export class IntervalRecorder {
       activeClients: args.activeClients,
       started: this.started,
       ...(args.inFlight !== undefined ? { inFlight: args.inFlight } : {}),
+      ...(args.cachedBytes !== undefined ? { cachedBytes: args.cachedBytes } : {}),
       labels,
     };
     const { labels: _perLabel, ...row } = record;

@@ -128,7 +128,7 @@ const labelSummary = object(
 );
 
 const intervalFigures = numbers('count', 'rate', 'failures', 'min', 'mean', 'p50', 'p80', 'p90', 'p95', 'p99', 'max', 'bytesIn', 'bytesOut');
-const interval = object({ ...intervalFigures, type: oneOf('interval'), ...numbers('index', 'start', 'end', 'elapsed', 'activeClients'), lagP99: numberOrNull }, { started: number, inFlight: number });
+const interval = object({ ...intervalFigures, type: oneOf('interval'), ...numbers('index', 'start', 'end', 'elapsed', 'activeClients'), lagP99: numberOrNull }, { started: number, inFlight: number, cachedBytes: number });
 
 const serverSummary: Shape = (c, v, p) => (isDict(v) && 'note' in v ? object({ note: string })(c, v, p) : object(numbers('requestsPerSecond', 'responseMs', 'slots', 'cpuPercent'))(c, v, p));
 

@@ -101,11 +101,12 @@ export function accountingProblems(doc: {
   return out;
 }
 
-/** An interval's started and in-flight requests over the slices, when every slice counted them. */
-export function sumAccountingColumns(rows: readonly Pick<IntervalRecord, 'started' | 'inFlight'>[]): Pick<IntervalRecord, 'started' | 'inFlight'> {
-  const out: Pick<IntervalRecord, 'started' | 'inFlight'> = {};
+/** An interval's started and in-flight requests (and the clients' cached data) over the slices, when every slice counted them. */
+export function sumAccountingColumns(rows: readonly Pick<IntervalRecord, 'started' | 'inFlight' | 'cachedBytes'>[]): Pick<IntervalRecord, 'started' | 'inFlight' | 'cachedBytes'> {
+  const out: Pick<IntervalRecord, 'started' | 'inFlight' | 'cachedBytes'> = {};
   if (rows.every((r) => r.started !== undefined)) out.started = rows.reduce((a, r) => a + r.started!, 0);
   if (rows.every((r) => r.inFlight !== undefined)) out.inFlight = rows.reduce((a, r) => a + r.inFlight!, 0);
+  if (rows.every((r) => r.cachedBytes !== undefined)) out.cachedBytes = rows.reduce((a, r) => a + r.cachedBytes!, 0);
   return out;
 }
 

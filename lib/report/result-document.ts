@@ -105,6 +105,12 @@ export interface IntervalRecord extends IntervalFigures {
    */
   started?: number;
   inFlight?: number;
+  /**
+   * Bytes of calendar data the simulated clients held at the interval's end:
+   * their caches, which grow with the server's data as real clients' do. A
+   * generator whose memory grows by about this much is not leaking.
+   */
+  cachedBytes?: number;
   /** Per request label; labels with no response in the interval are absent. */
   labels: Record<string, IntervalFigures>;
 }

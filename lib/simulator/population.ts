@@ -192,6 +192,13 @@ export class Population implements PopulationView {
     this.running.add(run);
   }
 
+  /** Bytes of calendar data the clients hold between them (their caches; see ClientState.cachedDataChars). */
+  cachedDataBytes(): number {
+    let n = 0;
+    for (const m of this.members) n += m.client.state.cachedDataChars();
+    return n;
+  }
+
   /**
    * Stop every client and profile from starting anything new. A client whose
    * startup failed and never succeeded is a client failure now, saying why:

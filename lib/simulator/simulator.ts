@@ -235,7 +235,7 @@ export class LoadSimulator {
     const lastEnd = this.lastIntervalEnd ?? startedAt;
     const now = this.clock.now();
     if (this.intervals.pending > 0 || now - lastEnd >= 1000) {
-      this.intervals.close({ start: lastEnd, end: now, elapsed: (this.clock.monotonic() - t0) / 1000, activeClients: this.population.members.length, inFlight: 0 });
+      this.intervals.close({ start: lastEnd, end: now, elapsed: (this.clock.monotonic() - t0) / 1000, activeClients: this.population.members.length, inFlight: 0, cachedBytes: this.population.cachedDataBytes() });
     }
     this.intervals.finish();
 
@@ -335,7 +335,7 @@ export class LoadSimulator {
       this.intervalTimer = this.clock.setTimer(delay, () => {
         this.bus.flush();
         const end = startedAt + k * every;
-        this.intervals.close({ start: this.lastIntervalEnd!, end, elapsed: (k * every) / 1000, activeClients: this.population.members.length, inFlight: this.tracker.inFlight });
+        this.intervals.close({ start: this.lastIntervalEnd!, end, elapsed: (k * every) / 1000, activeClients: this.population.members.length, inFlight: this.tracker.inFlight, cachedBytes: this.population.cachedDataBytes() });
         this.lastIntervalEnd = end;
         this.o.onInterval?.();
         k++;
