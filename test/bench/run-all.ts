@@ -16,7 +16,8 @@
  * Environment: LOADSIM_BENCH_ONLY=efficiency,memory runs those only;
  * LOADSIM_BENCH_FULL=1 adds 50,000 idle clients to the memory benchmark (about
  * ten more minutes); LOADSIM_BENCH_SOAK_MINUTES=30 adds the soak (LOADSIM_BENCH_ONLY=soak
- * runs it alone), LOADSIM_BENCH_SOAK_FAULTS=0.01 its fault rate (0: a clean soak);
+ * runs it alone), LOADSIM_BENCH_SOAK_FAULTS=0.01 its fault rate (0: a clean soak),
+ * LOADSIM_BENCH_SOAK_MIX=idle|accelerated its clients;
  * LOADSIM_BENCH_GENERATOR_NODE_ARGS sets the generator processes' node flags
  * (default --max-semi-space-size=64, as the README recommends for large runs;
  * "" for node's own defaults); LOADSIM_BENCH_TESTBED_NODE_ARGS the testbed's
@@ -127,11 +128,12 @@ async function main(): Promise<void> {
     const soakMinutes = numberFromEnv('LOADSIM_BENCH_SOAK_MINUTES', 0) || 0;
     if (soakMinutes > 0 && (wanted('soak') || wanted('memory'))) {
       const faultRate = numberFromEnv('LOADSIM_BENCH_SOAK_FAULTS', 0.01);
-      log(`soak: ${soakMinutes} min, 2000 clients of the accelerated mix, ${r1(faultRate * 100)} % of requests faulted …`);
-      const s = await runSoak({ minutes: soakMinutes, faultRate, dir, log });
+      log(`soak: ${soakMinutes} min, 2000 clients (${process.env.LOADSIM_BENCH_SOAK_MIX === 'accelerated' ? 'the whole accelerated mix' : 'the accelerated mix’s idle kind'}), ${r1(faultRate * 100)} % of requests faulted …`);
+      const mix = process.env.LOADSIM_BENCH_SOAK_MIX === 'accelerated' ? 'accelerated' : 'idle';
+      const s = await runSoak({ minutes: soakMinutes, faultRate, mix, dir, log });
       writeResult('soak', { ...s, conditions: c });
       ran.soak = s;
-      const what = `soak ${s.minutes} min, ${s.clients} clients, ${r1(s.faultRate * 100)} % faults`;
+      const what = `soak ${s.minutes} min, ${s.clients} ${s.mix} clients, ${r1(s.faultRate * 100)} % faults`;
       rows.push({ benchmark: 'soak', figure: `${what}: RSS growth after warm-up`, measured: `${s.rawGrowthPercent} % (${s.warmMB} → ${s.endMB} MB; the clients' cached calendar data ${s.cachedWarmMB} → ${s.cachedEndMB} MB)`, target: '', met: '-' });
       rows.push({ benchmark: 'soak', figure: `${what}: RSS growth net of the clients' cached data`, measured: `${s.growthPercent} %`, target: '< 5 %', met: s.growthPercent < 5 ? 'yes' : 'no' });
       rows.push({ benchmark: 'soak', figure: `${what}: lag p99, first half / last half`, measured: `${s.lagP99Ms.firstHalf} / ${s.lagP99Ms.lastHalf} ms (most open: ${s.maxInFlight})`, target: 'stable', met: s.lagP99Ms.lastHalf <= Math.max(10, 2 * s.lagP99Ms.firstHalf) ? 'yes' : 'no' });
