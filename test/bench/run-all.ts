@@ -136,6 +136,13 @@ async function main(): Promise<void> {
       const what = `soak ${s.minutes} min, ${s.clients} ${s.mix} clients, ${r1(s.faultRate * 100)} % faults`;
       rows.push({ benchmark: 'soak', figure: `${what}: RSS growth after warm-up`, measured: `${s.rawGrowthPercent} % (${s.warmMB} → ${s.endMB} MB; the clients' cached calendar data ${s.cachedWarmMB} → ${s.cachedEndMB} MB)`, target: '', met: '-' });
       rows.push({ benchmark: 'soak', figure: `${what}: RSS growth net of the clients' cached data`, measured: `${s.growthPercent} %`, target: '< 5 %', met: s.growthPercent < 5 ? 'yes' : 'no' });
+      rows.push({
+        benchmark: 'soak',
+        figure: `${what}: live JS heap after full collections, first after warm-up → last`,
+        measured: s.liveHeap ? `${s.liveHeap.growthPercent} % (${s.liveHeap.warmMB} → ${s.liveHeap.endMB} MB, ${s.liveHeap.collections} collections)` : 'fewer than two full collections after warm-up',
+        target: '< 5 %',
+        met: s.liveHeap ? (s.liveHeap.growthPercent < 5 ? 'yes' : 'no') : '-',
+      });
       rows.push({ benchmark: 'soak', figure: `${what}: lag p99, first half / last half`, measured: `${s.lagP99Ms.firstHalf} / ${s.lagP99Ms.lastHalf} ms (most open: ${s.maxInFlight})`, target: 'stable', met: s.lagP99Ms.lastHalf <= Math.max(10, 2 * s.lagP99Ms.firstHalf) ? 'yes' : 'no' });
       rows.push({ benchmark: 'soak', figure: `${what}: accounting at every interval`, measured: s.accounting.problems.length ? `${s.accounting.problems.length} problems: ${s.accounting.problems[0]}` : `balanced at all ${s.accounting.intervalsChecked} intervals (${s.responses} responses, ${s.failed} failed)`, target: 'balanced', met: s.accounting.problems.length ? 'no' : 'yes' });
     }

@@ -14,6 +14,10 @@
  *   or delete anything), and every client caches its calendars' events as a
  *   real one does, so RSS grows with the data set in any faithful simulator.
  *   What must stay flat is the rest: a leak shows there. Both are reported.
+ *   Also the live JS heap: V8's own figure after each full (mark-compact)
+ *   collection, read from `--trace-gc`, from the first after warm-up to the
+ *   last. RSS also holds memory the allocator keeps after a collection; the
+ *   live heap after a full collection is what a leak in loadsim would grow.
  * - lag: p99 of the last half's intervals against the first half's (after warm-up);
  * - accounting: started − answered = open at every interval, and per label
  *   started = succeeded + failed + interrupted in the final result.
@@ -23,7 +27,7 @@ import { readResultDocument } from '../../lib/report/read-result.js';
 import { accountingProblems, intervalAccountingProblems } from '../../lib/report/request-accounting.js';
 import { FaultProxy, type FaultKind } from '../support/fault-proxy.js';
 import { ACCELERATED_CLIENTS } from './capacity.js';
-import { spreadArrival, startGeneratorRun, writeBenchConfig, writeOneKind } from './support/generator-run.js';
+import { generatorNodeArgs, spreadArrival, startGeneratorRun, writeBenchConfig, writeOneKind } from './support/generator-run.js';
 import { r1, rssBytes, startTestbedProcess } from './support/kit.js';
 
 export interface SoakOptions {
@@ -52,6 +56,10 @@ export interface SoakResult {
   faultKinds: FaultKind[];
   injected: Record<string, number>;
   samples: { atMinutes: number; rssMB: number; cachedMB: number | null; lagP99Ms: number | null; inFlight: number | null; responses: number }[];
+  /** Live JS heap after each full collection (`--trace-gc`), by minute of the soak. */
+  fullGcs: { atMinutes: number; liveMB: number }[];
+  /** The first full collection after warm-up and the last: live heap, MB, and its growth. */
+  liveHeap: { warmMB: number; endMB: number; growthPercent: number; collections: number } | null;
   /** RSS, medians of the first minute after warm-up and of the last minute. */
   warmMB: number;
   endMB: number;
@@ -85,7 +93,24 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const config = writeBenchConfig(path.join(o.dir, 'soak.plist'), proxy.url, clients, spreadArrival(clients, 20));
   const mix = o.mix ?? 'idle';
   const clientsFile = mix === 'idle' ? writeOneKind(path.join(o.dir, 'soak-idle-clients.plist'), ACCELERATED_CLIENTS, 1) : ACCELERATED_CLIENTS;
-  const run = startGeneratorRun({ config, clients: clientsFile, runtime: o.minutes * 60 + 30, interval: 10, series: path.join(o.dir, 'soak.ndjson'), json });
+  const fullGcs: SoakResult['fullGcs'] = [];
+  // e.g. "[123:0x5f…]   61234 ms: Mark-Compact 61.2 (70.1) -> 40.3 (71.0) MB, …": ms since the process started.
+  const MARK_COMPACT = /\s(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/;
+  let tStart = Date.now();
+  const run = startGeneratorRun({
+    config,
+    clients: clientsFile,
+    runtime: o.minutes * 60 + 30,
+    interval: 10,
+    series: path.join(o.dir, 'soak.ndjson'),
+    json,
+    nodeArgs: [...generatorNodeArgs(), '--trace-gc'],
+    onStdoutLine: (line) => {
+      const m = MARK_COMPACT.exec(line);
+      if (m) fullGcs.push({ atMinutes: r1((tStart + Number(m[1]) - t0) / 60_000), liveMB: Number(m[2]) });
+    },
+  });
+  tStart = Date.now();
   const t0 = Date.now();
   const samples: SoakResult['samples'] = [];
   try {
@@ -119,6 +144,11 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const cachedEnd = median(endSamples.map((s) => s.cachedMB ?? 0));
   const netWarm = median(warmSamples.map((s) => s.rssMB - (s.cachedMB ?? 0)));
   const netEnd = median(endSamples.map((s) => s.rssMB - (s.cachedMB ?? 0)));
+  const gcsAfter = fullGcs.filter((g) => g.atMinutes >= warmUp);
+  const liveHeap =
+    gcsAfter.length >= 2
+      ? { warmMB: gcsAfter[0]!.liveMB, endMB: gcsAfter.at(-1)!.liveMB, growthPercent: r1(((gcsAfter.at(-1)!.liveMB - gcsAfter[0]!.liveMB) / gcsAfter[0]!.liveMB) * 100), collections: gcsAfter.length }
+      : null;
   const after = records.filter((r) => r.elapsed >= warmUp * 60);
   const half = Math.floor(after.length / 2);
   const lag = (rs: typeof records) => r1(median(rs.map((r) => r.lagP99 ?? 0)));
@@ -131,6 +161,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     faultKinds: o.faultRate > 0 ? SOAK_FAULTS : [],
     injected: Object.fromEntries(Object.entries(proxy.counts.injected).filter(([, n]) => n > 0)),
     samples,
+    fullGcs,
+    liveHeap,
     warmMB: warm,
     endMB: end,
     rawGrowthPercent: warm > 0 ? r1(((end - warm) / warm) * 100) : 0,

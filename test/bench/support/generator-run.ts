@@ -72,9 +72,28 @@ export function generatorNodeArgs(): string[] {
   return given === undefined ? [YOUNG_GENERATION_FLAG] : given.split(' ').filter(Boolean);
 }
 
-export function startGeneratorRun(o: { config: string; clients: string; runtime: number; interval: number; series: string; json?: string; seed?: string; nodeArgs?: string[] }): GeneratorRun {
+export function startGeneratorRun(o: {
+  config: string;
+  clients: string;
+  runtime: number;
+  interval: number;
+  series: string;
+  json?: string;
+  seed?: string;
+  nodeArgs?: string[];
+  /** Each line the generator writes to stdout (default: stdout is dropped). */
+  onStdoutLine?: (line: string) => void;
+}): GeneratorRun {
   const args = [...(o.nodeArgs ?? generatorNodeArgs()), CLI, 'run', '--config', o.config, '--clients', o.clients, '--runtime', String(o.runtime), '--seed', o.seed ?? '10', '--quiet', '--interval', String(o.interval), '--timeseries', o.series, ...(o.json ? ['--json', o.json] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', o.onStdoutLine ? 'pipe' : 'ignore', 'pipe'] });
+  if (o.onStdoutLine) {
+    let partial = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop()!;
+      for (const l of lines) o.onStdoutLine!(l);
+    });
+  }
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
