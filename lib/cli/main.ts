@@ -102,11 +102,14 @@ function version(): string {
   return pkg.version;
 }
 
+const DECIMAL = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /** `--runtime` and `--timeout`: a finite number of seconds, > 0 and no longer than one timer can wait (limits.ts). */
 function checkSeconds(flag: string, value: string | boolean | undefined): void {
   if (value === undefined) return;
   const n = Number(value);
-  if (!(typeof value === 'string' && value.trim() !== '' && Number.isFinite(n) && n > 0 && n <= MAX_WAIT_SECONDS)) {
+  // Decimal only: Number() would also take 0x10, 0b11 and 0o7, which nobody means as seconds.
+  if (!(typeof value === 'string' && DECIMAL.test(value.trim()) && Number.isFinite(n) && n > 0 && n <= MAX_WAIT_SECONDS)) {
     throw new UsageError(`--${flag}: expected a positive number of seconds up to ${MAX_WAIT_SECONDS} (24 days), got "${value}"`);
   }
 }
@@ -179,6 +182,8 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     if (values.version) return out(version()), EXIT.ok;
     checkSeconds('runtime', values.runtime);
     checkSeconds('timeout', values.timeout);
+    // `--seed=` (or `--seed ""`) is a slip, not a seed: every run would replay the same empty-seed streams.
+    if (values.seed !== undefined && String(values.seed).trim() === '') throw new UsageError('--seed: expected a non-empty seed (any text or number), got ""');
     const flags = values as Record<string, string | undefined>;
 
     switch (command) {
