@@ -96,7 +96,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const fullGcs: SoakResult['fullGcs'] = [];
   // e.g. "[123:0x5f…]   61234 ms: Mark-Compact 61.2 (70.1) -> 40.3 (71.0) MB, …": ms since the process started.
   const MARK_COMPACT = /\s(\d+) ms: Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/;
-  let tStart = Date.now();
+  const t0 = Date.now();
   const run = startGeneratorRun({
     config,
     clients: clientsFile,
@@ -107,11 +107,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     nodeArgs: [...generatorNodeArgs(), '--trace-gc'],
     onStdoutLine: (line) => {
       const m = MARK_COMPACT.exec(line);
-      if (m) fullGcs.push({ atMinutes: r1((tStart + Number(m[1]) - t0) / 60_000), liveMB: Number(m[2]) });
+      // The process started with t0, within milliseconds.
+      if (m) fullGcs.push({ atMinutes: r1(Number(m[1]) / 60_000), liveMB: Number(m[2]) });
     },
   });
-  tStart = Date.now();
-  const t0 = Date.now();
   const samples: SoakResult['samples'] = [];
   try {
     while (Date.now() - t0 < o.minutes * 60_000 && run.child.exitCode === null) {

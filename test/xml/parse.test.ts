@@ -122,6 +122,7 @@ describe('parseXml resolves namespaces as saxes does', () => {
     ['two colons', '<a:b:c xmlns:a="urn:a"/>'],
     ['empty local name', '<a: xmlns:a="urn:a"/>'],
     ['duplicate attribute after expansion', '<a xmlns:x="urn:n" xmlns:y="urn:n" x:b="1" y:b="2"/>'],
+    ['attributes named like Object\'s own properties', '<a constructor="1" toString="2" hasOwnProperty="3"/>'],
     ['same local name in two namespaces', '<a xmlns:x="urn:n" xmlns:y="urn:m" x:b="1" y:b="2"/>'],
     ['whitespace around a namespace', '<a xmlns=" DAV: "><b/></a>'],
     ['CDATA and text', '<a xmlns="DAV:">x<![CDATA[<y>]]>z<b/>w</a>'],
