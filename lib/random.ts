@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import seedrandom from 'seedrandom';
+import { flatString } from './flat-string.js';
 
 /**
  * A seeded stream of random numbers. The only source of randomness in loadsim:
@@ -18,7 +19,8 @@ export class Random {
   private readonly prng: () => number;
 
   constructor(seed: string) {
-    this.seed = seed;
+    // Flat: every client keeps a few streams for the whole run, and a derived seed is built by a template.
+    this.seed = flatString(seed);
     this.prng = seedrandom.alea(seed);
   }
 

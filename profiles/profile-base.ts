@@ -58,9 +58,10 @@ export abstract class ProfileBase implements Profile {
   protected readonly params: ParamValues;
   protected readonly userNumber: number;
   protected readonly population: PopulationView;
-  private readonly distributions = new Map<string, Distribution<unknown>>();
+  // Made when first needed: thousands of profiles share a process, and an empty Map still costs ~150 bytes.
+  private distributions: Map<string, Distribution<unknown>> | undefined;
   private readonly timers = new Set<Timer>();
-  private readonly cleanups: (() => void)[] = [];
+  private cleanups: (() => void)[] | undefined;
   private phase: Phase = 'idle';
 
   constructor(
@@ -78,7 +79,7 @@ export abstract class ProfileBase implements Profile {
     // Each distribution draws from a stream derived from its key, so adding a
     // distribution (or a draw in one) never shifts the numbers another one gives.
     for (const [key, value] of Object.entries(ctx.params)) {
-      if (isDistributionSpec(value)) this.distributions.set(key, value.create({ random: ctx.random.derive(key), clock: ctx.clock }));
+      if (isDistributionSpec(value)) (this.distributions ??= new Map()).set(key, value.create({ random: ctx.random.derive(key), clock: ctx.clock }));
     }
   }
 
@@ -109,7 +110,9 @@ export abstract class ProfileBase implements Profile {
     this.phase = 'stopped';
     for (const t of this.timers) t.cancel();
     this.timers.clear();
-    for (const c of this.cleanups.splice(0)) c();
+    const cleanups = this.cleanups;
+    this.cleanups = undefined;
+    for (const c of cleanups ?? []) c();
   }
 
   get stopped(): boolean {
@@ -203,7 +206,7 @@ export abstract class ProfileBase implements Profile {
     const off = this.client.onEventChanged((href) => {
       if (this.phase === 'running') void this.guard(() => fn(href));
     });
-    this.cleanups.push(off);
+    (this.cleanups ??= []).push(off);
   }
 
   // ---- operations and their events ------------------------------------------------------------
@@ -260,7 +263,7 @@ export abstract class ProfileBase implements Profile {
 
   /** The distribution built from param `key`. */
   protected distribution<T>(key: string): Distribution<T> {
-    const d = this.distributions.get(key);
+    const d = this.distributions?.get(key);
     if (!d) throw new Error(`${this.name}: no distribution ${key}`);
     return d as Distribution<T>;
   }

@@ -69,7 +69,8 @@ const CNONCE_POOL = 4096;
  */
 export class AuthSession {
   private readonly origins = new Map<string, OriginState>();
-  private readonly ha1Cache = new Map<string, string>();
+  /** Digest's H(A1) per algorithm and realm; made at the first Digest challenge (most servers tested use Basic). */
+  private ha1Cache: Map<string, string> | undefined;
 
   constructor(
     readonly user: string,
@@ -172,10 +173,11 @@ export class AuthSession {
 
   private ha1(algo: Algo, realm: string): string {
     const key = `${algo} ${realm}`;
-    let v = this.ha1Cache.get(key);
+    const cache = (this.ha1Cache ??= new Map());
+    let v = cache.get(key);
     if (v === undefined) {
       v = hash(algo, `${this.user}:${realm}:${this.password}`, 'hex');
-      this.ha1Cache.set(key, v);
+      cache.set(key, v);
     }
     return v;
   }

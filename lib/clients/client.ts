@@ -13,7 +13,7 @@ import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
 import type { AmpPushHub } from './amp-push-hub.js';
 import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
-import { ClientState, detach, type CalendarState } from './state.js';
+import { ClientState, componentList, detach, type CalendarState } from './state.js';
 
 /** The client's parameters from clients.plist (notes §2.1). */
 export interface ClientParams {
@@ -93,6 +93,36 @@ const utcStamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d
  * syncing as the real one does (notes §2), and the write API that profiles
  * call. Every request is labelled as the original labels it.
  */
+/**
+ * The params of every client made from one `params` object, merged once and
+ * shared (read-only): with a copy each, every client also had hidden classes
+ * of its own (an object built by spreads gets a map per object), about 1 KB a
+ * client in all.
+ */
+const MERGED_PARAMS = new WeakMap<Partial<ClientParams>, ClientParams>();
+
+function mergedParams(given: Partial<ClientParams>): ClientParams {
+  let merged = MERGED_PARAMS.get(given);
+  if (!merged) MERGED_PARAMS.set(given, (merged = Object.freeze({ ...clientParamsDefaults, ...given })));
+  return merged;
+}
+
+/**
+ * The headers a model sends on every request, made once per model, title and
+ * instance number and shared (read-only) by the clients that have them: the
+ * User-Agent alone is some 70 characters a client otherwise.
+ */
+const MODEL_HEADERS = new WeakMap<ModelBehaviour, Map<string, Readonly<Record<string, string>>>>();
+
+function modelHeaders(model: ModelBehaviour, title: string, instanceNumber: number): Readonly<Record<string, string>> {
+  let byInstance = MODEL_HEADERS.get(model);
+  if (!byInstance) MODEL_HEADERS.set(model, (byInstance = new Map()));
+  const key = `${title}\u0000${instanceNumber}`;
+  let headers = byInstance.get(key);
+  if (!headers) byInstance.set(key, (headers = Object.freeze({ 'User-Agent': `${model.userAgent} ${title} ${instanceNumber}`, ...model.extraHeaders })));
+  return headers;
+}
+
 export class CalDAVClient {
   readonly model: ModelBehaviour;
   readonly params: ClientParams;
@@ -104,7 +134,7 @@ export class CalDAVClient {
   started = false;
   stopped = false;
   private readonly auth: AuthSession;
-  private readonly headers: Record<string, string>;
+  private readonly headers: Readonly<Record<string, string>>;
   private readonly origin: string;
   private readonly listeners = new Set<(href: string) => void>();
   private polling = false;
@@ -118,12 +148,12 @@ export class CalDAVClient {
 
   constructor(private readonly o: ClientOptions) {
     this.model = o.model;
-    this.params = { ...clientParamsDefaults, ...o.params };
+    this.params = mergedParams(o.params);
     this.record = o.record;
     this.title = this.params.title ?? o.model.defaultTitle;
     this.identity = { user: o.record.uid, clientId: randomUUIDFrom(o.random), clientType: `${this.title} ${o.instanceNumber}` };
     this.auth = new AuthSession(o.record.uid, o.record.password);
-    this.headers = { 'User-Agent': `${o.model.userAgent} ${this.title} ${o.instanceNumber}`, ...o.model.extraHeaders };
+    this.headers = modelHeaders(o.model, this.title, o.instanceNumber);
     this.origin = o.serverUri.replace(/\/+$/, '');
   }
 
@@ -443,7 +473,8 @@ export class CalDAVClient {
         const comps = childrenNamed(props.get(clark(NS.CALDAV, 'supported-calendar-component-set')), NS.CALDAV, 'comp').map((c) => (c.attrs.name ?? '').toUpperCase());
         const name = textOf(props.get(clark(NS.DAV, 'displayname'))) || href.split('/').filter(Boolean).pop() || href;
         const shared = [...types].some((t) => t.startsWith(`{${NS.CS}}shared`));
-        s.calendars.set(detach(href), { href: detach(href), name: detach(name), kind, components: kind === 'inbox' ? [] : comps.map(detach), token: '', shared, sharedByMe: types.has(clark(NS.CS, 'shared-owner')) });
+        const key = detach(href);
+        s.calendars.set(key, { href: key, name: detach(name), kind, components: componentList(kind === 'inbox' ? [] : comps), token: '', shared, sharedByMe: types.has(clark(NS.CS, 'shared-owner')) });
       }
     }
     if (!incremental) {
@@ -732,14 +763,15 @@ export class CalDAVClient {
     });
     const id = headerOf(r, 'cal-managed-id');
     const location = headerOf(r, 'location');
-    if (id && location) this.state.attachments.set(id, location);
+    if (id && location) (this.state.attachments ??= new Map()).set(id, location);
     await this.updateEvent(href);
   }
 
   /** Download a managed attachment once per MANAGED-ID, as operation `download`. */
   async getAttachment(url: string, managedId: string): Promise<void> {
-    if (this.state.attachments.has(managedId)) return;
-    this.state.attachments.set(managedId, url);
+    const fetched = (this.state.attachments ??= new Map());
+    if (fetched.has(managedId)) return;
+    fetched.set(managedId, url);
     await this.operation('download', () => this.request('GET{attachment}', 'GET', url, { expect: [200, 403] }));
   }
 
@@ -784,7 +816,8 @@ export class CalDAVClient {
 /** A UUID from the client's own stream (replayable), not from crypto. */
 function randomUUIDFrom(random: Random): string {
   const hex = Array.from({ length: 32 }, () => random.integer(0, 16).toString(16)).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  // Flat: a client keeps its clientId for the whole run, and a template's result is a tree of its parts.
+  return detach(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`);
 }
 
 /** calendar-data as iCalendar: XML turned its CRLFs into LFs (XML 1.0 §2.11); iCalendar needs them back. */

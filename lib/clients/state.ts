@@ -1,3 +1,5 @@
+import { flatString } from '../flat-string.js';
+
 /**
  * What one simulated client remembers, kept small: 10,000 clients share a
  * process. Strings are the only payload; calendar data is kept because the
@@ -8,8 +10,8 @@ export interface CalendarState {
   /** displayname, else the last path segment. */
   name: string;
   kind: 'calendar' | 'inbox';
-  /** Upper-cased component names this calendar holds. */
-  components: string[];
+  /** Upper-cased component names this calendar holds (shared between calendars: see componentList). */
+  components: readonly string[];
   /** sync-token (sync clients) or getctag; empty until first synced. */
   token: string;
   shared: boolean;
@@ -44,8 +46,8 @@ export class ClientState {
   syncSupported = true;
   readonly calendars = new Map<string, CalendarState>();
   readonly events = new Map<string, EventState>();
-  /** Managed attachments fetched or uploaded, by MANAGED-ID. */
-  readonly attachments = new Map<string, string>();
+  /** Managed attachments fetched or uploaded, by MANAGED-ID; made at the first (most clients never have one). */
+  attachments: Map<string, string> | undefined;
 
   /**
    * Characters of calendar data this client holds (about its bytes: iCalendar
@@ -77,15 +79,32 @@ export class ClientState {
     this.ampAdvertised = false;
     this.calendars.clear();
     this.events.clear();
-    this.attachments.clear();
+    this.attachments = undefined;
   }
 }
 
 /**
- * A copy of a string that does not keep its source alive. Strings cut from a
+ * A copy of a string that does not keep its source alive: strings cut from a
  * response (an ETag, an href) are slices of the whole body in V8; stored as
  * they are, every client would keep its last multistatus bodies in memory.
+ * See flatString.
  */
-export function detach(s: string): string {
-  return s.length < 13 ? s : (' ' + s).slice(1);
+export const detach = flatString;
+
+/**
+ * One frozen array per distinct list of component names (`['VEVENT']`,
+ * `['VEVENT', 'VTODO']`, …), shared by every calendar that has it: a handful of
+ * lists for a whole population, instead of an array per calendar. Bounded, so
+ * a server inventing lists cannot grow it without end.
+ */
+const COMPONENT_LISTS = new Map<string, readonly string[]>();
+
+export function componentList(names: readonly string[]): readonly string[] {
+  const key = JSON.stringify(names);
+  let list = COMPONENT_LISTS.get(key);
+  if (list === undefined) {
+    list = Object.freeze(names.map(detach));
+    if (COMPONENT_LISTS.size < 1_000) COMPONENT_LISTS.set(key, list);
+  }
+  return list;
 }

@@ -128,13 +128,14 @@ export class Population implements PopulationView {
     this.o.emit({ type: 'status', clientCount: this.members.length, at: this.o.clock.now() });
   }
 
-  private startClient(userNumber: number, record: AccountRecord, kind: ClientKind, instance: number): void {
-    if (kind.plugin.source !== 'builtin') throw new Error(`client model ${kind.plugin.written}: only the built-in models can run`);
-    const pod = this.podFor(record);
-    const uri = this.o.serverOverride ?? pod.uri;
-    const origin = new URL(uri).origin;
+  /** One params object per client kind, shared by its clients (client.ts: mergedParams says why). */
+  private readonly kindParams = new Map<ClientKind, Partial<ClientParams>>();
+
+  private paramsOf(kind: ClientKind): Partial<ClientParams> {
+    let params = this.kindParams.get(kind);
+    if (params) return params;
     const p = kind.params;
-    const params: Partial<ClientParams> = {
+    params = {
       title: kind.title,
       ...(typeof p.calendarHomePollInterval === 'number' ? { calendarHomePollInterval: p.calendarHomePollInterval } : {}),
       ...(typeof p.supportPush === 'boolean' ? { supportPush: p.supportPush } : {}),
@@ -142,6 +143,17 @@ export class Population implements PopulationView {
       ...(typeof p.ampPushPort === 'number' ? { ampPushPort: p.ampPushPort } : {}),
       ...(typeof p.unauthenticatedPercentage === 'number' ? { unauthenticatedPercentage: p.unauthenticatedPercentage } : {}),
     };
+    this.kindParams.set(kind, params);
+    return params;
+  }
+
+  private startClient(userNumber: number, record: AccountRecord, kind: ClientKind, instance: number): void {
+    if (kind.plugin.source !== 'builtin') throw new Error(`client model ${kind.plugin.written}: only the built-in models can run`);
+    const pod = this.podFor(record);
+    const uri = this.o.serverOverride ?? pod.uri;
+    const origin = new URL(uri).origin;
+    const p = kind.params;
+    const params = this.paramsOf(kind);
     const identity = `user${userNumber}/${kind.title}${instance}`;
     const pushHost = (p.ampPushHosts as string[] | undefined)?.[0] ?? (p.ampPushHost as string | undefined) ?? pod.ampPushHosts[0] ?? new URL(uri).hostname;
     const pushPort = (p.ampPushPort as number | undefined) ?? pod.ampPushPort;
