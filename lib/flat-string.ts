@@ -13,10 +13,13 @@ import { Buffer } from 'node:buffer';
  * The copy is a round trip through UTF-8 bytes, which gives a new flat string
  * of the same characters. The usual idiom, `(' ' + s).slice(1)`, is itself a
  * slice, of a new string one character longer. Strings from a parsed body or
- * made by loadsim are well-formed UTF-16, so the round trip changes nothing
- * (a lone surrogate would become U+FFFD). Below 13 characters V8 copies
- * rather than refers, so those are returned as they are.
+ * made by loadsim are well-formed UTF-16, so the round trip changes nothing;
+ * a string it would change (a lone surrogate becomes U+FFFD) is returned as it
+ * is. Below 13 characters V8 copies rather than refers, so those are returned
+ * as they are too.
  */
 export function flatString(s: string): string {
-  return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
+  if (s.length < 13) return s;
+  const copy = Buffer.from(s, 'utf8').toString('utf8');
+  return copy === s ? copy : s;
 }

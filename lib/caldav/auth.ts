@@ -69,7 +69,7 @@ const CNONCE_POOL = 4096;
  */
 export class AuthSession {
   private readonly origins = new Map<string, OriginState>();
-  /** Digest's H(A1) per algorithm and realm; made at the first Digest challenge (most servers tested use Basic). */
+  /** Digest's H(A1) per algorithm and realm; made at the first Digest challenge (a Basic-only server never needs it). */
   private ha1Cache: Map<string, string> | undefined;
 
   constructor(

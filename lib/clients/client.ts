@@ -89,11 +89,6 @@ const UPDATE_OK: readonly number[] = [200, 201, 204, 412];
 const utcStamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /**
- * One simulated Apple calendar client for one user: discovery, polling and
- * syncing as the real one does (notes §2), and the write API that profiles
- * call. Every request is labelled as the original labels it.
- */
-/**
  * The params of every client made from one `params` object, merged once and
  * shared (read-only): with a copy each, every client also had hidden classes
  * of its own (an object built by spreads gets a map per object), about 1 KB a
@@ -123,6 +118,11 @@ function modelHeaders(model: ModelBehaviour, title: string, instanceNumber: numb
   return headers;
 }
 
+/**
+ * One simulated Apple calendar client for one user: discovery, polling and
+ * syncing as the real one does (notes §2), and the write API that profiles
+ * call. Every request is labelled as the original labels it.
+ */
 export class CalDAVClient {
   readonly model: ModelBehaviour;
   readonly params: ClientParams;

@@ -152,7 +152,10 @@ async function main(): Promise<void> {
       const script = fileURLToPath(new URL('./workers-scaling.js', import.meta.url));
       log('workers: 1 process against 2 workers (workers-scaling) …');
       // 45 s runs (its own default is 60), as when it was part of every run.
-      const env = { ...process.env, LOADSIM_BENCH_RUNTIME: process.env.LOADSIM_BENCH_RUNTIME ?? '45' };
+      // Without our LOADSIM_BENCH_ONLY: workers-scaling reads that name as its own list of configurations
+      // ("1,3"), and "workers" would select none of them.
+      const { LOADSIM_BENCH_ONLY: _, ...inherited } = process.env;
+      const env = { ...inherited, LOADSIM_BENCH_RUNTIME: process.env.LOADSIM_BENCH_RUNTIME ?? '45' };
       const code = await new Promise<number | null>((resolve) => spawn(process.execPath, [script], { stdio: 'inherit', env }).on('exit', (c2) => resolve(c2)));
       const file = path.join(RESULTS_DIR, 'workers-scaling.json');
       if (code === 0 && existsSync(file)) {
