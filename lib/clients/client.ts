@@ -13,7 +13,7 @@ import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
 import type { AmpPushHub } from './amp-push-hub.js';
 import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
-import { ClientState, componentList, detach, type CalendarState } from './state.js';
+import { ClientState, componentList, detach, keptOr, type CalendarState } from './state.js';
 
 /** The client's parameters from clients.plist (notes §2.1). */
 export interface ClientParams {
@@ -450,18 +450,18 @@ export class CalDAVClient {
         const sr = props.get(clark(NS.DAV, 'supported-report-set'));
         // 10.7 and later sync calendars only if the home lists sync-collection; else ctag polling.
         if (sr && this.model.calendarSync) s.syncSupported = containsElement(sr, NS.DAV, 'sync-collection');
-        s.pushKey = detach(textOf(props.get(clark(NS.CS, 'pushkey'))));
+        s.pushKey = keptOr(s.pushKey, textOf(props.get(clark(NS.CS, 'pushkey'))));
         s.ampAdvertised = childrenNamed(props.get(clark(NS.CS, 'push-transports')), NS.CS, 'transport').some((t) => t.attrs.type === 'AMP');
         const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
-        if (homeToken) s.homeToken = detach(homeToken);
-        s.attachmentsUrl = detach(hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))));
+        if (homeToken) s.homeToken = keptOr(s.homeToken, homeToken);
+        s.attachmentsUrl = keptOr(s.attachmentsUrl, hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))));
         continue;
       }
       const rt = props.get(clark(NS.DAV, 'resourcetype'));
       const types = new Set((rt?.children ?? []).map((c) => clark(c.ns, c.name)));
       const token = this.tokenOf(props);
       if (types.has(clark(NS.CS, 'notification'))) {
-        s.notificationHref = detach(href);
+        s.notificationHref = keptOr(s.notificationHref, href);
         tokens.set(href, token);
         continue;
       }

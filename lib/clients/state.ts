@@ -92,6 +92,15 @@ export class ClientState {
 export const detach = flatString;
 
 /**
+ * `current` when `next` has the same characters, else a detached copy of
+ * `next`: for values a client reads again at every poll (push key, home
+ * token), most often unchanged, so that each poll does not copy them anew.
+ */
+export function keptOr(current: string, next: string): string {
+  return current === next ? current : detach(next);
+}
+
+/**
  * One frozen array per distinct list of component names (`['VEVENT']`,
  * `['VEVENT', 'VTODO']`, …), shared by every calendar that has it: a handful of
  * lists for a whole population, instead of an array per calendar. Bounded, so

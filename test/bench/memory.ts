@@ -61,7 +61,7 @@ export interface MemoryResult {
 }
 
 /** Home poll of the idle clients, s (the accelerated mix ships 30). */
-export const POLL = 300;
+const POLL = 300;
 const ARRIVALS_PER_SECOND = 500;
 const REDUCE_WAIT = 200;
 // "[123:0x5f…]  61234 ms: Mark-Compact (reduce) 551.8 (668.6) -> 99.4 (495.8) MB, …"
