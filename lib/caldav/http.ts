@@ -1,9 +1,22 @@
 /**
  * The DAV request layer the simulated clients use: one `DavHttp` per target
- * origin, shared by every client of that origin, wrapping one undici `Pool`
- * with keep-alive connections.
+ * origin, shared by every client of that origin. Which TCP connections a
+ * request travels on is the origin's `connectionModel` (connection-model.ts):
  *
- * What it does for a caller, per request (notes §2.3, the original's
+ * - `per-client` (the default): each simulated client has connections of its
+ *   own (`connectionsPerClient`, one by default), opened at its first request
+ *   and kept alive, as a real Mac or iPhone keeps its own. A server sees one
+ *   connection per client, and one client's requests never wait behind
+ *   another's. The client's handle is a `DavChannel` (`DavHttp.channel()`).
+ * - `per-request`: a new connection for every HTTP exchange, closed after it
+ *   (`Connection: close`): the original simulator's behaviour (its HTTP agent
+ *   kept no connections), for reproducing its results.
+ * - `shared-pool`: every client of the origin shares one undici `Pool` of
+ *   `connections` keep-alive connections. A request due while all are busy
+ *   waits inside the generator, and that wait is inside its recorded latency:
+ *   for pure throughput tests only.
+ *
+ * What it does for a caller, per request (as the original's ical.py
  * `_request`): emit a `request` event; optionally send the request once
  * without credentials first (the original's `unauthenticatedPercentage`);
  * send it with the client's credentials, doing the 401 challenge round trip
@@ -11,17 +24,19 @@
  * (decompressed, capped); emit exactly one `response` event; resolve a
  * `DavResult`. It never rejects for anything the server or the network does.
  *
- * Every request is sent with `reset: false`: undici otherwise closes the
- * connection after any REPORT or MKCALENDAR (FINDINGS.md), which would put a
- * TCP/TLS handshake per sync on the server and triple our CPU per request.
+ * Every request of the keep-alive models is sent with `reset: false`: undici
+ * otherwise closes the connection after any request whose method it does not
+ * know to be idempotent (REPORT, MKCALENDAR), which would put a TCP/TLS
+ * handshake per sync on the server and triple our CPU per request.
  */
 
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool } from 'undici';
+import { Client, Pool, type Dispatcher } from 'undici';
 import { RealClock, type Clock } from '../clock.js';
 import type { ClientIdentity, EmitEvent, RequestEvent, ResponseEvent } from '../events.js';
 import type { AuthSession } from './auth.js';
 import { timedConnector, watchSends } from './connection-timing.js';
+import { CONNECTION_MODELS, type ConnectionModel } from './connection-model.js';
 import { MalformedResponseError, type DavErrorCode, type DavFailure } from './errors.js';
 import { Exchange, type ExchangeLimits, type ExchangeResult } from './exchange.js';
 import { parseMultistatus, type Multistatus } from './multistatus.js';
@@ -29,7 +44,11 @@ import { parseMultistatus, type Multistatus } from './multistatus.js';
 export interface DavHttpOptions {
   /** The server, `https://host:port` or `http://host:port`; a path is ignored. */
   origin: string;
-  /** Most connections open at once to this origin, shared by all its clients. Requests beyond wait for one. */
+  /** How requests map onto connections. */
+  connectionModel: ConnectionModel;
+  /** `per-client`: the most connections one client opens to this origin (a second only while the first is busy). */
+  connectionsPerClient: number;
+  /** `shared-pool`: most connections open at once to this origin, shared by all its clients. Requests beyond wait for one. */
   connections: number;
   /** false accepts any certificate (self-signed test servers), as the original did. */
   rejectUnauthorized: boolean;
@@ -47,6 +66,8 @@ export interface DavHttpOptions {
 }
 
 export const davHttpDefaults: Omit<DavHttpOptions, 'origin' | 'clock'> = {
+  connectionModel: 'per-client',
+  connectionsPerClient: 1,
   connections: 64,
   rejectUnauthorized: true,
   timeoutMs: 60_000,
@@ -77,9 +98,23 @@ export interface DavRequestSpec {
   multistatus?: boolean;
 }
 
+/**
+ * One client's own connections to one origin (`per-client`): an opaque
+ * handle from `DavHttp.channel()`. Nothing is opened until its first request.
+ */
+export interface DavChannel {
+  /** @internal */
+  dispatcher: Dispatcher | undefined;
+}
+
 /** Who sends it. */
 export interface DavClient {
   identity: ClientIdentity;
+  /**
+   * `per-client`: the client's own connections. Without one, requests share the DavHttp's own
+   * channel, as if they came from one client.
+   */
+  channel?: DavChannel;
   auth: AuthSession;
   /** The model's own headers (User-Agent, Accept, Accept-Encoding, …), sent on every request. */
   headers: Record<string, string>;
@@ -121,7 +156,17 @@ export class DavHttp {
   readonly options: Readonly<DavHttpOptions>;
   /** `https://host:port`, normalized. */
   readonly origin: string;
-  private readonly pool: Pool;
+  /** `shared-pool` and `per-request`: the one pool every request goes through. */
+  private readonly pool: Pool | undefined;
+  /** `per-client`: every client's dispatcher opened so far, to close them all at the end. */
+  private readonly own = new Set<Client | Pool>();
+  /** `per-client`: requests that came without a channel of their own. */
+  private readonly defaultChannel: DavChannel = { dispatcher: undefined };
+  /** A destroyed client every request goes to once this DavHttp is closed: each fails as `client closed`. */
+  private dead: Client | undefined;
+  private readonly connector: ReturnType<typeof timedConnector>;
+  /** `per-request`: every exchange asks undici to close its connection after it. */
+  private readonly reset: boolean;
   private readonly clock: Clock;
   private readonly limits: ExchangeLimits;
 
@@ -131,13 +176,33 @@ export class DavHttp {
     const o = this.options;
     const url = new URL(o.origin);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`DavHttp: origin must be http or https: ${o.origin}`);
-    if (!(o.connections >= 1) || !(o.timeoutMs > 0) || !(o.maxBodyBytes > 0)) throw new TypeError('DavHttp: connections, timeoutMs and maxBodyBytes must be positive');
+    if (!CONNECTION_MODELS.includes(o.connectionModel)) throw new TypeError(`DavHttp: connectionModel must be one of ${CONNECTION_MODELS.join(', ')}: ${String(o.connectionModel)}`);
+    if (!(o.connections >= 1) || !(o.connectionsPerClient >= 1) || !(o.timeoutMs > 0) || !(o.maxBodyBytes > 0)) throw new TypeError('DavHttp: connections, connectionsPerClient, timeoutMs and maxBodyBytes must be positive');
     this.origin = url.origin;
     this.clock = clock;
     this.limits = { timeoutMs: o.timeoutMs, maxBodyBytes: o.maxBodyBytes, clock };
+    this.reset = o.connectionModel === 'per-request';
     watchSends();
-    this.pool = new Pool(this.origin, {
-      connections: o.connections,
+    this.connector = timedConnector({ rejectUnauthorized: o.rejectUnauthorized, timeout: o.timeoutMs }, clock);
+    if (o.connectionModel !== 'per-client') {
+      // per-request: no limit, as the original's agent had none; each exchange opens its own connection.
+      this.pool = new Pool(this.origin, { ...this.dispatcherOptions(this.connector), connections: o.connectionModel === 'shared-pool' ? o.connections : null });
+    }
+  }
+
+  /** A new client's handle on its own connections (`per-client`); nothing is opened until it sends. */
+  channel(): DavChannel {
+    return { dispatcher: undefined };
+  }
+
+  /** Clients' channels that have opened their connections (`per-client`). */
+  get channelsOpened(): number {
+    return this.own.size;
+  }
+
+  private dispatcherOptions(connect: ReturnType<typeof timedConnector>): Client.Options {
+    const o = this.options;
+    return {
       pipelining: 1,
       keepAliveTimeout: o.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(o.keepAliveTimeoutMs, 600_000),
@@ -145,8 +210,33 @@ export class DavHttp {
       // whose timers never fire (a virtual clock that is not advanced).
       headersTimeout: o.timeoutMs + 1_000,
       bodyTimeout: o.timeoutMs + 1_000,
-      connect: timedConnector({ rejectUnauthorized: o.rejectUnauthorized, timeout: o.timeoutMs }, clock),
-    });
+      connect,
+    };
+  }
+
+  /** The dispatcher a request of `channel` goes through, opened on first use. */
+  private dispatcherFor(channel: DavChannel | undefined): Dispatcher {
+    if (this.closing || this.destroying) return this.deadClient();
+    if (this.pool) return this.pool;
+    const c = channel ?? this.defaultChannel;
+    if (c.dispatcher) return c.dispatcher;
+    const o = this.options;
+    // A TLS session cache per client: a real client resumes its own sessions, never another
+    // machine's, so clients must not share the DavHttp's cache (every client after the first
+    // would then make an abbreviated handshake). Plain HTTP has nothing to cache.
+    const connect = this.origin.startsWith('https:') ? timedConnector({ rejectUnauthorized: o.rejectUnauthorized, timeout: o.timeoutMs, maxCachedSessions: 1 }, this.clock) : this.connector;
+    const d = o.connectionsPerClient === 1 ? new Client(this.origin, this.dispatcherOptions(connect)) : new Pool(this.origin, { ...this.dispatcherOptions(connect), connections: o.connectionsPerClient });
+    c.dispatcher = d;
+    this.own.add(d);
+    return d;
+  }
+
+  private deadClient(): Client {
+    if (!this.dead) {
+      this.dead = new Client(this.origin);
+      void this.dead.destroy();
+    }
+    return this.dead;
   }
 
   /**
@@ -172,14 +262,18 @@ export class DavHttp {
 
   /** Wait for requests in flight, then close every connection. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= this.pool.closed || this.pool.destroyed ? Promise.resolve() : this.pool.close();
+    this.closing ??= Promise.all(this.dispatchers().map((d) => (d.closed || d.destroyed ? undefined : d.close()))).then(() => undefined);
     return this.closing;
   }
 
   /** Close every connection now; requests in flight resolve as failed (`client closed`). Idempotent. */
   destroy(): Promise<void> {
-    this.destroying ??= this.pool.destroyed ? Promise.resolve() : this.pool.destroy();
+    this.destroying ??= Promise.all(this.dispatchers().map((d) => (d.destroyed ? undefined : d.destroy()))).then(() => undefined);
     return this.destroying;
+  }
+
+  private dispatchers(): (Client | Pool)[] {
+    return this.pool ? [this.pool, ...this.own] : [...this.own];
   }
 
   private closing: Promise<void> | undefined;
@@ -223,7 +317,7 @@ export class DavHttp {
     for (;;) {
       const authorization = useAuth ? auth.authorization(this.origin, method, path, body) : undefined;
       exchanges++;
-      x = await this.exchange(method, path, this.headersFor(client, spec, authorization), body, useAuth);
+      x = await this.exchange(client.channel, method, path, this.headersFor(client, spec, authorization), body, useAuth);
       bytesOut += x.bytesOut;
       bytesIn += x.bytesIn;
       if (x.connectMs !== undefined) connectMs = (connectMs ?? 0) + x.connectMs;
@@ -308,11 +402,11 @@ export class DavHttp {
     return h;
   }
 
-  private exchange(method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, keepBody: boolean): Promise<ExchangeResult> {
+  private exchange(channel: DavChannel | undefined, method: string, path: string, headers: Record<string, string>, body: Buffer | undefined, keepBody: boolean): Promise<ExchangeResult> {
     return new Promise<ExchangeResult>((resolve) => {
       const ex = new Exchange(method, path, body?.length ?? 0, keepBody, this.limits, resolve);
       // dispatch reports its own errors (closed pool, invalid header) through the handler.
-      this.pool.dispatch({ origin: this.origin, method, path, headers, body, reset: false }, ex);
+      this.dispatcherFor(channel).dispatch({ origin: this.origin, method, path, headers, body, reset: this.reset }, ex);
     });
   }
 

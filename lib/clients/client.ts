@@ -1,7 +1,7 @@
 import ICAL from 'ical.js';
 import { AuthSession } from '../caldav/auth.js';
 import * as bodies from '../caldav/bodies.js';
-import type { DavHttp, DavResult } from '../caldav/http.js';
+import type { DavChannel, DavHttp, DavResult } from '../caldav/http.js';
 import { propsOk, type Multistatus } from '../caldav/multistatus.js';
 import type { Clock, Timer } from '../clock.js';
 import type { ClientIdentity, EmitEvent } from '../events.js';
@@ -136,6 +136,8 @@ export class CalDAVClient {
   private readonly auth: AuthSession;
   private readonly headers: Readonly<Record<string, string>>;
   private readonly origin: string;
+  /** This client's own connections to its server (used when the connection model is per-client). */
+  private readonly channel: DavChannel;
   private readonly listeners = new Set<(href: string) => void>();
   private polling = false;
   private pollTimer: Timer | undefined;
@@ -155,6 +157,7 @@ export class CalDAVClient {
     this.auth = new AuthSession(o.record.uid, o.record.password);
     this.headers = modelHeaders(o.model, this.title, o.instanceNumber);
     this.origin = o.serverUri.replace(/\/+$/, '');
+    this.channel = o.http.channel();
   }
 
   // ---- events and requests ----------------------------------------------------------------
@@ -191,7 +194,7 @@ export class CalDAVClient {
     const unauthenticatedFirst = this.params.unauthenticatedPercentage > 0 && this.o.random.next() * 100 < this.params.unauthenticatedPercentage;
     const result = await this.o.http.request(
       { label, method, path: this.path(hrefOrPath), headers, ...(spec.body !== undefined ? { body: spec.body } : {}), expect: spec.expect, ...(spec.multistatus ? { multistatus: true } : {}) },
-      { identity: this.identity, auth: this.auth, headers: this.headers, emit: this.o.emit, unauthenticatedFirst },
+      { identity: this.identity, channel: this.channel, auth: this.auth, headers: this.headers, emit: this.o.emit, unauthenticatedFirst },
     );
     if (!result.ok) throw new IncorrectResponseCode(label, result.status, spec.expect, result.error);
     return result;

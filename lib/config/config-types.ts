@@ -1,3 +1,4 @@
+import type { ConnectionModel } from '../caldav/connection-model.js';
 import type { StartupRetryPolicy } from '../clients/startup-retry.js';
 import type { ParamValues } from './param-spec.js';
 import type { AccountRecord } from '../population/account-record.js';
@@ -84,8 +85,26 @@ export interface HttpSettings {
   requestTimeoutSeconds: number;
   /** Largest response body read; a bigger one is a failed request (`maxResponseBytes`). */
   maxResponseBytes: number;
-  /** Connection limit per server (`connectionsPerServer`). */
+  /**
+   * How clients' requests map onto TCP connections (`connectionModel`): `per-client` (each
+   * client its own keep-alive connections, as real clients), `per-request` (a new connection per
+   * request, as the original simulator), `shared-pool` (all clients share `connectionsPerServer`).
+   */
+  connectionModel: ConnectionModel;
+  /** `per-client`: connections one client may open to one server (`connectionsPerClient`). */
+  connectionsPerClient: number;
+  /** `shared-pool`: connection limit per server (`connectionsPerServer`). */
   connectionsPerServer: number;
+  /** An idle keep-alive connection is closed after this long, s (`keepAliveTimeout`), or sooner if the server says so. */
+  keepAliveSeconds: number;
 }
 
-export const httpSettingsDefaults: HttpSettings = { tlsVerify: true, requestTimeoutSeconds: 60, maxResponseBytes: 50 * 1024 * 1024, connectionsPerServer: 64 };
+export const httpSettingsDefaults: HttpSettings = {
+  tlsVerify: true,
+  requestTimeoutSeconds: 60,
+  maxResponseBytes: 50 * 1024 * 1024,
+  connectionModel: 'per-client',
+  connectionsPerClient: 1,
+  connectionsPerServer: 64,
+  keepAliveSeconds: 30,
+};

@@ -1,3 +1,4 @@
+import { describeConnectionModel } from '../caldav/connection-model.js';
 import { withoutCredentials } from '../observers/request-logger.js';
 import path from 'node:path';
 import type { DistributionSpec } from './distribution-spec.js';
@@ -63,7 +64,8 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
   }
   out.push(`  principal path template: ${config.principalPathTemplate}`);
   const h = config.http;
-  out.push(`HTTP: TLS verification ${h.tlsVerify ? 'on' : 'OFF (self-signed accepted)'}, timeout ${h.requestTimeoutSeconds} s, bodies up to ${(h.maxResponseBytes / 1048576).toFixed(0)} MB, ${h.connectionsPerServer} connections per server`);
+  out.push(`HTTP: TLS verification ${h.tlsVerify ? 'on' : 'OFF (self-signed accepted)'}, timeout ${h.requestTimeoutSeconds} s, bodies up to ${(h.maxResponseBytes / 1048576).toFixed(0)} MB, idle connections closed after ${h.keepAliveSeconds} s`);
+  out.push(`Connections: ${describeConnectionModel(h.connectionModel, h.connectionsPerClient, h.connectionsPerServer)}`);
   const r = config.startupRetry;
   if (r) {
     const until = r.maxAttempts === 1 ? 'never (the original: a client failure at once)' : `after ${r.initialSeconds} s, ×${r.multiplier} each time up to ${r.maxSeconds} s, up to ${Math.round(r.jitter * 100)} % sooner at random, ${r.maxAttempts ? `${r.maxAttempts} attempts in all` : 'until the run ends'}`;

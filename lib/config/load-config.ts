@@ -1,3 +1,4 @@
+import { CONNECTION_MODELS, type ConnectionModel } from '../caldav/connection-model.js';
 import { startupRetryDefaults, type StartupRetryPolicy } from '../clients/startup-retry.js';
 import path from 'node:path';
 import { RealClock, type Clock } from '../clock.js';
@@ -222,7 +223,10 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     tlsVerify: root.boolean('tlsVerify', httpSettingsDefaults.tlsVerify),
     requestTimeoutSeconds: root.number('requestTimeout', { positive: true, max: MAX_WAIT_SECONDS }, httpSettingsDefaults.requestTimeoutSeconds),
     maxResponseBytes: root.number('maxResponseBytes', { integer: true, min: 1024 }, httpSettingsDefaults.maxResponseBytes),
+    connectionModel: root.string('connectionModel', httpSettingsDefaults.connectionModel, CONNECTION_MODELS) as ConnectionModel,
+    connectionsPerClient: root.number('connectionsPerClient', { integer: true, min: 1, max: 64 }, httpSettingsDefaults.connectionsPerClient),
     connectionsPerServer: root.number('connectionsPerServer', { integer: true, min: 1, max: 100_000 }, httpSettingsDefaults.connectionsPerServer),
+    keepAliveSeconds: root.number('keepAliveTimeout', { positive: true, max: MAX_WAIT_SECONDS }, httpSettingsDefaults.keepAliveSeconds),
   };
 
   // How clients retry a failed startup (loadsim's own key; the original gave up at once: maxAttempts 1).

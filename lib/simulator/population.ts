@@ -91,7 +91,10 @@ export class Population implements PopulationView {
         rejectUnauthorized: s.tlsVerify,
         timeoutMs: s.requestTimeoutSeconds * 1000,
         maxBodyBytes: s.maxResponseBytes,
+        connectionModel: s.connectionModel,
+        connectionsPerClient: s.connectionsPerClient,
         connections: s.connectionsPerServer,
+        keepAliveTimeoutMs: s.keepAliveSeconds * 1000,
       });
       this.https.set(origin, h);
     }

@@ -188,7 +188,7 @@ describe('events and measurements', () => {
   });
 
   it('defaults are documented values', () => {
-    assert.deepEqual(davHttpDefaults, { connections: 64, rejectUnauthorized: true, timeoutMs: 60_000, maxBodyBytes: 50_000_000, keepAliveTimeoutMs: 30_000 });
+    assert.deepEqual(davHttpDefaults, { connectionModel: 'per-client', connectionsPerClient: 1, connections: 64, rejectUnauthorized: true, timeoutMs: 60_000, maxBodyBytes: 50_000_000, keepAliveTimeoutMs: 30_000 });
     assert.throws(() => new DavHttp({ origin: 'ftp://x' }), TypeError);
   });
 });
