@@ -8,7 +8,8 @@ export type LoadsimErrorCode =
   | 'LOADSIM_USAGE'
   | 'LOADSIM_NOT_IMPLEMENTED'
   | 'LOADSIM_DISTRIBUTION'
-  | 'LOADSIM_OUTPUT';
+  | 'LOADSIM_OUTPUT'
+  | 'LOADSIM_RESOURCE_LIMIT';
 
 export class LoadsimError extends Error {
   readonly code: LoadsimErrorCode;
@@ -53,6 +54,13 @@ export class ConfigError extends LoadsimError {
 export class OutputError extends LoadsimError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('LOADSIM_OUTPUT', message, options);
+  }
+}
+
+/** The run needs more of the machine than this process may have (open files): exit 2, nothing sent. */
+export class ResourceLimitError extends LoadsimError {
+  constructor(message: string) {
+    super('LOADSIM_RESOURCE_LIMIT', message);
   }
 }
 

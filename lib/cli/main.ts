@@ -37,7 +37,7 @@ commands:
   compare   BASE.json NEW.json [--max-regression 10%] [--min-delta-ms 1] [--max-failure-increase 1]
             per label, p50/p95/p99 and failure rate side by side; exit 1 on a regression
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
-            [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R] [--delay MS]
+            [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R] [--delay MS] [--keep-alive S]
             the embedded CalDAV testbed server, until Ctrl-C
   worker    the worker end of a multi-process run: the line protocol on stdin/stdout
 
@@ -85,6 +85,7 @@ const COMMAND_OPTIONS = {
     accounts: { type: 'string' },
     realm: { type: 'string' },
     delay: { type: 'string' },
+    'keep-alive': { type: 'string' },
   },
 } as const satisfies Record<string, Options>;
 

@@ -11,6 +11,7 @@ import { localLaunches, NoWorkerResultError, runManager, type WorkerLaunch } fro
 import { printAndWrite } from './report-command.js';
 import { startTestbed } from '../testbed/server.js';
 import { EXIT } from './exit-codes.js';
+import { checkSocketBudget } from '../simulator/socket-budget.js';
 
 export interface RunFlags {
   runtime?: string;
@@ -144,6 +145,8 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
   }
   applySlice(config, flags);
   const launches = workerLaunches(config, flags);
+  // Local workers share this machine's limit, each a slice: check the largest slice before any starts.
+  if (launches?.every((l) => l.kind === 'local')) checkSocketBudget(config, launches.length);
   if (launches) return await managerCommand(config, launches, flags, out, err, signal);
   const { intervalSeconds } = checkResultFlags(flags);
   // The database module is optional: find out now, not after the run.

@@ -14,6 +14,7 @@ export interface ServeFlags {
   accounts?: string;
   realm?: string;
   delay?: string;
+  'keep-alive'?: string;
 }
 
 function port(value: string | undefined, flag: string, def: number): number {
@@ -38,6 +39,11 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
     const ms = Number(flags.delay);
     if (!Number.isFinite(ms) || ms < 0 || ms > 600_000) throw new UsageError(`--delay: expected milliseconds from 0 to 600000, got "${flags.delay}"`);
     options.responseDelayMs = ms;
+  }
+  if (flags['keep-alive'] !== undefined) {
+    const s = Number(flags['keep-alive']);
+    if (!/^\d+(\.\d+)?$/.test(flags['keep-alive']) || !(s > 0 && s <= 86_400)) throw new UsageError(`--keep-alive: expected seconds > 0 and ≤ 86400, got "${flags['keep-alive']}"`);
+    options.keepAliveSeconds = s;
   }
   if (flags.users !== undefined) {
     const n = Number(flags.users);

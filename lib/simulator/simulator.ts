@@ -8,6 +8,7 @@ import type { ObserverDefinition } from '../registry/definitions.js';
 import { unimplementedPlugins } from '../registry/implemented.js';
 import { EventBus } from './event-bus.js';
 import { Population } from './population.js';
+import { checkSocketBudget, sliceSize } from './socket-budget.js';
 import { RequestTracker } from './request-tracker.js';
 import { readServerStats } from './server-stats-reader.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
@@ -135,6 +136,8 @@ export class LoadSimulator {
         this.eventCounts.exchanges += e.exchanges ?? 1;
       }
     });
+    // Before anything is sent: a population whose sockets do not fit in the open-file limit is refused.
+    checkSocketBudget(o.config);
     this.population = new Population({
       config: o.config,
       clock: this.clock,
@@ -385,6 +388,4 @@ export class LoadSimulator {
 }
 
 /** How many of the users 0 … total−1 are n with n % count == index. */
-function sliceSize(total: number, index: number, count: number): number {
-  return total > index ? Math.floor((total - 1 - index) / count) + 1 : 0;
-}
+

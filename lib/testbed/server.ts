@@ -40,6 +40,8 @@ export interface TestbedOptions {
   ampPort: number | null;
   /** Hold every response this long before sending it, ms: a slow server on demand (`serve --delay`), for comparisons and timeout tests. */
   responseDelayMs: number;
+  /** An idle client connection is closed after this long, s (`serve --keep-alive`). */
+  keepAliveSeconds: number;
   clock?: Clock;
 }
 
@@ -54,6 +56,7 @@ export const testbedDefaults: TestbedOptions = {
   statsLegacy: false,
   ampPort: null,
   responseDelayMs: 0,
+  keepAliveSeconds: 120,
 };
 
 /**
@@ -80,6 +83,8 @@ export interface Testbed {
   stats: ServerStats;
   /** TCP connections accepted so far: a client that reconnects per request shows here. */
   readonly connectionsAccepted: number;
+  /** TCP connections open now: one per client whose connection is kept alive. */
+  readonly openConnections: number;
   close(): Promise<void>;
 }
 
@@ -211,7 +216,7 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
     }
   };
 
-  const server: Server = createServer({ keepAliveTimeout: 120_000, headersTimeout: 130_000, requestTimeout: 300_000 }, (req, res) => {
+  const server: Server = createServer({ keepAliveTimeout: o.keepAliveSeconds * 1000, headersTimeout: 130_000, requestTimeout: 300_000 }, (req, res) => {
     handle(req, res).catch(() => res.destroy());
   });
   server.maxRequestsPerSocket = 0;
@@ -238,6 +243,9 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
     stats,
     get connectionsAccepted() {
       return connectionsAccepted;
+    },
+    get openConnections() {
+      return sockets.size;
     },
     async close() {
       await statsSocket?.close();
