@@ -25,8 +25,18 @@
  * modules, the histograms): per idle client = (RSS − baseline) / clients.
  * Between two sizes, the marginal figure (ΔRSS / Δclients) is the one that
  * scales.
+ *
+ * Connections: the default per-client model, each client holding its own
+ * keep-alive connection while idle (keepAliveTimeout KEEP_ALIVE s in the
+ * config and on the testbed, longer than the poll), so the figure includes
+ * a socket per client. The testbed's open sockets are counted at each
+ * measurement to show it. Each process may have at most RLIMIT_NOFILE open
+ * files; a size that would not fit (with the generator's reserve) is measured
+ * at the most that fits, and the result says so.
  */
+import { readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { probeOpenFiles, RESERVED_FILES } from '../../lib/simulator/socket-budget.js';
 import { r1, rssBytes, startTestbedProcess } from './support/kit.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as plist from 'plist';
@@ -51,6 +61,10 @@ export interface SizeFigure {
   reducedAfterSeconds: number | null;
   /** Live JS heap after that collection, MB. */
   liveHeapMB: number | null;
+  /** Sockets the testbed held open when RSS was read: one per client whose connection is kept. */
+  serverSockets: number;
+  /** The size asked for, when the open-file limit made this one smaller. */
+  asked?: number;
 }
 
 export interface MemoryResult {
@@ -64,12 +78,29 @@ export interface MemoryResult {
 const POLL = 300;
 const ARRIVALS_PER_SECOND = 500;
 const REDUCE_WAIT = 200;
+/** Idle connections are kept this long, s (longer than POLL): each idle client holds its connection. */
+const KEEP_ALIVE = 900;
+/** Descriptors a generator or testbed process keeps besides its sockets (stdio, libuv, files). */
+const PROCESS_FILES = 100;
+
+/** Open sockets of process `pid` (its /proc fd table). */
+function socketCount(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
+}
 // "[123:0x5f…]  61234 ms: Mark-Compact (reduce) 551.8 (668.6) -> 99.4 (495.8) MB, …"
 const REDUCE = /Mark-Compact \(reduce\) [\d.]+ \([\d.]+\) -> ([\d.]+) \(/;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
-async function idleRss(o: MemoryOptions, url: string, clients: number, idleClients: string): Promise<{ rssMB: number; startupSeconds: number; complete: boolean; reducedAfterSeconds: number | null; liveHeapMB: number | null }> {
-  const config = writeBenchConfig(path.join(o.dir, `memory-${clients}.plist`), url, clients, spreadArrival(clients, Math.max(1, Math.round(clients / ARRIVALS_PER_SECOND))));
+async function idleRss(o: MemoryOptions, url: string, testbedPid: number, clients: number, idleClients: string): Promise<{ rssMB: number; startupSeconds: number; complete: boolean; reducedAfterSeconds: number | null; liveHeapMB: number | null; serverSockets: number }> {
+  const config = writeBenchConfig(path.join(o.dir, `memory-${clients}.plist`), url, clients, spreadArrival(clients, Math.max(1, Math.round(clients / ARRIVALS_PER_SECOND))), { keepAliveTimeout: KEEP_ALIVE });
   let reducedAt: number | null = null;
   let liveHeapMB: number | null = null;
   let startedUp: number | null = null;
@@ -102,7 +133,7 @@ async function idleRss(o: MemoryOptions, url: string, clients: number, idleClien
       samples.push(rssBytes(run.pid));
       await new Promise((r) => setTimeout(r, 1000));
     }
-    return { rssMB: median(samples) / 2 ** 20, startupSeconds, complete, reducedAfterSeconds, liveHeapMB };
+    return { rssMB: median(samples) / 2 ** 20, startupSeconds, complete, reducedAfterSeconds, liveHeapMB, serverSockets: socketCount(testbedPid) };
   } finally {
     await run.stop();
   }
@@ -119,14 +150,19 @@ function writeIdleClients(file: string): string {
 
 export async function runMemory(o: MemoryOptions): Promise<MemoryResult | { benchmark: 'memory'; skipped: string }> {
   const idle = writeIdleClients(path.join(o.dir, 'idle-clients.plist'));
-  const largest = Math.max(...o.sizes);
-  const tb = await startTestbedProcess({ users: largest });
+  // Every client holds a socket in the generator and one in the testbed: both processes' limits bound the size.
+  const limit = probeOpenFiles().limit;
+  const fits = limit === undefined ? Infinity : limit - RESERVED_FILES - PROCESS_FILES;
+  const sizes0 = o.sizes.map((asked) => ({ asked, n: Math.min(asked, fits) }));
+  const largest = Math.max(...sizes0.map((s) => s.n));
+  const tb = await startTestbedProcess({ users: largest, serveArgs: ['--keep-alive', String(KEEP_ALIVE)] });
   try {
-    const base = await idleRss(o, tb.url, 10, idle);
+    const base = await idleRss(o, tb.url, tb.pid, 10, idle);
     o.log(`memory: baseline (10 idle clients): ${r1(base.rssMB)} MB${base.reducedAfterSeconds === null ? '' : ` (heap reduced ${base.reducedAfterSeconds} s after start-ups)`}`);
     const sizes: SizeFigure[] = [];
-    for (const n of o.sizes) {
-      const m = await idleRss(o, tb.url, n, idle);
+    for (const { asked, n } of sizes0) {
+      if (n !== asked) o.log(`memory: ${asked} clients need ${asked} sockets in each process, more than the open-file limit (${limit}) allows: measuring ${n}`);
+      const m = await idleRss(o, tb.url, tb.pid, n, idle);
       const prev = sizes.at(-1);
       const f: SizeFigure = {
         clients: n,
@@ -137,11 +173,13 @@ export async function runMemory(o: MemoryOptions): Promise<MemoryResult | { benc
         complete: m.complete,
         reducedAfterSeconds: m.reducedAfterSeconds,
         liveHeapMB: m.liveHeapMB,
+        serverSockets: m.serverSockets,
+        ...(n !== asked ? { asked } : {}),
       };
       sizes.push(f);
-      o.log(`memory: ${n} idle clients: RSS ${f.rssMB} MB, ${f.perClientKB} KB per client${f.marginalKB === null ? '' : `, ${f.marginalKB} KB marginal`} (start-ups took ${f.startupSeconds} s${f.complete ? '' : ', NOT all over'}; ${f.reducedAfterSeconds === null ? `no memory-reducing collection within ${REDUCE_WAIT} s` : `V8 reduced its heap ${f.reducedAfterSeconds} s later, ${f.liveHeapMB} MB live`})`);
+      o.log(`memory: ${n} idle clients: RSS ${f.rssMB} MB, ${f.perClientKB} KB per client${f.marginalKB === null ? '' : `, ${f.marginalKB} KB marginal`} (start-ups took ${f.startupSeconds} s${f.complete ? '' : ', NOT all over'}; ${f.reducedAfterSeconds === null ? `no memory-reducing collection within ${REDUCE_WAIT} s` : `V8 reduced its heap ${f.reducedAfterSeconds} s later, ${f.liveHeapMB} MB live`}; the testbed held ${f.serverSockets} sockets)`);
     }
-    return { benchmark: 'memory', clients: `the "idle" kind of ${path.basename(ACCELERATED_CLIENTS)} (OS X 10.11), its home poll every ${POLL} s, arriving ${ARRIVALS_PER_SECOND} a second`, baselineMB: r1(base.rssMB), sizes };
+    return { benchmark: 'memory', clients: `the "idle" kind of ${path.basename(ACCELERATED_CLIENTS)} (OS X 10.11), its home poll every ${POLL} s, arriving ${ARRIVALS_PER_SECOND} a second, each holding its own keep-alive connection (per-client, idle connections kept ${KEEP_ALIVE} s)`, baselineMB: r1(base.rssMB), sizes };
   } finally {
     await tb.stop();
   }

@@ -1,7 +1,7 @@
 /**
  * Generator CPU per request through DavHttp (a benchmark, skipped unless
  * LOADSIM_BENCH=1): the server runs in a child process so that only the
- * client side is measured. 50 clients share one DavHttp of 50 connections,
+ * client side is measured. 50 clients share one DavHttp, each on its own connection,
  * each looping over PROPFIND Depth 1 / REPORT sync-collection / GET, as the
  * FINDINGS.md measurement of bare undici did.
  *
@@ -43,7 +43,7 @@ it('CPU per request (benchmark)', { skip: !process.env.LOADSIM_BENCH, timeout: (
     const cannedUrl = await urlOf(cannedServer);
     for (const [scheme, url] of [['testbed digest', tbUrl], ['testbed basic', tbUrl], ['canned basic', cannedUrl], ['canned digest', cannedUrl]] as const) {
       const http = new DavHttp({ origin: url, connections: 50 });
-      const clients = Array.from({ length: 50 }, (_, i) => client(`user${String(i + 1).padStart(2, '0')}`));
+      const clients = Array.from({ length: 50 }, (_, i) => ({ ...client(`user${String(i + 1).padStart(2, '0')}`), channel: http.channel() }));
       // Basic: make the session learn Basic by showing it only a Basic challenge.
       if (scheme.endsWith('basic')) for (const c of clients) c.auth.challenged(http.origin, ['Basic realm="loadsim testbed"'], false);
       // The canned server accepts any credentials: this measures the client's Digest cost alone.

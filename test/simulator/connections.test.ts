@@ -168,3 +168,33 @@ describe('the open-file limit', () => {
     assert.throws(() => checkSocketBudget(perClient, 3, { limit: 100 + 20 + RESERVED_FILES, open: 20 }), /each of 3 worker processes simulates up to 134 clients/);
   });
 });
+
+describe('connectionModel in config.plist', () => {
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'loadsim-conn-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('validate shows the model in the plan; per-client is the default', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const clients = writeClients();
+    const def = await runCli(['validate', '--config', writeConfig('default', 'http://127.0.0.1:1', 8, {}), '--clients', clients], dir);
+    assert.equal(def.code, 0, def.stderr);
+    assert.match(def.stdout, /^Connections: per-client \(each client its own keep-alive connection to its server, as a real client\)$/m);
+    assert.match(def.stdout, /idle connections closed after 30 s/);
+    const pr = await runCli(['validate', '--config', writeConfig('pr', 'http://127.0.0.1:1', 8, { connectionModel: 'per-request', keepAliveTimeout: 90 }), '--clients', clients], dir);
+    assert.match(pr.stdout, /^Connections: per-request \(a new connection for every request, closed after it, as the original simulator\)$/m);
+    assert.match(pr.stdout, /idle connections closed after 90 s/);
+    const pool = await runCli(['validate', '--config', writeConfig('pool', 'http://127.0.0.1:1', 8, { connectionModel: 'shared-pool', connectionsPerServer: 16 }), '--clients', clients], dir);
+    assert.match(pool.stdout, /^Connections: shared-pool \(all clients share 16 connections per server; requests beyond wait in the generator\)$/m);
+  });
+
+  it('a bad value is refused naming the file, the key and what was expected, exit 2', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const bad = writeConfig('bad', 'http://127.0.0.1:1', 8, { connectionModel: 'per-user', connectionsPerClient: 0 });
+    const r = await runCli(['validate', '--config', bad, '--clients', writeClients()], dir);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.plist: connectionModel: expected one of per-client, per-request, shared-pool, got "per-user"/);
+    assert.match(r.stderr, /bad\.plist: connectionsPerClient: expected .*1/);
+  });
+});

@@ -2,8 +2,8 @@
  * loadsim's side of the efficiency benchmark, as a process of its own so its
  * CPU is measured alone: `connections` loops, each a simulated client with
  * its own identity and auth session, sending its user's fixed mix
- * (support/mix.ts) through one shared DavHttp of `connections` keep-alive
- * connections, as fast as the server answers. Each response is handled as
+ * (support/mix.ts) through one DavHttp, each loop on its own keep-alive
+ * connection (per-client), as fast as the server answers. Each response is handled as
  * a client model handles it: 207 bodies parsed by parseMultistatus, and each
  * response event recorded into the HDR label table the report is made from.
  *
@@ -47,7 +47,8 @@ async function main(a: Args): Promise<void> {
     const auth = new AuthSession(uid, uid);
     // Basic, preemptively, as the peers send it: no 401 round trip per request.
     auth.challenged(http.origin, ['Basic realm="loadsim testbed"'], false);
-    const client = { identity: { user: uid, clientId: `bench-${i}`, clientType: 'bench' }, auth, headers: { 'User-Agent': 'loadsim-bench' }, emit };
+    // Each loop its own connection (per-client), as the peers' virtual users each hold one.
+    const client = { identity: { user: uid, clientId: `bench-${i}`, clientType: 'bench' }, channel: http.channel(), auth, headers: { 'User-Agent': 'loadsim-bench' }, emit };
     // Every round's requests made beforehand (the PUT's event changes with the round), so that
     // building them is not counted: a client model makes its requests, but not these.
     const rounds = Array.from({ length: EVENTS_PER_USER }, (_, round) =>

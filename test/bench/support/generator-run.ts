@@ -30,12 +30,13 @@ export function spreadArrival(users: number, spread: number): Record<string, unk
 }
 
 /** config.plist for a benchmark run: our own, with the testbed, `users` accounts and `arrival` (a plist arrival entry); no stats socket. */
-export function writeBenchConfig(file: string, url: string, users: number, arrival: Record<string, unknown>): string {
+export function writeBenchConfig(file: string, url: string, users: number, arrival: Record<string, unknown>, keys: Record<string, unknown> = {}): string {
   const cfg = plist.parse(readFileSync(path.join(REPO, 'config/config.plist'), 'utf8')) as Record<string, any>;
   cfg.servers.PodA.uri = url;
   cfg.servers.PodA.stats.enabled = false;
   cfg.accounts.params.count = users;
   cfg.arrival = arrival;
+  Object.assign(cfg, keys);
   writeFileSync(file, plist.build(cfg));
   return file;
 }

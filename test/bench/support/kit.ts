@@ -145,10 +145,10 @@ export interface TestbedProcess {
 }
 
 /** `loadsim serve` with `users` users on a free port, in its own process, until `stop()`. */
-export async function startTestbedProcess(options: { users: number; statsSocket?: boolean; nodeArgs?: string[] }): Promise<TestbedProcess> {
+export async function startTestbedProcess(options: { users: number; statsSocket?: boolean; nodeArgs?: string[]; serveArgs?: string[] }): Promise<TestbedProcess> {
   const port = await freePort();
   const statsPort = options.statsSocket ? await freePort() : null;
-  const args = [...(options.nodeArgs ?? []), CLI, 'serve', '--port', String(port), '--users', String(options.users), ...(statsPort ? ['--stats-port', String(statsPort)] : [])];
+  const args = [...(options.nodeArgs ?? []), CLI, 'serve', '--port', String(port), '--users', String(options.users), ...(statsPort ? ['--stats-port', String(statsPort)] : []), ...(options.serveArgs ?? [])];
   const server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   server.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
