@@ -72,6 +72,7 @@ export { MODELS } from './clients/models.js';
 export type { ModelBehaviour, ModelName } from './clients/models.js';
 export { AmpPushHub } from './clients/amp-push-hub.js';
 export { DavHttp } from './caldav/http.js';
+export { CONNECTION_MODELS, type ConnectionModel } from './caldav/connection-model.js';
 export { AuthSession } from './caldav/auth.js';
 export { startTestbed, testbedUsers } from './testbed/server.js';
 export type { Testbed, TestbedOptions } from './testbed/server.js';

@@ -32,8 +32,7 @@ describe('client state is compact', () => {
   it('bytes per started client (5 events each, events list kept)', async (t) => {
     const n = 500;
     const make = (i: number) => makeClient(tb, 'OS_X_10_7', `user${String((i % 50) + 1).padStart(2, '0')}`, {}, i, false).client;
-    // One client per user first: the testbed's own first-start growth (dead properties, logs) and the
-    // connection pool's sockets are not client state.
+    // One client per user first: the testbed's own first-start growth (dead properties, logs) is not client state.
     await Promise.all(Array.from({ length: 50 }, (_, i) => make(1000 + i).startup()));
     gc();
     const before = process.memoryUsage().heapUsed;
@@ -45,6 +44,8 @@ describe('client state is compact', () => {
     t.diagnostic(`${Math.round(perClient)} bytes of heap per started client (${n} clients, 3 calendars and 5 events each)`);
     assert.ok(clients.every((c) => c.started && c.state.events.size === 5));
     // The event data (5 × ~250 bytes) and the calendars dominate; a regression that keeps bodies or per-client buffers shows here.
-    assert.ok(perClient < 16_000, `${perClient} bytes per client`);
+    // Each client also holds its own connection (per-client, the default): an undici Client and its
+    // socket, about 6.5 KB of heap (10.4 KB a client before connections were per client, 17 KB after).
+    assert.ok(perClient < 22_000, `${perClient} bytes per client`);
   });
 });
