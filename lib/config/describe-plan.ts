@@ -21,8 +21,13 @@ function formatValue(v: ParamValue, unit?: string): string {
   return String(v);
 }
 
-function name(r: Resolved<PluginDefinition & { generation?: string }>): string {
-  return r.source === 'builtin' ? `${r.definition.name}${r.definition.generation ? ` (${r.definition.generation})` : ''}` : `${r.exportName} from ${r.modulePath}`;
+function name(r: Resolved<PluginDefinition>): string {
+  return r.source === 'builtin' ? r.definition.name : `${r.exportName} from ${r.modulePath}`;
+}
+
+/** A profile's name, marked when it is a generation's own variant, e.g. `Inviter (2013)`. */
+function profileName(r: Resolved<PluginDefinition & { generation?: string }>): string {
+  return r.source === 'builtin' && r.definition.generation ? `${r.definition.name} (${r.definition.generation})` : name(r);
 }
 
 function planned(r: Resolved<PluginDefinition>): string {
@@ -103,7 +108,7 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
     const off = kind.profiles.filter((p) => !p.enabled);
     out.push(`      profiles: ${on.length} enabled${off.length ? `, ${off.length} disabled (${off.map((p) => name(p.plugin)).join(', ')})` : ''}`);
     for (const p of on) {
-      out.push(`        ${name(p.plugin)}${planned(p.plugin)}`);
+      out.push(`        ${profileName(p.plugin)}${planned(p.plugin)}`);
       out.push(...describeParams(p, '          ', ['enabled']));
     }
   });
