@@ -4,6 +4,7 @@ import type { ParamValues } from './config/param-spec.js';
 import type { EmitEvent } from './events.js';
 import type { AccountRecord } from './population/account-record.js';
 import type { Random } from './random.js';
+import type { Generation } from './config/generation.js';
 
 /** The users of the simulation, as profiles see them (invitees are chosen by user number). */
 export interface PopulationView {
@@ -25,6 +26,13 @@ export interface ProfileContext {
   random: Random;
   emit: EmitEvent;
   population: PopulationView;
+  /** The reference generation the run reproduces (absent: master). */
+  generation?: Generation;
+  /**
+   * Interval profiles tick first after a random 1…interval seconds (master's
+   * way), or at once (2013's); absent: as the generation did it.
+   */
+  staggerFirstTick?: boolean;
 }
 
 /** A running user behaviour. */

@@ -13,6 +13,7 @@ import { DistanceInviter } from './distance-inviter.js';
 import { EventCountLimiter } from './event-count-limiter.js';
 import { Eventer } from './eventer.js';
 import { Inviter } from './inviter.js';
+import { Inviter2013 } from './inviter-2013.js';
 import { RealisticInviter } from './realistic-inviter.js';
 import { Resetter } from './resetter.js';
 import { Tasker } from './tasker.js';
@@ -55,15 +56,36 @@ const profile = (name: string, Impl: ProfileClass, summary: string, params: Para
   create: (ctx) => new Impl(ctx),
 });
 
+/**
+ * A profile whose 2013 code differed from master's: a config of the 2013
+ * generation (lib/config/generation.ts) gets `variant` under the same name.
+ */
+const withGeneration2013 = (master: ProfileDefinition, variant: ProfileDefinition): ProfileDefinition => ({
+  ...master,
+  generations: { '2013': { ...variant, generation: '2013' } },
+});
+
+/** The 2013 Eventer: no attachment params, so it never attaches (profiles.py Eventer at 2013). */
+const eventer2013 = profile('Eventer', Eventer, 'creates an event on a random calendar every interval, no attachments (2013)', { interval: interval(25), ...eventShape });
+
+/** The 2013 Inviter (profiles.py Inviter at 2013): one attendee added to an existing event. */
+const inviter2013 = profile('Inviter', Inviter2013, 'adds one attendee to an existing event (2013)', {
+  sendInvitationDistribution: dist('NormalDistribution', { mu: 600, sigma: 60 }, 'seconds between invitations'),
+  inviteeDistribution: dist('UniformDiscreteDistribution', { values: [-10, -9, -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }, 'invitee user number relative to the inviter'),
+});
+
 export const builtinProfiles: readonly ProfileDefinition[] = [
-  profile('Eventer', Eventer, 'creates an event on a random calendar every interval', { interval: interval(25), ...eventShape, ...attachments }),
+  withGeneration2013(profile('Eventer', Eventer, 'creates an event on a random calendar every interval', { interval: interval(25), ...eventShape, ...attachments }), eventer2013),
   profile('Tasker', Tasker, 'creates a task (VTODO) every interval', { interval: interval(25), taskDueDistribution: dist('NearFutureDistribution', {}, 'task due date') }),
-  profile('Inviter', Inviter, 'creates events with invitees (the 2015+ Inviter)', {
-    ...inviteeChoice,
-    ...eventShape,
-    ...attachments,
-    inviteeLookupPercentage: percent(50, 'percent of invitees looked up (principal search + free-busy) first'),
-  }),
+  withGeneration2013(
+    profile('Inviter', Inviter, 'creates events with invitees (the 2015+ Inviter; a 2013 config gets the 2013 one)', {
+      ...inviteeChoice,
+      ...eventShape,
+      ...attachments,
+      inviteeLookupPercentage: percent(50, 'percent of invitees looked up (principal search + free-busy) first'),
+    }),
+    inviter2013,
+  ),
   profile('RealisticInviter', RealisticInviter, 'creates events with invitees (2013)', { ...inviteeChoice, ...eventShape }),
   {
     ...profile('DistanceInviter', DistanceInviter, 'adds one attendee to an existing event (the old Inviter)', {

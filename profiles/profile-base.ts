@@ -136,16 +136,19 @@ export abstract class ProfileBase implements Profile {
   }
 
   /**
-   * Call `tick` every `seconds` (the `interval` param by default), as master's
-   * LoopingCall: the first tick after a random offset in [0, interval), so that
-   * clients created together do not tick in lock-step, then at a fixed rate.
+   * Call `tick` every `seconds` (the `interval` param by default), as the
+   * original's LoopingCall, at a fixed rate. The first tick as the generation
+   * did it (ProfileContext.staggerFirstTick): master's after a random whole
+   * number of seconds from 1 to the interval, so that clients created together
+   * do not tick in lock-step; 2013's at once (profiles.py Eventer.run at each
+   * revision).
    * A tick still running when the next is due makes it wait for the next slot
    * (missed slots are skipped, not bunched up). Ticks are skipped while the
    * client is not started (the Resetter restarts it).
    */
   protected everyInterval(tick: (lagMs: number) => unknown, seconds = this.number('interval')): void {
     const period = seconds * 1000;
-    let due = this.clock.monotonic() + this.random.uniform(0, period);
+    let due = this.clock.monotonic() + this.firstTickOffsetMs(seconds);
     const schedule = (): void => {
       this.after(due - this.clock.monotonic(), (lagMs) => {
         this.runThen(() => (this.client.started ? tick(lagMs) : undefined), () => {
@@ -157,6 +160,13 @@ export abstract class ProfileBase implements Profile {
       });
     };
     schedule();
+  }
+
+  /** Master's randint(1, interval) seconds (an interval under 1 s: the interval), or 0 for 2013's immediate start. */
+  private firstTickOffsetMs(seconds: number): number {
+    const stagger = this.ctx.staggerFirstTick ?? this.ctx.generation !== '2013';
+    if (!stagger) return 0;
+    return seconds >= 1 ? this.random.integer(1, Math.floor(seconds) + 1) * 1000 : seconds * 1000;
   }
 
   /**

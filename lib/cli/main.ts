@@ -19,6 +19,8 @@ commands:
   run       --config C --clients K [--runtime S] [--seed X] [--server URL] [--quiet]
             the simulation, its report and verdict (exit 0 PASS, 1 FAIL); the default command
             [--insecure] accept self-signed certificates; [--timeout S] per request (default 60)
+            [--generation 2013|master] reproduce that generation's behaviour (validate too;
+            default: the config's \`generation\` key, else its shape)
             result flags:
             [--json FILE]            the result document (report, compare and merge read it)
             [--interval S]           seconds per time-series interval (default 10, reportInterval)
@@ -51,7 +53,7 @@ const PLANNED: Record<string, number> = {};
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const satisfies Options;
-const CONFIG = { config: { type: 'string' }, clients: { type: 'string' }, insecure: { type: 'boolean' }, timeout: { type: 'string' } } as const satisfies Options;
+const CONFIG = { config: { type: 'string' }, clients: { type: 'string' }, insecure: { type: 'boolean' }, timeout: { type: 'string' }, generation: { type: 'string' } } as const satisfies Options;
 const RESULTS = {
   json: { type: 'string' },
   interval: { type: 'string' },

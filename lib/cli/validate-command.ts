@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type LoadConfigResult } from '../config/load-config.js';
 import { describePlan } from '../config/describe-plan.js';
 import { ConfigError, UsageError, formatProblem } from '../errors.js';
+import { isGeneration } from '../config/generation.js';
 
 /** The package's own default plists (config/), used when no --config is given. */
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
@@ -15,6 +16,8 @@ export interface ConfigFlags {
   insecure?: boolean | string;
   /** Per-request timeout, seconds (overrides `requestTimeout`). */
   timeout?: string;
+  /** `2013` or `master` (overrides the `generation` key and the config's shape). */
+  generation?: string;
 }
 
 /** Which files to read: the flags, else our defaults; a lone --config takes clients.plist beside it when it has no `clients`. */
@@ -31,8 +34,9 @@ export function chooseFiles(flags: ConfigFlags, cwd: string): { configPath: stri
 /** Load and check; on problems print them all (file: key.path: message) and rethrow. */
 export async function loadChecked(flags: ConfigFlags, cwd: string, err: (s: string) => void): Promise<LoadConfigResult> {
   const files = chooseFiles(flags, cwd);
+  if (flags.generation !== undefined && !isGeneration(flags.generation)) throw new UsageError(`--generation: expected 2013 or master, got "${flags.generation}"`);
   try {
-    const result = await loadConfig({ ...files, cwd });
+    const result = await loadConfig({ ...files, cwd, ...(flags.generation !== undefined ? { generation: flags.generation } : {}) });
     for (const w of result.warnings) err(`warning: ${formatProblem(w)}`);
     if (flags.insecure) result.config.http.tlsVerify = false;
     if (flags.timeout !== undefined) result.config.http.requestTimeoutSeconds = Number(flags.timeout);

@@ -15,13 +15,14 @@ const params: ParamSpec = {
   unauthenticatedPercentage: { type: 'number', rule: { min: 0, max: 100 }, default: 30, doc: 'percent of requests first sent without credentials' },
 };
 
-const model = (name: ModelName, summary: string): ClientModelDefinition => ({
-  name,
-  defaultTitle: MODELS[name].defaultTitle,
-  userAgent: MODELS[name].userAgent,
-  summary,
-  params,
-});
+/** The 2013 clients had no unauthenticated first requests (ical.py at 2013 has no such parameter). */
+const { unauthenticatedPercentage: _masterOnly, ...params2013 } = params;
+
+const model = (name: ModelName, summary: string): ClientModelDefinition => {
+  const master: ClientModelDefinition = { name, defaultTitle: MODELS[name].defaultTitle, userAgent: MODELS[name].userAgent, summary, params };
+  // What a config of the 2013 generation gets (lib/config/generation.ts).
+  return { ...master, generations: { '2013': { ...master, params: params2013, generation: '2013' } } };
+};
 
 export const builtinClientModels: readonly ClientModelDefinition[] = [
   model('OS_X_10_6', 'iCal 4 on Snow Leopard: PROPFIND polling, multiget batches of 200'),

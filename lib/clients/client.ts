@@ -14,6 +14,7 @@ import type { AmpPushHub } from './amp-push-hub.js';
 import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
 import { ClientState, componentList, detach, keptOr, type CalendarState } from './state.js';
+import type { Generation } from '../config/generation.js';
 
 /** The client's parameters from clients.plist (notes §2.1). */
 export interface ClientParams {
@@ -50,6 +51,8 @@ export interface ClientOptions {
   dataFolder?: string;
   /** How a failed startup is tried again (default `startupRetryDefaults`). */
   startupRetry?: StartupRetryPolicy;
+  /** The reference generation reproduced (absent: master); see lib/config/generation.ts. */
+  generation?: Generation;
 }
 
 /** A response with a status the client did not expect: the operation fails, the client carries on. */
@@ -426,7 +429,10 @@ export class CalDAVClient {
       await this.request('PROPFIND{inbox}', 'PROPFIND', s.inboxHref, { body: bodies.CALENDAR_LIST_PROPFIND.other, depth: '1', expect: [207] });
     }
     if (s.notificationHref) {
-      if (!m.notificationSync) await this.pollNotificationsByPropfind();
+      // 2013's client forgot the notification URL it was given (ical.py _extractPrincipalDetails at 2013): no PROPFINDs.
+      if (!m.notificationSync) {
+        if (this.o.generation !== '2013') await this.pollNotificationsByPropfind();
+      }
       // 10.11 syncs notifications only when the home listing shows their token moved.
       else if (seen.has(s.notificationHref) && seen.get(s.notificationHref) !== s.notificationToken) await this.syncNotifications();
     }

@@ -5,6 +5,7 @@ import type { AccountRecord } from '../population/account-record.js';
 import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition } from '../registry/definitions.js';
 import type { Resolved } from '../registry/registry.js';
+import type { Generation, GenerationSource } from './generation.js';
 
 /** One server ("pod"). The 2013 generation's single `server` becomes pod `PodA`. */
 export interface ServerPod {
@@ -44,8 +45,14 @@ export type WorkersConfig =
 /** Everything a run needs, read from config.plist and clients.plist and checked. */
 export interface LoadsimConfig {
   files: { config: string; clients: string | null };
+  /** The reference generation whose behaviour the run reproduces (generation.ts says what it decides). */
+  generation: Generation;
+  /** Whether it was detected from the file's shape or set by the `generation` key or --generation. */
+  generationSource: GenerationSource;
   /** Which shape the config file has: a single `server` (2013) or `servers` pods (master). */
-  generation: '2013' | 'master';
+  shape: Generation;
+  /** Interval profiles tick first after a random 1…interval seconds (master), or at once (2013). */
+  staggerFirstTicks: boolean;
   servers: ServerPod[];
   principalPathTemplate: string;
   webadmin: { enabled: boolean; port: number };

@@ -8,6 +8,7 @@ import { clientsPerKind } from '../population/client-cycle.js';
 import type { PluginDefinition, Resolved } from '../registry/registry.js';
 import type { SpecDefinition } from '../registry/definitions.js';
 import { filesOutsideConfigFolder } from './outside-files.js';
+import { describeGeneration, generationEffects } from './generation.js';
 
 const isDistribution = (v: ParamValue): v is DistributionSpec => typeof v === 'object' && v !== null && 'description' in v && 'create' in v;
 const isFile = (v: ParamValue): v is FileParam => typeof v === 'object' && v !== null && 'abs' in v && 'written' in v;
@@ -23,6 +24,11 @@ function formatValue(v: ParamValue, unit?: string): string {
 
 function name(r: Resolved<PluginDefinition>): string {
   return r.source === 'builtin' ? r.definition.name : `${r.exportName} from ${r.modulePath}`;
+}
+
+/** A profile's name, marked when it is a generation's own variant, e.g. `Inviter (2013)`. */
+function profileName(r: Resolved<PluginDefinition & { generation?: string }>): string {
+  return r.source === 'builtin' && r.definition.generation ? `${r.definition.name} (${r.definition.generation})` : name(r);
 }
 
 function planned(r: Resolved<PluginDefinition>): string {
@@ -54,8 +60,10 @@ const rel = (abs: string, cwd: string) => {
 /** What a run with this config would do, for `loadsim validate` and the demo. */
 export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string {
   const out: string[] = [];
-  out.push(`config:  ${rel(config.files.config, cwd)}  (${config.generation === '2013' ? '2013 generation: one `server`' : 'master generation: `servers` pods'})`);
+  out.push(`config:  ${rel(config.files.config, cwd)}  (${config.shape === '2013' ? 'one `server`, as in 2013' : '`servers` pods, as in master'})`);
   out.push(`clients: ${config.files.clients ? rel(config.files.clients, cwd) : '(from the config file)'}`);
+  out.push(describeGeneration(config.generation, config.generationSource, config.shape));
+  out.push(...generationEffects(config.generation, config.staggerFirstTicks));
   out.push('');
   out.push('Servers');
   for (const s of config.servers) {
@@ -102,7 +110,7 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
     const off = kind.profiles.filter((p) => !p.enabled);
     out.push(`      profiles: ${on.length} enabled${off.length ? `, ${off.length} disabled (${off.map((p) => name(p.plugin)).join(', ')})` : ''}`);
     for (const p of on) {
-      out.push(`        ${name(p.plugin)}${planned(p.plugin)}`);
+      out.push(`        ${profileName(p.plugin)}${planned(p.plugin)}`);
       out.push(...describeParams(p, '          ', ['enabled']));
     }
   });

@@ -18,6 +18,7 @@ import { checkDuplicateAccounts } from './duplicate-accounts.js';
 import { MAX_CLIENTS, MAX_GENERATED_ACCOUNTS, MAX_WAIT_SECONDS } from './limits.js';
 import type { FileParam } from './param-spec.js';
 import { Problems, Scope, describeValue, isDict } from './problems.js';
+import { readGenerationKey, type Generation, type GenerationSource } from './generation.js';
 
 export interface LoadConfigOptions {
   /** config.plist, as the user named it. */
@@ -35,6 +36,8 @@ export interface LoadConfigOptions {
    * and anchor relative paths (thresholds, user modules).
    */
   given?: { configText: string; clientsText: string | null; accounts: AccountRecord[] };
+  /** `--generation`: overrides the `generation` key and the config's shape. */
+  generation?: Generation;
 }
 
 export interface LoadConfigResult {
@@ -125,8 +128,9 @@ async function readConfigured<D extends SpecDefinition>(
   nameKey: string,
   ctx: ResolveContext,
   adjust?: (raw: Record<string, unknown>) => Record<string, unknown>,
+  generation?: Generation,
 ): Promise<Configured<D> | undefined> {
-  const plugin = await ctx.registry.resolve<D>(kind, entry.raw(nameKey), entry.at(nameKey));
+  let plugin = await ctx.registry.resolve<D>(kind, entry.raw(nameKey), entry.at(nameKey));
   const rawParams = entry.raw('params');
   const paramsScope = entry.at('params');
   if (rawParams !== undefined && !isDict(rawParams)) {
@@ -134,7 +138,16 @@ async function readConfigured<D extends SpecDefinition>(
     return undefined;
   }
   if (!plugin) return undefined;
-  const raw = adjust ? adjust(rawParams ?? {}) : rawParams ?? {};
+  let raw = adjust ? adjust(rawParams ?? {}) : rawParams ?? {};
+  // The generation's own variant, where its code differed; the other generation's parameters are ignored, saying so.
+  const variant = generation && plugin.source === 'builtin' ? plugin.definition.generations?.[generation] : undefined;
+  if (variant && plugin.source === 'builtin') {
+    const base = plugin.definition;
+    const dropped = Object.keys(raw).filter((k) => k in base.params && !(k in variant.params));
+    for (const k of dropped) paramsScope.child(k).warning(`ignored: the ${generation} generation's ${variant.name} has no ${k}`);
+    if (dropped.length) raw = Object.fromEntries(Object.entries(raw).filter(([k]) => !dropped.includes(k)));
+    plugin = { ...plugin, definition: variant };
+  }
   let params: ParamValues;
   if (plugin.source === 'builtin') {
     const reader = new ParamReader(raw, paramsScope);
@@ -146,7 +159,7 @@ async function readConfigured<D extends SpecDefinition>(
   return { plugin, params, path: entry.scope.path };
 }
 
-async function readClientKinds(list: unknown, scope: Scope, ctx: ResolveContext): Promise<ClientKind[]> {
+async function readClientKinds(list: unknown, scope: Scope, ctx: ResolveContext, generation: Generation): Promise<ClientKind[]> {
   if (!Array.isArray(list)) {
     scope.error(list === undefined ? 'missing; expected an array of client kinds {software, params, profiles, weight}' : `expected an array of client kinds, got ${describeValue(list)}`);
     return [];
@@ -155,7 +168,7 @@ async function readClientKinds(list: unknown, scope: Scope, ctx: ResolveContext)
   const kinds: ClientKind[] = [];
   for (let i = 0; i < list.length; i++) {
     const entry = ParamReader.of(list[i], scope.child(i));
-    const software = await readConfigured<ClientModelDefinition>('client', entry, 'software', ctx);
+    const software = await readConfigured<ClientModelDefinition>('client', entry, 'software', ctx, undefined, generation);
     const weight = entry.number('weight', { integer: true, min: 0 }, 1);
     const profiles: ProfileConfig[] = [];
     const rawProfiles = entry.raw('profiles');
@@ -163,7 +176,7 @@ async function readClientKinds(list: unknown, scope: Scope, ctx: ResolveContext)
     else {
       for (let j = 0; j < (rawProfiles ?? []).length; j++) {
         const p = ParamReader.of(rawProfiles![j], entry.at('profiles').child(j));
-        const configured = await readConfigured<ProfileDefinition>('profile', p, 'class', ctx);
+        const configured = await readConfigured<ProfileDefinition>('profile', p, 'class', ctx, undefined, generation);
         p.finish();
         if (configured) profiles.push({ ...configured, enabled: configured.params.enabled !== false });
       }
@@ -207,7 +220,13 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   }
   const root = new ParamReader(configFile.value, rootScope);
 
-  const { generation, servers } = readServers(root);
+  const { generation: shape, servers } = readServers(root);
+  // The generation: --generation, else loadsim's own `generation` key, else the file's shape.
+  const generationKey = readGenerationKey(root);
+  const generation: Generation = options.generation ?? generationKey ?? shape;
+  const generationSource: GenerationSource = options.generation ? 'command line' : generationKey ? 'config' : 'detected';
+  // Interval profiles' first tick (loadsim's own key): master's random offset, or 2013's at once.
+  const staggerFirstTicks = root.boolean('staggerFirstTicks', generation === 'master');
 
   const principalPathTemplate = root.string('principalPathTemplate', '/principals/users/%s/');
   if (!principalPathTemplate.includes('%s')) root.error('principalPathTemplate', `expected a path containing %s (the user id), got ${describeValue(principalPathTemplate)}`);
@@ -324,7 +343,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
         checkDuplicateAccounts(records, dupScope, plugin.source === 'builtin' ? csv : undefined);
         const loadedCount = records.length;
         // Only users on an enabled pod take part (master's filterRecords).
-        if (generation === 'master') {
+        if (shape === 'master') {
           const enabledPods = new Set(servers.filter((s) => s.enabled).map((s) => s.id));
           records = records.filter((r) => enabledPods.has(r.podID ?? DEFAULT_POD));
         }
@@ -391,7 +410,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     if (configured) observers.push(configured);
   }
 
-  const clients = await readClientKinds(kindsSource, kindsScope!, ctx);
+  const clients = await readClientKinds(kindsSource, kindsScope!, ctx, generation);
   root.finish();
 
   // A schedule small enough to lay out (see limits.ts); checked before anything walks it.
@@ -420,6 +439,9 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     config: {
       files: { config: configFile.file.abs, clients: clientsFile ? clientsFile.file.abs : null },
       generation,
+      generationSource,
+      shape,
+      staggerFirstTicks,
       servers,
       principalPathTemplate,
       webadmin,

@@ -1,5 +1,6 @@
 import type { ParamReader } from '../config/params.js';
 import type { ParamSpec, ParamValues } from '../config/param-spec.js';
+import type { Generation } from '../config/generation.js';
 import type { Scope } from '../config/problems.js';
 import type { Observer, ObserverContext } from '../observers/observer.js';
 import type { AccountRecord } from '../population/account-record.js';
@@ -12,6 +13,13 @@ export interface SpecDefinition extends PluginDefinition {
   readonly params: ParamSpec;
   /** Rules across parameters (e.g. begin before end), reported through the reader. */
   check?(values: ParamValues, params: ParamReader): void;
+  /**
+   * What a config of another generation gets under this name, where that
+   * generation's code differed (its own params and implementation).
+   */
+  readonly generations?: Partial<Record<Generation, this>>;
+  /** Set on such a variant: the generation it belongs to. */
+  readonly generation?: Generation;
 }
 
 export interface ProfileDefinition extends SpecDefinition {

@@ -145,6 +145,8 @@ export class Population implements PopulationView {
       ...(typeof p.supportAmpPush === 'boolean' ? { supportAmpPush: p.supportAmpPush } : {}),
       ...(typeof p.ampPushPort === 'number' ? { ampPushPort: p.ampPushPort } : {}),
       ...(typeof p.unauthenticatedPercentage === 'number' ? { unauthenticatedPercentage: p.unauthenticatedPercentage } : {}),
+      // 2013's clients had no unauthenticated first requests (its client models have no such param).
+      ...(this.o.config.generation === '2013' ? { unauthenticatedPercentage: 0 } : {}),
     };
     this.kindParams.set(kind, params);
     return params;
@@ -173,6 +175,7 @@ export class Population implements PopulationView {
       instanceNumber: instance,
       ...(params.supportAmpPush !== false ? { push: this.hubFor(pushHost, pushPort) } : {}),
       ...(this.o.startupRetry ? { startupRetry: this.o.startupRetry } : {}),
+      generation: this.o.config.generation,
       ...(this.o.config.clientDataSerialization ? { dataFolder: clientFolder(this.o.config.clientDataSerialization.path, record.uid, `${kind.title}${instance ? `-${instance}` : ''}`) } : {}),
     });
     const member: Member = { userNumber, client, profiles: [] };
@@ -193,6 +196,8 @@ export class Population implements PopulationView {
             random: this.o.random.derive(`${identity}/profile${j}:${def.name}`),
             emit: this.o.emit,
             population: this,
+            generation: this.o.config.generation,
+            staggerFirstTick: this.o.config.staggerFirstTicks,
           });
           member.profiles.push(profile);
           profile.start();

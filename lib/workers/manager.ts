@@ -160,6 +160,7 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
       insecure: o.insecure ?? false,
       timeoutSeconds: o.timeoutSeconds ?? null,
       jtl: o.jtlFile ? path.resolve(o.jtlFile) : null,
+      generation: o.config.generation,
     };
     child.stdin!.write(`${JSON.stringify(start)}\n`);
     return w;

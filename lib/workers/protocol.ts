@@ -1,5 +1,6 @@
 import type { IntervalHistograms } from '../report/interval-recorder.js';
 import type { IntervalRecord, ResultDocument } from '../report/result-document.js';
+import type { Generation } from '../config/generation.js';
 
 /**
  * The manager ⇄ worker protocol: one JSON object per line, over the worker's
@@ -62,6 +63,8 @@ export interface StartMessage {
   timeoutSeconds: number | null;
   /** `--jtl FILE`: this worker writes its rows to FILE.<workerIndex> (on its own host); null for none. */
   jtl: string | null;
+  /** The generation the manager's config resolved to (it may come from --generation). */
+  generation?: Generation;
 }
 
 export interface StopMessage {

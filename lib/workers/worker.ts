@@ -68,6 +68,7 @@ export async function runWorker(io: WorkerIO): Promise<number> {
       clientsPath: first.clients?.path ?? null,
       cwd: path.dirname(first.config.path),
       given: { configText: first.config.text, clientsText: first.clients?.text ?? null, accounts: first.accounts.map(accountOf) },
+      ...(first.generation ? { generation: first.generation } : {}),
     });
     config = loaded.config;
   } catch (e) {

@@ -64,14 +64,14 @@ async function setup(opts: { params?: ParamValues; loop?: 'interval' | 'distribu
 }
 
 describe('ProfileBase', () => {
-  it('an interval loop ticks first after a random offset in [0, interval), then every interval', async () => {
+  it("an interval loop ticks first after a random whole number of seconds in [1, interval] (master's), then every interval", async () => {
     const firsts = new Set<number>();
-    for (const seed of ['a', 'b', 'c', 'd']) {
+    for (const seed of ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']) {
       const { clock, probe, ticks } = await setup({ seed });
       probe.start();
       clock.advance(10_000);
       assert.equal(ticks.length, 1, 'one tick in the first interval');
-      assert.ok(ticks[0]! >= 0 && ticks[0]! < 10_000);
+      assert.ok(ticks[0]! >= 1000 && ticks[0]! <= 10_000 && ticks[0]! % 1000 === 0, `first tick at ${ticks[0]} ms`);
       firsts.add(ticks[0]!);
       clock.advance(40_000);
       assert.deepEqual(
@@ -82,7 +82,7 @@ describe('ProfileBase', () => {
       clock.advance(100_000);
       assert.equal(ticks.length, 5, 'nothing after stop');
     }
-    assert.equal(firsts.size, 4, 'clients do not tick in lock-step');
+    assert.ok(firsts.size >= 4, 'clients do not tick in lock-step');
   });
 
   it('a tick still running makes the next one wait for the next slot', async () => {
