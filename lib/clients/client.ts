@@ -796,9 +796,12 @@ export class CalDAVClient {
     }
   }
 
-  /** `POST{apns}`: subscribe a (fake) device token for Apple push. */
-  async apnsSubscribe(): Promise<void> {
-    const token = (randomUUIDFrom(this.o.random) + randomUUIDFrom(this.o.random)).replace(/-/g, '');
+  /**
+   * `POST{apns}`: subscribe a (fake) device token for Apple push. The caller keeps the token
+   * and posts the same one each time, as a device re-registering (ical.py
+   * BaseAppleClient.apnsSubscribe sends the one token its client made at creation).
+   */
+  async apnsSubscribe(token: string): Promise<void> {
     await this.request('POST{apns}', 'POST', '/apns/', {
       body: `token=${token}&key=/CalDAV/example`,
       contentType: 'application/x-www-form-urlencoded',
