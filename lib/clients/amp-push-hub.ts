@@ -1,6 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { AMP, AmpBoxDecoder, answerBox, commandBox, encodeBox, type AmpBox } from '../amp/amp-box.js';
 
+/** How long a connection to the push host may take before the client polls instead. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export type PushCallback = (pushKey: string) => void;
 
 /**
@@ -32,7 +35,12 @@ export class AmpPushHub {
     this.connecting ??= new Promise<boolean>((resolve) => {
       const s = connect(this.port, this.host);
       s.setNoDelay(true);
+      // Every client whose home has a pushkey tries the hub, whether or not the server runs AMP:
+      // a push host that drops the SYNs must not hold them for the kernel's two minutes before
+      // they fall back to polling.
+      s.setTimeout(CONNECT_TIMEOUT_MS, () => s.destroy());
       s.once('connect', () => {
+        s.setTimeout(0);
         this.socket = s;
         resolve(true);
       });
@@ -40,6 +48,7 @@ export class AmpPushHub {
       s.on('close', () => {
         this.socket = undefined;
         this.connecting = undefined;
+        resolve(false); // no-op once connected; a timed-out attempt closes without an error
       });
       s.on('data', (chunk: Buffer) => {
         let boxes: AmpBox[];

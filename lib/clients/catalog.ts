@@ -7,8 +7,8 @@ import { MODELS, type ModelName } from './models.js';
 const params: ParamSpec = {
   title: { type: 'string', doc: 'name in reports and the User-Agent (default: the model name)' },
   calendarHomePollInterval: { type: 'number', rule: { positive: true }, unit: 's', default: 900, doc: 'seconds between polls of the calendar home' },
-  supportPush: { type: 'boolean', default: true, doc: 'use XMPP push when the server offers it' },
-  supportAmpPush: { type: 'boolean', default: true, doc: 'use AMP push when the server offers it' },
+  supportPush: { type: 'boolean', default: true, doc: 'use XMPP push when the home advertises it (not implemented; CalendarServer does not advertise XMPP)' },
+  supportAmpPush: { type: 'boolean', default: true, doc: 'wait for AMP push, not polling, when the calendar home carries a pushkey (polls if the push host cannot be reached)' },
   ampPushHost: { type: 'string', doc: 'AMP push host (2013 spelling)' },
   ampPushHosts: { type: 'strings', doc: 'AMP push hosts (default: the server host)' },
   ampPushPort: { type: 'number', rule: { integer: true, min: 1, max: 65535 }, default: 62311, doc: 'AMP push port' },

@@ -243,9 +243,17 @@ export class CalDAVClient {
       this.state.clear();
     }
     if (this.stopped) return;
-    // Push instead of polling when both sides can (notes §2.4 step 3). XMPP is not
-    // implemented, so a client whose server only offers XMPP polls.
-    if (this.params.supportAmpPush && this.o.push && this.state.pushKey && this.state.ampAdvertised) {
+    // Push instead of polling as the original decides (ical.py BaseAppleClient.run, 2013 and
+    // master alike): with supportAmpPush, a calendar home that carries a CS:pushkey is enough.
+    // CS:push-transports is not read: CalendarServer lists only its APSD (Apple push) transport
+    // there, never AMP, and gives the pushkey whenever AMP or APNS is on (twistedcaldav/resource.py
+    // CommonHomeResource.readProperty). supportPush selects XMPP, which needs the home's
+    // xmpp-server / xmpp-uri; no CalendarServer of either revision sends them, and XMPP is not
+    // implemented here. Unlike the original, which then waited for notifications that could
+    // never come, a subscription that fails (the push host unreachable) falls back to polling.
+    // Master's _poll also subscribes every poll whatever supportAmpPush says; here
+    // supportAmpPush false means polling only, as run() and the 2013 client have it.
+    if (this.params.supportAmpPush && this.o.push && this.state.pushKey) {
       if (await this.o.push.subscribe(this.state.pushKey, this.onPush)) {
         this.pushing = true;
         return;
@@ -460,7 +468,6 @@ export class CalDAVClient {
         // 10.7 and later sync calendars only if the home lists sync-collection; else ctag polling.
         if (sr && this.model.calendarSync) s.syncSupported = containsElement(sr, NS.DAV, 'sync-collection');
         s.pushKey = keptOr(s.pushKey, textOf(props.get(clark(NS.CS, 'pushkey'))));
-        s.ampAdvertised = childrenNamed(props.get(clark(NS.CS, 'push-transports')), NS.CS, 'transport').some((t) => t.attrs.type === 'AMP');
         const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
         if (homeToken) s.homeToken = keptOr(s.homeToken, homeToken);
         s.attachmentsUrl = keptOr(s.attachmentsUrl, hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))));
@@ -798,9 +805,12 @@ export class CalDAVClient {
     }
   }
 
-  /** `POST{apns}`: subscribe a (fake) device token for Apple push. */
-  async apnsSubscribe(): Promise<void> {
-    const token = (randomUUIDFrom(this.o.random) + randomUUIDFrom(this.o.random)).replace(/-/g, '');
+  /**
+   * `POST{apns}`: subscribe a (fake) device token for Apple push. The caller keeps the token
+   * and posts the same one each time, as a device re-registering (ical.py
+   * BaseAppleClient.apnsSubscribe sends the one token its client made at creation).
+   */
+  async apnsSubscribe(token: string): Promise<void> {
     await this.request('POST{apns}', 'POST', '/apns/', {
       body: `token=${token}&key=/CalDAV/example`,
       contentType: 'application/x-www-form-urlencoded',

@@ -39,8 +39,6 @@ export class ClientState {
   principalCollection = '';
   homeToken = '';
   pushKey = '';
-  /** The home advertises an AMP push transport (CS:push-transports). */
-  ampAdvertised = false;
   attachmentsUrl = '';
   /** The server lists sync-collection for the home (else sync clients fall back to ctag polling). */
   syncSupported = true;
@@ -76,7 +74,6 @@ export class ClientState {
     this.principalURL = this.homeHref = this.outboxHref = this.inboxHref = this.notificationHref = '';
     this.notificationToken = this.email = this.uuid = this.principalCollection = this.homeToken = this.pushKey = this.attachmentsUrl = '';
     this.syncSupported = true;
-    this.ampAdvertised = false;
     this.calendars.clear();
     this.events.clear();
     this.attachments = undefined;

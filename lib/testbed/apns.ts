@@ -30,6 +30,35 @@ export function apnsSubscriptionsOf(store: Store): ReadonlyMap<string, ApnsSubsc
   return subscriptions.get(store) ?? new Map();
 }
 
+/**
+ * What the home's CS:push-transports advertises, as CalendarServer does when APNS is on
+ * (calendarserver/push/notifier.py getPubSubAPSConfiguration): one transport of type APSD whose
+ * subscription URL is this server's APNS resource, with the push topic (bundle id), the
+ * environment and how often a device should re-subscribe, CalendarServer's defaults.
+ */
+export interface ApnsTransport {
+  subscriptionUrl: string;
+  bundleId: string;
+  environment: string;
+  refreshIntervalSeconds: number;
+}
+
+const transports = new WeakMap<Store, ApnsTransport>();
+
+/** The APSD transport of the testbed serving this store, set while it listens (none: no push-transports). */
+export function apnsTransportOf(store: Store): ApnsTransport | undefined {
+  return transports.get(store);
+}
+
+/**
+ * Advertise the APNS resource of a testbed listening at `origin` (e.g. http://127.0.0.1:8008).
+ * CalendarServer's URL is `<scheme>://<ServerHostName>:<port>/apns`; `undefined` stops advertising.
+ */
+export function advertiseApns(store: Store, origin: string | undefined): void {
+  if (origin === undefined) transports.delete(store);
+  else transports.set(store, { subscriptionUrl: `${origin}/apns`, bundleId: 'com.apple.calendar.XServer.loadsim-testbed', environment: 'PRODUCTION', refreshIntervalSeconds: 2 * 24 * 60 * 60 });
+}
+
 export function isApnsPath(path: string): boolean {
   return path === APNS_PATH || path === '/apns';
 }

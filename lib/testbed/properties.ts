@@ -1,6 +1,6 @@
 import { NS, clark } from '../xml/namespaces.js';
 import { element, escapeXml } from '../xml/write.js';
-import { ampPushOf } from './push/amp-push.js';
+import { apnsTransportOf } from './apns.js';
 import { homePushKey, pushKeyProperty } from './push/push-keys.js';
 import { inviteProperty, sharedResourceType, sharedUrlProperty } from './sharing.js';
 import type { Collection, Store, User } from './store.js';
@@ -145,7 +145,11 @@ const LIVE: ReadonlyMap<string, Getter> = new Map<string, Getter>([
   [clark(NS.CALDAV, 'max-resource-size'), (t, ctx) => (collectionOf(t)?.kind === 'calendar' ? String(ctx.store.limits.maxResourceSize) : undefined)],
   [clark(NS.CALDAV, 'schedule-default-calendar-URL'), (t) => (collectionOf(t)?.kind === 'inbox' ? href(collectionOf(t)!.home.defaultCalendar?.path ?? '') : undefined)],
   [clark(NS.CALDAV, 'schedule-calendar-transp'), (t) => (collectionOf(t)?.kind === 'calendar' ? '<C:opaque/>' : undefined)],
-  // Push (CalendarServer's resource.py): the key to subscribe to, and AMP only while the push service runs, so clients poll otherwise.
+  // Push, as CalendarServer's CommonHomeResource.readProperty (twistedcaldav/resource.py) answers
+  // it with APNS on (the testbed always serves POST /apns/): the pushkey, and in push-transports
+  // only the APSD transport. CalendarServer never lists AMP there, even with its AMP service on;
+  // clients subscribe over AMP on the pushkey alone (when the AMP service is off, their
+  // subscription fails and they poll).
   [
     clark(NS.CS, 'pushkey'),
     (t) => (t.kind === 'home' ? escapeXml(homePushKey(t.home)) : collectionOf(t)?.kind === 'calendar' ? escapeXml(pushKeyProperty(collectionOf(t)!)) : undefined),
@@ -153,8 +157,10 @@ const LIVE: ReadonlyMap<string, Getter> = new Map<string, Getter>([
   [
     clark(NS.CS, 'push-transports'),
     (t, ctx) => {
-      const amp = t.kind === 'home' ? ampPushOf(ctx.store) : undefined;
-      return amp ? `<CS:transport type="AMP"><CS:subscription-url>${href(`tcp://${amp.host.includes(':') ? `[${amp.host}]` : amp.host}:${amp.port}`)}</CS:subscription-url></CS:transport>` : undefined;
+      const aps = t.kind === 'home' ? apnsTransportOf(ctx.store) : undefined;
+      return aps
+        ? `<CS:transport type="APSD"><CS:subscription-url>${href(aps.subscriptionUrl)}</CS:subscription-url><CS:apsbundleid>${escapeXml(aps.bundleId)}</CS:apsbundleid><CS:env>${escapeXml(aps.environment)}</CS:env><CS:refresh-interval>${aps.refreshIntervalSeconds}</CS:refresh-interval></CS:transport>`
+        : undefined;
     },
   ],
   // Managed attachments: CalendarServer answers an empty href, which tells clients to use the server they talk to.

@@ -11,6 +11,8 @@ import { mkcalendar } from './methods/mkcalendar.js';
 import { del, get, put } from './methods/objects.js';
 import { post } from './methods/post.js';
 import { AmpPushService } from './push/amp-push.js';
+import { PUSH_HOST } from './push/push-keys.js';
+import { advertiseApns } from './apns.js';
 import { propfind } from './methods/propfind.js';
 import { proppatch } from './methods/proppatch.js';
 import { report } from './methods/report.js';
@@ -234,6 +236,9 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
   const statsSocket = o.statsPort === null ? null : await startStatsSocket({ host: o.host, port: o.statsPort, stats, legacy: o.statsLegacy });
   const amp = o.ampPort === null ? null : await AmpPushService.start({ host: o.host, port: o.ampPort, store, clock });
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  // The APNS subscription URL names a host clients can reach: not a wildcard address.
+  const wildcard = o.host === '0.0.0.0' || o.host === '::' || o.host === '';
+  advertiseApns(store, `http://${wildcard ? PUSH_HOST : host}:${port}`);
   return {
     url: `http://${host}:${port}`,
     port,
@@ -250,6 +255,7 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
     async close() {
       await statsSocket?.close();
       await amp?.close();
+      advertiseApns(store, undefined);
       stats.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { AmpPushHub } from '../../lib/clients/amp-push-hub.js';
 import { CalDAVClient } from '../../lib/clients/client.js';
 import { MODELS } from '../../lib/clients/models.js';
@@ -58,16 +59,23 @@ describe('AMP push end to end', () => {
     client.stop();
   });
 
-  it('without the push service the client polls', async () => {
+  it('without the push service the client polls: its subscription fails, so it falls back to polling', async () => {
     const tb2 = await startTestbed({ port: 0, users: 1 });
+    // A port nobody listens on: the home still carries a pushkey, as CalendarServer's with APNS on.
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const deadHub = new AmpPushHub('127.0.0.1', deadPort, () => randomUUID());
     try {
       const h = makeClient(tb2, 'OS_X_10_11', 'user01');
-      // A hub pointing nowhere useful: the home advertises no AMP transport, so it is not used.
-      (h.client as unknown as { o: { push: AmpPushHub } }).o.push = hub;
+      (h.client as unknown as { o: { push: AmpPushHub } }).o.push = deadHub;
       await h.client.run();
+      assert.equal(h.client.state.pushKey, '/CalDAV/localhost/user01/');
       assert.equal(h.client.pushing, false);
       h.client.stop();
     } finally {
+      deadHub.close();
       await tb2.close();
     }
   });

@@ -6,6 +6,8 @@ import type { ResponseEvent } from '../../lib/events.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { MinuteEdge } from '../../profiles/alarm-acknowledger.js';
 import { normalizeAttachmentHref } from '../../profiles/attachment-downloader.js';
+import type { APNSSubscriber } from '../../profiles/apns-subscriber.js';
+import { apnsSubscriptionsOf } from '../../lib/testbed/apns.js';
 import { buildEvent } from '../../profiles/ical-template.js';
 import { closeHttp, ends, fixed, simFor, until, type Sim } from './support.js';
 
@@ -110,6 +112,24 @@ describe('the smaller profiles against the testbed', () => {
     // The first deep refresh PROPFINDed every calendar the home lists (calendar, tasks, inbox).
     assert.ok(count('PROPFIND{calendar}') >= 3);
     assert.ok(sim.events.every((e) => e.type !== 'response' || e.success));
+  });
+
+  it('APNSSubscriber posts the same device token every time (a device re-registering), drawn from its seed', async () => {
+    const { sim, clock } = await userWithEvents('user09', 0);
+    const subscriber = await sim.profile('APNSSubscriber', { interval: 10 });
+    const again = await sim.profile('APNSSubscriber', { interval: 10 });
+    const other = await sim.profile('APNSSubscriber', { interval: 10 }, 'another seed');
+    const token = (subscriber as APNSSubscriber).deviceToken;
+    assert.match(token, /^([0-9a-f]{32})\1$/, "one UUID's 32 hex digits twice");
+    assert.equal((again as APNSSubscriber).deviceToken, token, 'the same seed, the same token');
+    assert.notEqual((other as APNSSubscriber).deviceToken, token);
+    subscriber.start();
+    const posts = () => labels(sim).filter((l) => l === 'POST{apns}').length;
+    await runUntil(clock, 1000, () => posts() >= 3, 'three posts');
+    subscriber.stop();
+    // The testbed keeps one subscription per token and key: three posts, one subscription, with the profile's token.
+    const mine = [...apnsSubscriptionsOf(tb.store).values()].filter((x) => x.uid === 'user09');
+    assert.deepEqual(mine.map((x) => x.token), [token]);
   });
 
   it('CalendarSharer shares with another user, up to maxSharees', async () => {

@@ -88,6 +88,14 @@ class AmpPeer {
   }
 }
 
+/** The APSD transport CalendarServer advertises with APNS on (its defaults: PRODUCTION, re-subscribe every 2 days). */
+function apsdTransport(tb: Testbed): string {
+  return (
+    `<CS:transport type="APSD"><CS:subscription-url><D:href>${tb.url}/apns</D:href></CS:subscription-url>` +
+    '<CS:apsbundleid>com.apple.calendar.XServer.loadsim-testbed</CS:apsbundleid><CS:env>PRODUCTION</CS:env><CS:refresh-interval>172800</CS:refresh-interval></CS:transport>'
+  );
+}
+
 describe('AMP push service', () => {
   let tb: Testbed;
   before(async () => {
@@ -95,11 +103,13 @@ describe('AMP push service', () => {
   });
   after(() => tb.close());
 
-  it('the home PROPFIND answers a stable pushkey and advertises AMP in push-transports', async () => {
+  it('the home PROPFIND answers a stable pushkey and, as CalendarServer, only the APSD transport in push-transports', async () => {
     const pf = await http(tb.url, 'PROPFIND', '/calendars/users/user01/', { headers: { Depth: '1' }, body: PROPFIND('<CS:pushkey/><CS:push-transports/><C:managed-attachments-server-URL/>') });
     assert.equal(pf.status, 207);
     assert.match(pf.body, /<CS:pushkey>\/CalDAV\/localhost\/user01\/<\/CS:pushkey>/);
-    assert.match(pf.body, new RegExp(`<CS:push-transports><CS:transport type="AMP"><CS:subscription-url><D:href>tcp://127\\.0\\.0\\.1:${tb.ampPort}</D:href>`));
+    // CalendarServer's shape (resource.py): one APSD transport naming the APNS resource; AMP is never listed, even with it on.
+    assert.ok(pf.body.includes(`<CS:push-transports>${apsdTransport(tb)}</CS:push-transports>`), pf.body);
+    assert.doesNotMatch(pf.body, /type="AMP"/);
     // As CalendarServer: an empty href, so clients use the server they already talk to.
     assert.match(pf.body, /<C:managed-attachments-server-URL><D:href><\/D:href><\/C:managed-attachments-server-URL>/);
     // An owned calendar's pushkey is its home's.
@@ -207,13 +217,16 @@ describe('AMP push service', () => {
 });
 
 describe('push off (the default)', () => {
-  it('no AMP port, no push-transports (clients poll), the pushkey is still answered', async () => {
+  it('no AMP port: the same pushkey and APSD transport (APNS is always on), and the advertised URL takes subscriptions', async () => {
     const tb = await startTestbed({ port: 0, users: 1 });
     try {
       assert.equal(tb.ampPort, null);
       const pf = await http(tb.url, 'PROPFIND', '/calendars/users/user01/', { headers: { Depth: '0' }, body: PROPFIND('<CS:pushkey/><CS:push-transports/>') });
       assert.match(pf.body, /<CS:pushkey>\/CalDAV\/localhost\/user01\/<\/CS:pushkey>/);
-      assert.match(pf.body, /<D:prop><CS:push-transports\/><\/D:prop><D:status>HTTP\/1\.1 404/);
+      assert.ok(pf.body.includes(`<CS:push-transports>${apsdTransport(tb)}</CS:push-transports>`), pf.body);
+      const url = new URL(/<CS:subscription-url><D:href>([^<]+)</.exec(pf.body)![1]!);
+      const r = await http(tb.url, 'POST', url.pathname, { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'token=00ff&key=/CalDAV/localhost/user01/' });
+      assert.equal(r.status, 200);
     } finally {
       await tb.close();
     }

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { Clock } from '../../clock.js';
 import type { Home, Store } from '../store.js';
 import { AMP, AmpBoxDecoder, answerBox, commandBox, encodeBox, errorBox, type AmpBox } from '../../amp/amp-box.js';
-import { PUSH_HOST, homePushKey } from './push-keys.js';
+import { homePushKey } from './push-keys.js';
 
 /**
  * CalendarServer's AMP push service (calendarserver/push/amppush.py), the one the
@@ -30,19 +30,6 @@ export interface AmpPushOptions {
   maxQueuedBytes?: number;
   /** Most ids one connection may subscribe to (the original's hub shares one connection among all its clients). */
   maxSubscriptions?: number;
-}
-
-/** What the push-transports property advertises. */
-export interface AmpPushInfo {
-  host: string;
-  port: number;
-}
-
-const running = new WeakMap<Store, AmpPushInfo>();
-
-/** The AMP service running for this store, if any (properties: CS:push-transports). */
-export function ampPushOf(store: Store): AmpPushInfo | undefined {
-  return running.get(store);
 }
 
 interface Connection {
@@ -90,8 +77,6 @@ export class AmpPushService {
       });
     });
     service = new AmpPushService(options, (server.address() as AddressInfo).port, server);
-    const advertised = options.host === '0.0.0.0' || options.host === '::' || options.host === '' ? PUSH_HOST : options.host;
-    running.set(options.store, { host: advertised, port: service.port });
     options.store.feed.listener = (home, member) => service!.changed(home, member);
     return service;
   }
@@ -238,7 +223,6 @@ export class AmpPushService {
 
   async close(): Promise<void> {
     if (this.options.store.feed.listener) this.options.store.feed.listener = undefined;
-    running.delete(this.options.store);
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections) c.socket.destroy();
     await closed;
