@@ -155,7 +155,53 @@ const ics = (uid: string, summary: string, extra: string[] = []) =>
  * Today's known differences, per case and phase (key `model/generation/instance`).
  * Each names the exact step; remove an entry when the fix merges.
  */
-const TODO: Record<string, Partial<Record<Phase, string>>> = {};
+const NOTIF_2013 = 'no generation option: loadsim sends PROPFIND{notification} + PROPFIND{notification-items}; the 2013 original never does (notificationURL stays None)';
+const REREAD_2013 = '2013 addEventAttendee always re-reads: GET{event} expected after PUT{organizer-small}; loadsim re-reads only without an ETag';
+const SYNC_LABELS_MASTER = "no generation option: loadsim labels 10.7's calendar syncs REPORT{sync-init}/REPORT{sync}; master labels them REPORT{sync-coll-init}/REPORT{sync-coll}";
+const FIRST_MULTIGET_MASTER = 'master first poll syncs new calendars with fetchEvents=False: loadsim sends REPORT{multiget-small} (step 13) after the first REPORT{sync-coll-init}, the original does not';
+const TODO: Record<string, Partial<Record<Phase, string>>> = {
+  'OS_X_10_6/2013/0': {
+    startup: `${NOTIF_2013} (steps 15-16, before REPORT{expand})`,
+    unchangedPoll: `${NOTIF_2013} (steps 2-3)`,
+    changedPoll: `${NOTIF_2013} (steps 4-5)`,
+    addEventAttendee: REREAD_2013,
+  },
+  'OS_X_10_7/2013/0': {
+    startup: `${NOTIF_2013} (steps 16-17, before REPORT{expand})`,
+    unchangedPoll: `${NOTIF_2013} (steps 2-3)`,
+    changedPoll: `${NOTIF_2013} (steps 4-5)`,
+    addEventAttendee: REREAD_2013,
+  },
+  'iOS_5/2013/0': {
+    startup: `${NOTIF_2013} (steps 14-15, at the end)`,
+    unchangedPoll: `${NOTIF_2013} (steps 2-3)`,
+    changedPoll: `${NOTIF_2013} (steps 4-5)`,
+    addEventAttendee: REREAD_2013,
+  },
+  'OS_X_10_6/master/0': {
+    startup: 'master instance 0 raises TypeError in _inboxPropfind (no 10.6 body) after the inbox PROPFIND{calendar} (step 14); loadsim goes on with PROPFIND{notification}, PROPFIND{notification-items}, REPORT{expand}',
+    unchangedPoll: "master's client ended at startup (TypeError); loadsim polls",
+    changedPoll: "master's client ended at startup (TypeError); loadsim polls",
+  },
+  'OS_X_10_7/master/0': {
+    startup: `${SYNC_LABELS_MASTER} (steps 12, 14, 15); extra REPORT{multiget-small} at step 13 (master fetchEvents=False); and master instance 0 raises TypeError in _inboxPropfind after step 15, loadsim goes on with notification PROPFINDs and REPORT{expand}`,
+    unchangedPoll: "master's client ended at startup (TypeError); loadsim polls",
+    changedPoll: "master's client ended at startup (TypeError); loadsim polls",
+  },
+  'OS_X_10_7/master/1': {
+    startup: `${SYNC_LABELS_MASTER} (steps 12, 14, 15); extra REPORT{multiget-small} at step 13 (master fetchEvents=False)`,
+    unchangedPoll: 'master 10.7 has a home sync token but no home sync body: _calendarHomeSync raises TypeError before any request and the poll loop ends; loadsim sends PROPFIND{home} + notification PROPFINDs',
+    changedPoll: "master's poll loop ended at the previous poll; loadsim polls",
+  },
+  'OS_X_10_11/master/0': {
+    startup: FIRST_MULTIGET_MASTER,
+  },
+  'iOS_5/master/0': {
+    startup: "master iOS_5._updateCalendar takes no fetchEvents argument: TypeError after the 4 PROPPATCHes (step 9) and the client ends; loadsim goes on with REPORT{vevent}, REPORT{multiget-small}, REPORT{vtodo}, PROPFIND{calendar} (inbox), notification PROPFINDs",
+    unchangedPoll: "master's client ended at startup (TypeError); loadsim polls",
+    changedPoll: "master's client ended at startup (TypeError); loadsim polls",
+  },
+};
 
 const key = (c: GoldenCase) => `${c.model}/${c.generation}/${c.instanceNumber}`;
 
