@@ -393,7 +393,7 @@ export class CalDAVClient {
     if (m.homeSync && s.homeToken && !firstTime) {
       try {
         listing = await this.multistatus('REPORT{sync-home}', 'REPORT', s.homeHref, {
-          body: bodies.syncCollection(s.homeToken, m.homeProps, '1'),
+          body: bodies.syncCollection(s.homeToken, m.homeSyncProps ?? m.homeProps, '1'),
           depth: '1',
           expect: [207],
         });
@@ -454,7 +454,9 @@ export class CalDAVClient {
         s.ampAdvertised = childrenNamed(props.get(clark(NS.CS, 'push-transports')), NS.CS, 'transport').some((t) => t.attrs.type === 'AMP');
         const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
         if (homeToken) s.homeToken = keptOr(s.homeToken, homeToken);
-        s.attachmentsUrl = keptOr(s.attachmentsUrl, hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))));
+        // 10.11's home sync does not ask managed-attachments-server-URL: an incremental listing keeps the known one.
+        const mau = props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'));
+        if (mau || !incremental) s.attachmentsUrl = keptOr(s.attachmentsUrl, hrefIn(mau) ?? textOf(mau));
         continue;
       }
       const rt = props.get(clark(NS.DAV, 'resourcetype'));
@@ -538,11 +540,11 @@ export class CalDAVClient {
     const props = ['D:getetag', 'D:getcontenttype'];
     let full = cal.token === '';
     const label = full ? m.syncLabels.initial : m.syncLabels.incremental;
-    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props, m.syncLevel), depth: '1', expect: full ? [207] : [207, 403], multistatus: true });
+    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props), depth: '1', expect: full ? [207] : [207, 403], multistatus: true });
     if (r.status === 403) {
       // The server no longer knows the token (DAV:valid-sync-token): start again from nothing.
       full = true;
-      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props, m.syncLevel), depth: '1', expect: [207], multistatus: true });
+      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props), depth: '1', expect: [207], multistatus: true });
     }
     const ms = msOf(r);
     const changed: string[] = [];

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as bodies from '../../lib/caldav/bodies.js';
+import type { DavHttp, DavRequestSpec } from '../../lib/caldav/http.js';
+import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
+import { MODELS, type ModelName } from '../../lib/clients/models.js';
+import { RealClock } from '../../lib/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/events.js';
+import { Random } from '../../lib/random.js';
+import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
+import { NS, clark } from '../../lib/xml/namespaces.js';
+import { childrenNamed, parseXml, type XmlElement } from '../../lib/xml/parse.js';
+import { closeHttp, httpFor } from './support.js';
+
+/** What the client sent, request by request (issue 19 §4: method, Depth, body, label). */
+interface Sent {
+  label: string;
+  method: string;
+  depth: string | undefined;
+  body: string | undefined;
+  path: string;
+}
+
+export interface Recorded {
+  client: CalDAVClient;
+  sent: Sent[];
+  events: SimEvent[];
+  labels(): string[];
+  failed(): ResponseEvent[];
+  mark(): void;
+}
+
+/** A client whose every request is recorded before the testbed's DavHttp sends it. */
+export function recordedClient(tb: Testbed, model: ModelName, uid: string, params: Partial<ClientParams> = {}, extra: { dataFolder?: string; instanceNumber?: number } = {}): Recorded {
+  const sent: Sent[] = [];
+  const events: SimEvent[] = [];
+  const http = httpFor(tb);
+  const recording = {
+    request: (spec: DavRequestSpec, c: Parameters<DavHttp['request']>[1]) => {
+      sent.push({ label: spec.label, method: spec.method, depth: spec.headers?.Depth, body: spec.body === undefined ? undefined : String(spec.body), path: spec.path });
+      return http.request(spec, c);
+    },
+  } as unknown as DavHttp;
+  const client = new CalDAVClient({
+    model: MODELS[model],
+    params: { unauthenticatedPercentage: 0, calendarHomePollInterval: 3600, ...params },
+    record: tb.store.users.get(uid)!.record,
+    serverUri: tb.url,
+    principalPathTemplate: '/principals/users/%s/',
+    http: recording,
+    clock: new RealClock(),
+    random: new Random('seq').derive(`${uid}/${model}`),
+    emit: (e) => events.push(e),
+    instanceNumber: extra.instanceNumber ?? 0,
+    ...(extra.dataFolder ? { dataFolder: extra.dataFolder } : {}),
+  });
+  return {
+    client,
+    sent,
+    events,
+    labels: () => sent.map((s) => s.label),
+    failed: () => events.filter((e): e is ResponseEvent => e.type === 'response' && !e.success),
+    mark: () => {
+      sent.splice(0);
+      events.splice(0);
+    },
+  };
+}
+
+/** The {ns}name of every element under the body's first DAV:prop. */
+function propNames(body: string): string[] {
+  const find = (el: XmlElement): XmlElement | undefined => (el.ns === NS.DAV && el.name === 'prop' ? el : el.children.map(find).find(Boolean));
+  const prop = find(parseXml(body));
+  return (prop?.children ?? []).map((c) => clark(c.ns, c.name));
+}
+
+export function eventText(uid: string, start = '20300101T100000Z', end = '20300101T110000Z'): string {
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//test//EN', 'BEGIN:VEVENT', `UID:${uid}`, 'DTSTAMP:20260101T000000Z', `DTSTART:${start}`, `DTEND:${end}`, `SUMMARY:${uid}`, 'LOCATION:Here', 'DESCRIPTION:long text', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+}
+
+const CARDDAV = 'urn:ietf:params:xml:ns:carddav';
+
+let tb: Testbed;
+before(async () => {
+  tb = await startTestbed({ port: 0, users: 12 });
+});
+after(async () => {
+  await closeHttp();
+  await tb.close();
+});
+
+describe('request bodies as the original models send them', () => {
+  it('property namespaces: allowed-calendar-component-set (CS), max-image/resource-size (CardDAV), autoprovisioned (Apple iCal)', () => {
+    for (const body of [bodies.PRINCIPAL_PROPFIND.OS_X_10_7]) {
+      const names = propNames(body);
+      assert.ok(names.includes(clark(NS.CS, 'allowed-calendar-component-set')), names.join());
+      assert.ok(!names.includes(clark(NS.CALDAV, 'allowed-calendar-component-set')));
+    }
+    const home7 = propNames(bodies.homePropfind(bodies.HOME_PROPS.OS_X_10_7));
+    for (const p of ['max-image-size', 'max-resource-size']) {
+      assert.ok(home7.includes(clark(CARDDAV, p)), p);
+      assert.ok(!home7.includes(clark(NS.CALDAV, p)), p);
+    }
+    for (const body of [bodies.homePropfind(bodies.HOME_PROPS.OS_X_10_11), bodies.syncCollection('t', bodies.HOME_SYNC_PROPS_10_11, '1')]) {
+      const names = propNames(body);
+      assert.ok(names.includes(clark(NS.ICAL, 'autoprovisioned')));
+      assert.ok(!names.some((n) => n.endsWith('}autoprovisioned') && !n.startsWith(`{${NS.ICAL}}`)));
+    }
+    // The home sync asks the listing's props but for managed-attachments-server-URL.
+    const sync = propNames(bodies.syncCollection('t', bodies.HOME_SYNC_PROPS_10_11, '1'));
+    assert.ok(!sync.includes(clark(NS.CALDAV, 'managed-attachments-server-URL')));
+    assert.ok(propNames(bodies.homePropfind(bodies.HOME_PROPS.OS_X_10_11)).includes(clark(NS.CALDAV, 'managed-attachments-server-URL')));
+  });
+
+  it('REPORT{cpsearch} carries one search token and no limit', () => {
+    const root = parseXml(bodies.calendarserverPrincipalSearch('wilfr'));
+    assert.deepEqual(childrenNamed(root, NS.CS, 'limit'), []);
+    assert.equal(childrenNamed(root, NS.CS, 'search-token').length, 1);
+    assert.equal(root.attrs.context, 'attendee');
+  });
+
+  it('10.11 syncs calendars without sync-level; its home and notification syncs send level 1', async () => {
+    const r = recordedClient(tb, 'OS_X_10_11', 'user01');
+    assert.equal(await r.client.startup(), true);
+    // Something in the notification collection and in the home, so the next poll syncs both.
+    await r.client.addEvent('/calendars/users/user01/calendar/seq-1.ics', eventText('seq-1'));
+    const other = recordedClient(tb, 'OS_X_10_11', 'user02');
+    await other.client.startup();
+    await other.client.shareCalendar('/calendars/users/user02/calendar/', 'mailto:user01@example.com');
+    r.mark();
+    await r.client.poll();
+    const level = (s: Sent) => (/<(\w+:)?sync-level>1</.test(s.body ?? '') ? '1' : undefined);
+    const calSyncs = [...r.sent].filter((s) => /^REPORT\{sync-coll/.test(s.label));
+    assert.ok(calSyncs.length > 0, r.labels().join());
+    for (const s of calSyncs) assert.equal(level(s), undefined, s.label);
+    const homeSync = r.sent.find((s) => s.label === 'REPORT{sync-home}');
+    assert.ok(homeSync && level(homeSync) === '1');
+    const notif = r.sent.find((s) => s.label.startsWith('REPORT{sync-notif'));
+    assert.ok(notif && level(notif) === '1', r.labels().join());
+    assert.deepEqual(r.failed(), []);
+  });
+});
