@@ -88,8 +88,13 @@ export function veventQuery(startUtc: string): string {
 }
 export const VTODO_QUERY = `${HEAD}<C:calendar-query ${XMLNS}>${propXml(['D:getetag', 'D:getcontenttype'])}<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VTODO"/></C:comp-filter></C:filter></C:calendar-query>`;
 
+const prop = (names: string[]) => names.map((n) => `<C:prop name="${n}"/>`).join('');
+/** What TimeRanger's query asks of each event: enough to draw it in a day view. */
+const DAY_VIEW = `<C:comp name="VCALENDAR">${prop(['VERSION'])}<C:comp name="VEVENT">${prop(['SUMMARY', 'DTSTART', 'DTEND', 'LOCATION', 'UID', 'RECURRENCE-ID'])}</C:comp></C:comp>`;
+
+/** TimeRanger's calendar-query: the events of a time range, expanded, with a subset of their properties. */
 export function timeRangeQuery(startUtc: string, endUtc: string): string {
-  return `${HEAD}<C:calendar-query ${XMLNS}><D:prop><D:getetag/><C:calendar-data><C:expand start="${startUtc}" end="${endUtc}"/></C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="${startUtc}" end="${endUtc}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+  return `${HEAD}<C:calendar-query ${XMLNS}><D:prop><D:getetag/><C:calendar-data><C:expand start="${startUtc}" end="${endUtc}"/>${DAY_VIEW}</C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="${startUtc}" end="${endUtc}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
 }
 
 export const PSET_REPORT = `${HEAD}<D:principal-search-property-set xmlns:D="DAV:"/>`;

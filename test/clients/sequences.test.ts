@@ -140,3 +140,21 @@ describe('request bodies as the original models send them', () => {
     assert.deepEqual(r.failed(), []);
   });
 });
+
+describe('TimeRanger', () => {
+  it('REPORT{calendar-query} asks an expanded comp/prop subset, and the testbed answers it', async () => {
+    const r = recordedClient(tb, 'OS_X_10_11', 'user03');
+    await r.client.startup();
+    await r.client.addEvent('/calendars/users/user03/calendar/tr-1.ics', eventText('tr-1', '20300105T100000Z', '20300105T110000Z'));
+    r.mark();
+    await r.client.timeRangeQuery('/calendars/users/user03/calendar/', new Date(Date.UTC(2030, 0, 5)), new Date(Date.UTC(2030, 0, 6)));
+    assert.deepEqual(r.labels(), ['REPORT{calendar-query}']);
+    const sent = r.sent[0]!;
+    assert.equal(sent.depth, '0');
+    const cd = parseXml(sent.body!).children[0]!.children.find((c) => c.name === 'calendar-data')!;
+    assert.deepEqual(cd.children.map((c) => c.name), ['expand', 'comp']);
+    const vevent = cd.children[1]!.children.find((c) => c.name === 'comp')!;
+    assert.deepEqual(vevent.children.map((c) => c.attrs.name), ['SUMMARY', 'DTSTART', 'DTEND', 'LOCATION', 'UID', 'RECURRENCE-ID']);
+    assert.deepEqual(r.failed(), []);
+  });
+});
