@@ -297,16 +297,16 @@ export class CalDAVClient {
     });
   }
 
-  /** Discovery, principal details and the first poll, as operation `startup`; a restored state skips discovery and the first-start requests. */
+  /**
+   * Discovery and principal details as operation `startup`, then the first poll. A restored
+   * state skips discovery (its principal is known) and the first-start requests, but asks the
+   * principal's details and the search property set again, as master's clients do.
+   */
   async startup(): Promise<boolean> {
-    if (this.o.dataFolder && loadClientState(this.o.dataFolder, this.state)) {
-      await this.poll(!this.state.homeToken && this.state.calendars.size === 0);
-      this.started = true;
-      return true;
-    }
+    const restored = !!this.o.dataFolder && loadClientState(this.o.dataFolder, this.state);
     const ok = await this.operation('startup', async () => {
       try {
-        await this.discover();
+        if (!restored) await this.discover();
         await this.principalDetails();
         if (!this.state.homeHref) throw new Error('the principal has no calendar-home-set');
         return true;
@@ -316,7 +316,7 @@ export class CalDAVClient {
       }
     });
     if (!ok) return false;
-    await this.poll(true);
+    await this.poll(!restored || (!this.state.homeToken && this.state.calendars.size === 0));
     this.started = true;
     return true;
   }
@@ -807,11 +807,20 @@ export class CalDAVClient {
     await this.request('POST{share-calendar}', 'POST', calendarHref, { body: bodies.shareCalendar(mailto, cal?.name ?? ''), expect: [200, 201, 207] });
   }
 
-  /** Forget everything and start again (Resetter). */
+  /**
+   * Resetter, as master's reset: the events, downloaded attachments and the calendars' sync state are forgotten; the
+   * principal's details and the search property set are asked again (no discovery: the principal
+   * is known), then an ordinary poll (not a first one: 10.11 syncs its home incrementally) fetches
+   * every calendar afresh. Master forgot the calendar list too, so a 10.11 client then knew only
+   * the calendars its incremental home sync reported; here the list is kept.
+   */
   async reset(): Promise<void> {
-    this.state.clear();
-    this.started = false;
-    await this.startup();
+    const s = this.state;
+    s.events.clear();
+    s.attachments = undefined;
+    for (const cal of s.calendars.values()) cal.token = '';
+    await this.principalDetails();
+    await this.poll(false);
   }
 }
 

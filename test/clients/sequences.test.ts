@@ -158,3 +158,17 @@ describe('TimeRanger', () => {
     assert.deepEqual(r.failed(), []);
   });
 });
+
+describe('reset', () => {
+  it('10.11: principal details and search property set, then an incremental home sync (no discovery, no first-start requests)', async () => {
+    const r = recordedClient(tb, 'OS_X_10_11', 'user04');
+    await r.client.startup();
+    r.mark();
+    await r.client.reset();
+    assert.deepEqual(r.labels().slice(0, 3), ['PROPFIND{principal}', 'REPORT{pset}', 'REPORT{sync-home}']);
+    // Calendars the home sync reports changed (here: by the first-start PROPPATCHes) are synced in full.
+    assert.ok(r.labels().slice(3).every((l) => /^REPORT\{sync-coll-init\}$|^PROPFIND\{inbox\}$/.test(l)), r.labels().join());
+    assert.deepEqual(r.failed(), []);
+    assert.ok(r.client.state.calendars.size > 0, 'the calendar list is kept');
+  });
+});
