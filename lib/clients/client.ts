@@ -9,7 +9,7 @@ import type { AccountRecord } from '../population/account-record.js';
 import type { Random } from '../random.js';
 import { startupRetryDefaults, startupRetryDelayMs, type StartupRetryPolicy } from './startup-retry.js';
 import { NS, clark } from '../xml/namespaces.js';
-import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
+import { childrenNamed, parseXml, textOf, type XmlElement } from '../xml/parse.js';
 import type { AmpPushHub } from './amp-push-hub.js';
 import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
@@ -593,7 +593,11 @@ export class CalDAVClient {
     await this.request('PROPFIND{notification-items}', 'PROPFIND', s.notificationHref, { body: bodies.NOTIFICATION_ITEMS_PROPFIND, depth: '1', expect: [207] });
   }
 
-  /** 10.11: sync-collection of notifications; each is read, its share invitations accepted, then it is deleted. */
+  /**
+   * 10.11: sync-collection of notifications, as master's: each one reported present is read;
+   * then every share invitation awaiting an answer is accepted; then every reported
+   * notification is deleted, those reported gone (404) too.
+   */
   private async syncNotifications(): Promise<void> {
     const s = this.state;
     const props = ['CS:notificationtype', 'D:getetag'];
@@ -606,25 +610,21 @@ export class CalDAVClient {
     });
     if (r.status === 403) r = await this.request('REPORT{sync-notif-init}', 'REPORT', s.notificationHref, { body: bodies.syncCollection('', props, '1'), depth: '1', expect: [207], multistatus: true });
     const ms = msOf(r);
+    const toDelete: string[] = [];
+    const invites: ShareInvite[] = [];
     for (const resp of ms.responses) {
-      if (ensureSlash(resp.href) === s.notificationHref || resp.status === 404) continue;
-      const r = await this.request('GET{notification}', 'GET', resp.href, { expect: [200, 404] });
-      if (r.status === 200) await this.acceptInvites(r.body);
-      await this.request('DELETE{invite}', 'DELETE', resp.href, { expect: [204, 404] });
+      if (ensureSlash(resp.href) === s.notificationHref) continue;
+      toDelete.push(resp.href);
+      if (resp.status !== undefined && (resp.status < 200 || resp.status > 299)) continue;
+      const got = await this.request('GET{notification}', 'GET', resp.href, { expect: [200, 404] });
+      if (got.status === 200) invites.push(...shareInvitesIn(got.body));
     }
+    // The reply names the invitee as the notification does (its DAV:href), not the client's own address.
+    for (const inv of invites) {
+      await this.request('POST{invite-accept}', 'POST', s.homeHref, { body: bodies.inviteReply(inv.invitee || s.email, inv.hostUrl, inv.uid, inv.summary), expect: [200, 201, 207] });
+    }
+    for (const href of toDelete) await this.request('DELETE{invite}', 'DELETE', href, { expect: [204, 404] });
     if (ms.syncToken) s.notificationToken = detach(ms.syncToken);
-  }
-
-  /** Every calendar share offered in a notification is accepted, as 10.11 does (notes §2.7). */
-  private async acceptInvites(xml: string): Promise<void> {
-    for (const m of xml.matchAll(/<(?:\w+:)?invite-notification\b[\s\S]*?<\/(?:\w+:)?invite-notification>/g)) {
-      const block = m[0];
-      if (!/invite-noresponse/.test(block)) continue;
-      const uid = /<(?:\w+:)?uid>([^<]*)</.exec(block)?.[1] ?? '';
-      const host = /<(?:\w+:)?hosturl>\s*<(?:\w+:)?href>([^<]*)</.exec(block)?.[1] ?? '';
-      const summary = /<(?:\w+:)?summary>([^<]*)</.exec(block)?.[1] ?? '';
-      await this.request('POST{invite-accept}', 'POST', this.state.homeHref, { body: bodies.inviteReply(this.state.email, host, uid, summary), expect: [200, 201, 207] });
-    }
   }
 
   // ---- the write API profiles use (notes §2.8) --------------------------------------------
@@ -867,4 +867,32 @@ function headerOf(r: DavResult, name: string): string | undefined {
 
 function countAttendees(data: string): number {
   return (data.match(/^ATTENDEE[;:]/gim) ?? []).length;
+}
+
+/** A calendar share offered in a notification and not answered yet. */
+interface ShareInvite {
+  /** The notification's own DAV:href: the invitee's address as the sharer's server knows it. */
+  invitee: string;
+  uid: string;
+  hostUrl: string;
+  summary: string;
+}
+
+/** The CS:invite-notification elements of a notification that await an answer (CS:invite-noresponse). */
+function shareInvitesIn(xml: string): ShareInvite[] {
+  let root: XmlElement;
+  try {
+    root = parseXml(xml);
+  } catch {
+    return [];
+  }
+  if (root.ns !== NS.CS || root.name !== 'notification') return [];
+  return childrenNamed(root, NS.CS, 'invite-notification')
+    .filter((n) => childrenNamed(n, NS.CS, 'invite-noresponse').length > 0)
+    .map((n) => ({
+      invitee: textOf(childrenNamed(n, NS.DAV, 'href')[0]).trim(),
+      uid: textOf(childrenNamed(n, NS.CS, 'uid')[0]).trim(),
+      hostUrl: (hrefIn(childrenNamed(n, NS.CS, 'hosturl')[0]) ?? '').trim(),
+      summary: textOf(childrenNamed(n, NS.CS, 'summary')[0]),
+    }));
 }

@@ -9,7 +9,7 @@ import type { ResponseEvent, SimEvent } from '../../lib/events.js';
 import { Random } from '../../lib/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { NS, clark } from '../../lib/xml/namespaces.js';
-import { childrenNamed, parseXml, type XmlElement } from '../../lib/xml/parse.js';
+import { childrenNamed, parseXml, textOf, type XmlElement } from '../../lib/xml/parse.js';
 import { closeHttp, httpFor } from './support.js';
 
 /** What the client sent, request by request (issue 19 §4: method, Depth, body, label). */
@@ -170,5 +170,38 @@ describe('reset', () => {
     assert.ok(r.labels().slice(3).every((l) => /^REPORT\{sync-coll-init\}$|^PROPFIND\{inbox\}$/.test(l)), r.labels().join());
     assert.deepEqual(r.failed(), []);
     assert.ok(r.client.state.calendars.size > 0, 'the calendar list is kept');
+  });
+});
+
+describe('10.11 notifications', () => {
+  it('the reply names the invitee as the notification does; every reported notification is deleted, those reported gone too', async () => {
+    const sharee = recordedClient(tb, 'OS_X_10_11', 'user05');
+    await sharee.client.startup();
+    const a = recordedClient(tb, 'OS_X_10_11', 'user06');
+    await a.client.startup();
+    await a.client.shareCalendar('/calendars/users/user06/calendar/', 'mailto:user05@example.com');
+    sharee.mark();
+    await sharee.client.poll();
+    const seq = sharee.labels().filter((l) => /notif|invite/.test(l));
+    assert.deepEqual(seq, ['REPORT{sync-notif}', 'GET{notification}', 'POST{invite-accept}', 'DELETE{invite}']);
+    const post = sharee.sent.find((s) => s.label === 'POST{invite-accept}')!;
+    const reply = parseXml(post.body!);
+    const invitee = childrenNamed(reply, NS.DAV, 'href')[0]!;
+    // The testbed's invitation names the sharee by urn:x-uid (as CalendarServer does); the client's own address is its mailto:.
+    assert.equal(textOf(invitee), `urn:x-uid:${tb.store.users.get('user05')!.record.guid}`);
+    assert.deepEqual(sharee.failed(), []);
+
+    // A second share: the next sync reports the first notification gone (404) and the new one.
+    const b = recordedClient(tb, 'OS_X_10_11', 'user07');
+    await b.client.startup();
+    await b.client.shareCalendar('/calendars/users/user07/calendar/', 'mailto:user05@example.com');
+    sharee.mark();
+    await sharee.client.poll();
+    const deletes = sharee.sent.filter((s) => s.label === 'DELETE{invite}').map((s) => s.path);
+    assert.equal(deletes.length, 2, sharee.labels().join());
+    assert.equal(sharee.labels().filter((l) => l === 'GET{notification}').length, 1, 'only the present one is read');
+    const statuses = sharee.events.filter((e): e is ResponseEvent => e.type === 'response' && e.label === 'DELETE{invite}').map((e) => e.status).sort();
+    assert.deepEqual(statuses, [204, 404]);
+    assert.deepEqual(sharee.failed(), []);
   });
 });
