@@ -391,16 +391,18 @@ export class CalDAVClient {
     let listing: Multistatus | undefined;
     let incremental = false;
     if (m.homeSync && s.homeToken && !firstTime) {
-      try {
-        listing = await this.multistatus('REPORT{sync-home}', 'REPORT', s.homeHref, {
-          body: bodies.syncCollection(s.homeToken, m.homeSyncProps ?? m.homeProps, '1'),
-          depth: '1',
-          expect: [207],
-        });
+      // 403 (DAV:valid-sync-token) is the protocol's answer to a token the server no longer
+      // knows (a restored client, a server that forgot): an expected answer, not a failed request,
+      // as the original allowed it too. The home is then listed in full (the original crashed here, §2.11 b).
+      const r = await this.request('REPORT{sync-home}', 'REPORT', s.homeHref, {
+        body: bodies.syncCollection(s.homeToken, m.homeSyncProps ?? m.homeProps, '1'),
+        depth: '1',
+        expect: [207, 403],
+        multistatus: true,
+      });
+      if (r.status === 207) {
+        listing = msOf(r);
         incremental = true;
-      } catch (e) {
-        // A token the server no longer accepts (403): list the home in full instead (the original crashed here, §2.11 b).
-        if (!(e instanceof IncorrectResponseCode && e.status === 403)) throw e;
       }
     }
     listing ??= await this.multistatus('PROPFIND{home}', 'PROPFIND', s.homeHref, { body: bodies.homePropfind(m.homeProps), depth: '1', expect: [207] });

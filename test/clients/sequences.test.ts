@@ -205,3 +205,24 @@ describe('10.11 notifications', () => {
     assert.deepEqual(sharee.failed(), []);
   });
 });
+
+describe('a sync token the server refuses', () => {
+  it('is an expected answer (403 DAV:valid-sync-token), not a failed request: the client lists or syncs again in full', async () => {
+    const r = recordedClient(tb, 'OS_X_10_11', 'user08');
+    await r.client.startup();
+    await r.client.poll();
+    // As a client restored from saved data against a server that no longer knows its tokens.
+    const s = r.client.state;
+    s.homeToken = 'data:,unknown-home-token';
+    const cal = s.calendars.get('/calendars/users/user08/calendar/')!;
+    cal.token = 'data:,unknown-calendar-token';
+    r.mark();
+    assert.equal(await r.client.poll(), true);
+    const statuses = r.events.filter((e): e is ResponseEvent => e.type === 'response').map((e) => `${e.label} ${e.status}`);
+    assert.deepEqual(statuses.slice(0, 2), ['REPORT{sync-home} 403', 'PROPFIND{home} 207']);
+    assert.ok(statuses.includes('REPORT{sync-coll} 403') && statuses.includes('REPORT{sync-coll-init} 207'), statuses.join());
+    assert.deepEqual(r.failed(), []);
+    assert.ok(r.events.every((e) => e.type !== 'operation' || e.phase !== 'end' || e.success));
+    assert.notEqual(s.homeToken, 'data:,unknown-home-token');
+  });
+});
