@@ -419,7 +419,7 @@ export class CalDAVClient {
     for (const [href, token] of seen) {
       const cal = s.calendars.get(href);
       if (!cal || cal.token === token) continue;
-      await this.updateCalendar(cal, token);
+      await this.updateCalendar(cal, token, !(firstTime && m.firstSyncTokenOnly));
     }
     if (m.name === 'OS_X_10_11' && this.o.instanceNumber === 0 && s.inboxHref) {
       await this.request('PROPFIND{inbox}', 'PROPFIND', s.inboxHref, { body: bodies.CALENDAR_LIST_PROPFIND.other, depth: '1', expect: [207] });
@@ -497,11 +497,11 @@ export class CalDAVClient {
   }
 
   /** Bring one calendar up to date: sync-collection, PROPFIND or (iOS 5) calendar-query; then fetch what changed. */
-  private async updateCalendar(cal: CalendarState, newToken: string): Promise<void> {
+  private async updateCalendar(cal: CalendarState, newToken: string, fetchEvents = true): Promise<void> {
     const m = this.model;
     const s = this.state;
     let changed: string[];
-    if (m.calendarSync && s.syncSupported) changed = await this.syncCalendar(cal);
+    if (m.calendarSync && s.syncSupported) changed = await this.syncCalendar(cal, fetchEvents);
     else {
       let ms: Multistatus;
       if (m.calendarQuery && cal.kind === 'calendar') {
@@ -535,8 +535,11 @@ export class CalDAVClient {
     return changed;
   }
 
-  /** RFC 6578 sync of one calendar; an incremental sync refused with 403 falls back to a full one. */
-  private async syncCalendar(cal: CalendarState): Promise<string[]> {
+  /**
+   * RFC 6578 sync of one calendar; an incremental sync refused with 403 falls back to a full one.
+   * Without `fetchEvents` only the new token is kept: no event is learnt, none forgotten.
+   */
+  private async syncCalendar(cal: CalendarState, fetchEvents = true): Promise<string[]> {
     const s = this.state;
     const m = this.model;
     const props = ['D:getetag', 'D:getcontenttype'];
@@ -551,6 +554,10 @@ export class CalDAVClient {
     const ms = msOf(r);
     const changed: string[] = [];
     const listed = new Set<string>();
+    if (!fetchEvents) {
+      if (ms.syncToken) cal.token = detach(ms.syncToken);
+      return changed;
+    }
     for (const resp of ms.responses) {
       if (ensureSlash(resp.href) === cal.href) continue;
       if (resp.status === 404) {

@@ -35,6 +35,11 @@ export interface ModelBehaviour {
   readonly syncLabels: { readonly initial: string; readonly incremental: string };
   /** 10.11: the props of the home's sync-collection (homeSync). */
   readonly homeSyncProps?: readonly string[];
+  /**
+   * 10.11 (master's clients): the first poll syncs each calendar for its token only, fetching
+   * none of its events; later polls fetch what changed since. (PROPFIND polling still fetches.)
+   */
+  readonly firstSyncTokenOnly?: true;
 }
 
 const APPLE_HEADERS = { Accept: '*/*', 'Accept-Language': 'en-us', 'Accept-Encoding': 'gzip,deflate', Connection: 'keep-alive' } as const;
@@ -89,6 +94,7 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     principalPropfind: PRINCIPAL_PROPFIND.OS_X_10_11,
     homeProps: HOME_PROPS.OS_X_10_11,
     homeSyncProps: HOME_SYNC_PROPS_10_11,
+    firstSyncTokenOnly: true,
     calendarSync: true,
     calendarQuery: false,
     attendeeLookup: 'cpsearch',

@@ -226,3 +226,30 @@ describe('a sync token the server refuses', () => {
     assert.notEqual(s.homeToken, 'data:,unknown-home-token');
   });
 });
+
+describe('10.11 first poll', () => {
+  it('syncs each calendar for its token only: no multiget of existing events; later polls fetch what changed', async () => {
+    const CAL = '/calendars/users/user09/calendar/';
+    const other = recordedClient(tb, 'OS_X_10_7', 'user09');
+    await other.client.startup();
+    await other.client.addEvent(`${CAL}old-1.ics`, eventText('old-1'));
+    await other.client.addEvent(`${CAL}old-2.ics`, eventText('old-2'));
+    const r = recordedClient(tb, 'OS_X_10_11', 'user09');
+    assert.equal(await r.client.startup(), true);
+    assert.ok(r.labels().includes('REPORT{sync-coll-init}'));
+    assert.ok(!r.labels().some((l) => l.startsWith('REPORT{multiget')), r.labels().join());
+    assert.deepEqual(r.client.state.eventsIn(CAL), []);
+    // The token was kept: a change since is fetched by an incremental sync, alone.
+    await other.client.addEvent(`${CAL}new-1.ics`, eventText('new-1'));
+    r.mark();
+    await r.client.poll();
+    assert.deepEqual(r.labels().filter((l) => l.startsWith('REPORT{')), ['REPORT{sync-home}', 'REPORT{sync-coll}', 'REPORT{multiget-small}']);
+    assert.deepEqual(r.client.state.eventsIn(CAL), [`${CAL}new-1.ics`]);
+    assert.deepEqual(r.failed(), []);
+    // The 2013 models fetch every event at their first poll.
+    const fresh = recordedClient(tb, 'OS_X_10_7', 'user09', {}, { instanceNumber: 1 });
+    await fresh.client.startup();
+    assert.ok(fresh.labels().includes('REPORT{multiget-small}'));
+    assert.equal(fresh.client.state.eventsIn(CAL).length, 3);
+  });
+});
