@@ -37,6 +37,12 @@ export interface ProfileContext {
 
 /** A running user behaviour. */
 export interface Profile {
+  /**
+   * Called before the client's startup: listen to what the client fetches, so
+   * that what its first poll brings in is heard (the original ran its profiles
+   * from the client's creation on). Optional; start() does it otherwise.
+   */
+  prepare?(): void;
   /** Start its loop; called once the client has started. */
   start(): void;
   /** Stop scheduling; in-flight work may finish. */

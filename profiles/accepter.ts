@@ -38,9 +38,12 @@ export class Accepter extends ProfileBase {
     super(ctx, 'Accepter');
   }
 
-  protected run(): void {
+  /** From before the client's startup, as the original: what the first poll fetches is answered too. */
+  protected override subscribe(): void {
     this.listen((href) => this.eventChanged(href));
   }
+
+  protected run(): void {}
 
   private eventChanged(href: string): void {
     if (this.handling.has(href)) return;

@@ -30,9 +30,12 @@ export class AttachmentDownloader extends ProfileBase {
     super(ctx, 'AttachmentDownloader');
   }
 
-  protected run(): void {
+  /** From before the client's startup, as the original: what the first poll fetches is answered too. */
+  protected override subscribe(): void {
     this.listen((href) => this.eventChanged(href));
   }
+
+  protected run(): void {}
 
   private eventChanged(href: string): void {
     const state = this.client.state;

@@ -25,10 +25,10 @@ export abstract class InvitationMaker extends EventMaker {
 
   /**
    * @param justOwned only the user's own calendars (master), or shared ones too (2013)
-   * @param onMissing `stop`: send the invitation with the invitees found so far
-   *   (master); `abandon`: make none (2013 RealisticInviter)
+   * @param onMissing `skip`: go on to the next invitee, and send the invitation
+   *   with those found (master's Inviter); `abandon`: make none (2013 RealisticInviter)
    */
-  protected makeInvitation(justOwned: boolean, onMissing: 'stop' | 'abandon'): Invitation {
+  protected makeInvitation(justOwned: boolean, onMissing: 'skip' | 'abandon'): Invitation {
     const calendar = this.randomCalendarOfType('VEVENT', justOwned);
     if (!calendar) return undefined;
     const spec = this.newEventSpec();
@@ -41,7 +41,7 @@ export abstract class InvitationMaker extends EventMaker {
       const record = this.drawInvitee(invited);
       if (!record) {
         if (onMissing === 'abandon') return { cannotAddAttendee: true };
-        break;
+        continue;
       }
       const address = `mailto:${record.email}`;
       invited.add(normalizeAddress(address));

@@ -21,7 +21,7 @@ export class Inviter extends InvitationMaker {
   }
 
   private async invite(lagMs: number): Promise<void> {
-    const invitation = this.makeInvitation(true, 'stop');
+    const invitation = this.makeInvitation(true, 'skip');
     if (!invitation || !('href' in invitation)) return;
     const attachmentSize = this.attachmentSize();
     const lookupPercentage = this.number('inviteeLookupPercentage');

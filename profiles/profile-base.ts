@@ -63,6 +63,7 @@ export abstract class ProfileBase implements Profile {
   private readonly timers = new Set<Timer>();
   private cleanups: (() => void)[] | undefined;
   private phase: Phase = 'idle';
+  private subscribed = false;
 
   constructor(
     protected readonly ctx: ProfileContext,
@@ -92,6 +93,7 @@ export abstract class ProfileBase implements Profile {
    */
   start(): void {
     if (!this.enabled || this.phase !== 'idle') return;
+    this.prepare();
     this.phase = 'waiting';
     const go = (): void => {
       if (this.phase !== 'waiting') return;
@@ -118,6 +120,16 @@ export abstract class ProfileBase implements Profile {
   get stopped(): boolean {
     return this.phase === 'stopped';
   }
+
+  /** Listen from before the client's startup (see Profile.prepare); once, and not when disabled. */
+  prepare(): void {
+    if (!this.enabled || this.subscribed || this.phase === 'stopped') return;
+    this.subscribed = true;
+    void this.guard(() => this.subscribe());
+  }
+
+  /** Called once, before the client's startup when the simulator prepares the profile: set up the listeners that must hear the first poll. */
+  protected subscribe(): void {}
 
   /** Called once, when the client has started: set up the loops and listeners. */
   protected abstract run(): void;
@@ -211,10 +223,10 @@ export abstract class ProfileBase implements Profile {
     } else then();
   }
 
-  /** Listen to the client's eventChanged until stopped. Exceptions in `fn` are contained. */
+  /** Listen to the client's eventChanged until stopped (from subscribe(), during the client's startup too). Exceptions in `fn` are contained. */
   protected listen(fn: (href: string) => void): void {
     const off = this.client.onEventChanged((href) => {
-      if (this.phase === 'running') void this.guard(() => fn(href));
+      if (this.phase !== 'stopped') void this.guard(() => fn(href));
     });
     (this.cleanups ??= []).push(off);
   }

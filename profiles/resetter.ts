@@ -2,9 +2,9 @@ import type { ProfileContext } from '../lib/profile.js';
 import { ProfileBase } from './profile-base.js';
 
 /**
- * Resetter (notes §3.10): every `interval` seconds the client forgets all it
- * knows and starts again (`startup` and a first poll). The other profiles of
- * the client skip their ticks until it has started again.
+ * Resetter (notes §3.10): every `interval` seconds the client forgets its
+ * events and sync state, asks its principal's details again and polls
+ * (client.reset: master's sequence, no discovery). The client stays started.
  */
 export class Resetter extends ProfileBase {
   constructor(ctx: ProfileContext) {

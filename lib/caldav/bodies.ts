@@ -10,6 +10,9 @@ import { escapeXml } from '../xml/write.js';
 const XMLNS = 'xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/" xmlns:I="http://apple.com/ns/ical/" xmlns:ME="http://me.com/_namespace/"';
 const HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
+/** CardDAV's namespace, declared on the element itself: only 10.7's and iOS 5's home listing use it. */
+const CARD = (name: string) => `CR:${name} xmlns:CR="urn:ietf:params:xml:ns:carddav"`;
+
 const propfind = (props: string[]) => `${HEAD}<D:propfind ${XMLNS}><D:prop>${props.map((p) => `<${p}/>`).join('')}</D:prop></D:propfind>`;
 
 /** Discovery: well-known and find-principal (all models). */
@@ -21,7 +24,7 @@ export const PRINCIPAL_PROPFIND = {
     'CS:dropbox-home-URL', 'CS:xmpp-uri', 'CS:notification-URL', 'D:displayname', 'D:principal-URL', 'D:supported-report-set',
   ]),
   OS_X_10_7: propfind([
-    'C:allowed-calendar-component-set', 'C:calendar-home-set', 'C:calendar-user-address-set', 'D:current-user-principal', 'D:displayname',
+    'CS:allowed-calendar-component-set', 'C:calendar-home-set', 'C:calendar-user-address-set', 'D:current-user-principal', 'D:displayname',
     'CS:dropbox-home-URL', 'CS:email-address-set', 'CS:notification-URL', 'D:principal-collection-set', 'D:principal-URL', 'D:resource-id',
     'C:schedule-inbox-URL', 'C:schedule-outbox-URL', 'D:supported-report-set',
   ]),
@@ -49,18 +52,21 @@ export const HOME_PROPS = {
     'CS:source', 'CS:subscribed-strip-alarms', 'CS:subscribed-strip-attachments', 'CS:subscribed-strip-todos', 'I:refreshrate',
     'CS:push-transports', 'CS:pushkey', 'CS:publish-url',
   ],
-  OS_X_10_7: [...HOME_COMMON, 'CS:me-card', 'CS:xmpp-server', 'CS:xmpp-uri', 'C:max-image-size', 'C:max-resource-size'],
+  OS_X_10_7: [...HOME_COMMON, 'CS:me-card', 'CS:xmpp-server', 'CS:xmpp-uri', CARD('max-image-size'), CARD('max-resource-size')],
   OS_X_10_11: [
     ...HOME_COMMON, 'C:calendar-alarm', 'C:default-alarm-vevent-date', 'C:default-alarm-vevent-datetime', 'C:managed-attachments-server-URL',
-    'C:supported-calendar-component-sets', 'CS:invite', 'CS:pre-publish-url', 'ME:autoprovisioned', 'I:language-code', 'I:location-code',
+    'C:supported-calendar-component-sets', 'CS:invite', 'CS:pre-publish-url', 'I:autoprovisioned', 'I:language-code', 'I:location-code',
   ],
 } as const;
+
+/** 10.11's sync-collection of the home asks the listing's props but for managed-attachments-server-URL. */
+export const HOME_SYNC_PROPS_10_11: readonly string[] = HOME_PROPS.OS_X_10_11.filter((p) => p !== 'C:managed-attachments-server-URL');
 
 export const homePropfind = (props: readonly string[]) => propfind([...props]);
 
 const propXml = (props: readonly string[]) => `<D:prop>${props.map((p) => `<${p}/>`).join('')}</D:prop>`;
 
-/** sync-collection (RFC 6578). 10.7 sends no sync-level; 10.11 sends level 1. */
+/** sync-collection (RFC 6578). Calendars are synced without sync-level (10.11 too); 10.11's home and notification syncs send level 1. */
 export function syncCollection(token: string, props: readonly string[], level?: '1'): string {
   return `${HEAD}<D:sync-collection ${XMLNS}><D:sync-token>${escapeXml(token)}</D:sync-token>${level ? `<D:sync-level>${level}</D:sync-level>` : ''}${propXml(props)}</D:sync-collection>`;
 }
@@ -82,8 +88,13 @@ export function veventQuery(startUtc: string): string {
 }
 export const VTODO_QUERY = `${HEAD}<C:calendar-query ${XMLNS}>${propXml(['D:getetag', 'D:getcontenttype'])}<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VTODO"/></C:comp-filter></C:filter></C:calendar-query>`;
 
+const prop = (names: string[]) => names.map((n) => `<C:prop name="${n}"/>`).join('');
+/** What TimeRanger's query asks of each event: enough to draw it in a day view. */
+const DAY_VIEW = `<C:comp name="VCALENDAR">${prop(['VERSION'])}<C:comp name="VEVENT">${prop(['SUMMARY', 'DTSTART', 'DTEND', 'LOCATION', 'UID', 'RECURRENCE-ID'])}</C:comp></C:comp>`;
+
+/** TimeRanger's calendar-query: the events of a time range, expanded, with a subset of their properties. */
 export function timeRangeQuery(startUtc: string, endUtc: string): string {
-  return `${HEAD}<C:calendar-query ${XMLNS}><D:prop><D:getetag/><C:calendar-data><C:expand start="${startUtc}" end="${endUtc}"/></C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="${startUtc}" end="${endUtc}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
+  return `${HEAD}<C:calendar-query ${XMLNS}><D:prop><D:getetag/><C:calendar-data><C:expand start="${startUtc}" end="${endUtc}"/>${DAY_VIEW}</C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="${startUtc}" end="${endUtc}"/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`;
 }
 
 export const PSET_REPORT = `${HEAD}<D:principal-search-property-set xmlns:D="DAV:"/>`;
@@ -133,9 +144,9 @@ export function principalPropertySearch(prefix: string): string {
   ])}</D:principal-property-search>`;
 }
 
-/** 10.11 attendee lookup: CalendarServer's principal search. */
+/** 10.11 attendee lookup: CalendarServer's principal search (one search token, no result limit). */
 export function calendarserverPrincipalSearch(token: string, context = 'attendee'): string {
-  return `${HEAD}<CS:calendarserver-principal-search ${XMLNS} context="${context}"><CS:search-token>${escapeXml(token)}</CS:search-token><CS:limit><CS:nresults>50</CS:nresults></CS:limit>${propXml([
+  return `${HEAD}<CS:calendarserver-principal-search ${XMLNS} context="${context}"><CS:search-token>${escapeXml(token)}</CS:search-token>${propXml([
     'D:displayname', 'CS:email-address-set', 'C:calendar-user-address-set', 'C:calendar-user-type', 'D:principal-URL', 'CS:first-name', 'CS:last-name', 'CS:record-type',
   ])}</CS:calendarserver-principal-search>`;
 }

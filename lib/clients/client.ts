@@ -9,7 +9,7 @@ import type { AccountRecord } from '../population/account-record.js';
 import type { Random } from '../random.js';
 import { startupRetryDefaults, startupRetryDelayMs, type StartupRetryPolicy } from './startup-retry.js';
 import { NS, clark } from '../xml/namespaces.js';
-import { childrenNamed, textOf, type XmlElement } from '../xml/parse.js';
+import { childrenNamed, parseXml, textOf, type XmlElement } from '../xml/parse.js';
 import type { AmpPushHub } from './amp-push-hub.js';
 import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
@@ -311,16 +311,16 @@ export class CalDAVClient {
     });
   }
 
-  /** Discovery, principal details and the first poll, as operation `startup`; a restored state skips discovery and the first-start requests. */
+  /**
+   * Discovery and principal details as operation `startup`, then the first poll. A restored
+   * state skips discovery (its principal is known) and the first-start requests, but asks the
+   * principal's details and the search property set again, as master's clients do.
+   */
   async startup(): Promise<boolean> {
-    if (this.o.dataFolder && loadClientState(this.o.dataFolder, this.state)) {
-      await this.poll(!this.state.homeToken && this.state.calendars.size === 0);
-      this.started = true;
-      return true;
-    }
+    const restored = !!this.o.dataFolder && loadClientState(this.o.dataFolder, this.state);
     const ok = await this.operation('startup', async () => {
       try {
-        await this.discover();
+        if (!restored) await this.discover();
         await this.principalDetails();
         if (!this.state.homeHref) throw new Error('the principal has no calendar-home-set');
         return true;
@@ -330,7 +330,7 @@ export class CalDAVClient {
       }
     });
     if (!ok) return false;
-    await this.poll(true);
+    await this.poll(!restored || (!this.state.homeToken && this.state.calendars.size === 0));
     this.started = true;
     return true;
   }
@@ -405,16 +405,18 @@ export class CalDAVClient {
     let listing: Multistatus | undefined;
     let incremental = false;
     if (m.homeSync && s.homeToken && !firstTime) {
-      try {
-        listing = await this.multistatus('REPORT{sync-home}', 'REPORT', s.homeHref, {
-          body: bodies.syncCollection(s.homeToken, m.homeProps, '1'),
-          depth: '1',
-          expect: [207],
-        });
+      // 403 (DAV:valid-sync-token) is the protocol's answer to a token the server no longer
+      // knows (a restored client, a server that forgot): an expected answer, not a failed request,
+      // as the original allowed it too. The home is then listed in full (the original crashed here, §2.11 b).
+      const r = await this.request('REPORT{sync-home}', 'REPORT', s.homeHref, {
+        body: bodies.syncCollection(s.homeToken, m.homeSyncProps ?? m.homeProps, '1'),
+        depth: '1',
+        expect: [207, 403],
+        multistatus: true,
+      });
+      if (r.status === 207) {
+        listing = msOf(r);
         incremental = true;
-      } catch (e) {
-        // A token the server no longer accepts (403): list the home in full instead (the original crashed here, §2.11 b).
-        if (!(e instanceof IncorrectResponseCode && e.status === 403)) throw e;
       }
     }
     listing ??= await this.multistatus('PROPFIND{home}', 'PROPFIND', s.homeHref, { body: bodies.homePropfind(m.homeProps), depth: '1', expect: [207] });
@@ -431,7 +433,7 @@ export class CalDAVClient {
     for (const [href, token] of seen) {
       const cal = s.calendars.get(href);
       if (!cal || cal.token === token) continue;
-      await this.updateCalendar(cal, token);
+      await this.updateCalendar(cal, token, !(firstTime && m.firstSyncTokenOnly));
     }
     if (m.name === 'OS_X_10_11' && this.o.instanceNumber === 0 && s.inboxHref) {
       await this.request('PROPFIND{inbox}', 'PROPFIND', s.inboxHref, { body: bodies.CALENDAR_LIST_PROPFIND.other, depth: '1', expect: [207] });
@@ -470,7 +472,9 @@ export class CalDAVClient {
         s.pushKey = keptOr(s.pushKey, textOf(props.get(clark(NS.CS, 'pushkey'))));
         const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
         if (homeToken) s.homeToken = keptOr(s.homeToken, homeToken);
-        s.attachmentsUrl = keptOr(s.attachmentsUrl, hrefIn(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))) ?? textOf(props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'))));
+        // 10.11's home sync does not ask managed-attachments-server-URL: an incremental listing keeps the known one.
+        const mau = props.get(clark(NS.CALDAV, 'managed-attachments-server-URL'));
+        if (mau || !incremental) s.attachmentsUrl = keptOr(s.attachmentsUrl, hrefIn(mau) ?? textOf(mau));
         continue;
       }
       const rt = props.get(clark(NS.DAV, 'resourcetype'));
@@ -509,11 +513,11 @@ export class CalDAVClient {
   }
 
   /** Bring one calendar up to date: sync-collection, PROPFIND or (iOS 5) calendar-query; then fetch what changed. */
-  private async updateCalendar(cal: CalendarState, newToken: string): Promise<void> {
+  private async updateCalendar(cal: CalendarState, newToken: string, fetchEvents = true): Promise<void> {
     const m = this.model;
     const s = this.state;
     let changed: string[];
-    if (m.calendarSync && s.syncSupported) changed = await this.syncCalendar(cal);
+    if (m.calendarSync && s.syncSupported) changed = await this.syncCalendar(cal, fetchEvents);
     else {
       let ms: Multistatus;
       if (m.calendarQuery && cal.kind === 'calendar') {
@@ -547,22 +551,29 @@ export class CalDAVClient {
     return changed;
   }
 
-  /** RFC 6578 sync of one calendar; an incremental sync refused with 403 falls back to a full one. */
-  private async syncCalendar(cal: CalendarState): Promise<string[]> {
+  /**
+   * RFC 6578 sync of one calendar; an incremental sync refused with 403 falls back to a full one.
+   * Without `fetchEvents` only the new token is kept: no event is learnt, none forgotten.
+   */
+  private async syncCalendar(cal: CalendarState, fetchEvents = true): Promise<string[]> {
     const s = this.state;
     const m = this.model;
     const props = ['D:getetag', 'D:getcontenttype'];
     let full = cal.token === '';
     const label = full ? m.syncLabels.initial : m.syncLabels.incremental;
-    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props, m.syncLevel), depth: '1', expect: full ? [207] : [207, 403], multistatus: true });
+    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props), depth: '1', expect: full ? [207] : [207, 403], multistatus: true });
     if (r.status === 403) {
       // The server no longer knows the token (DAV:valid-sync-token): start again from nothing.
       full = true;
-      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props, m.syncLevel), depth: '1', expect: [207], multistatus: true });
+      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props), depth: '1', expect: [207], multistatus: true });
     }
     const ms = msOf(r);
     const changed: string[] = [];
     const listed = new Set<string>();
+    if (!fetchEvents) {
+      if (ms.syncToken) cal.token = detach(ms.syncToken);
+      return changed;
+    }
     for (const resp of ms.responses) {
       if (ensureSlash(resp.href) === cal.href) continue;
       if (resp.status === 404) {
@@ -607,7 +618,11 @@ export class CalDAVClient {
     await this.request('PROPFIND{notification-items}', 'PROPFIND', s.notificationHref, { body: bodies.NOTIFICATION_ITEMS_PROPFIND, depth: '1', expect: [207] });
   }
 
-  /** 10.11: sync-collection of notifications; each is read, its share invitations accepted, then it is deleted. */
+  /**
+   * 10.11: sync-collection of notifications, as master's: each one reported present is read;
+   * then every share invitation awaiting an answer is accepted; then every reported
+   * notification is deleted, those reported gone (404) too.
+   */
   private async syncNotifications(): Promise<void> {
     const s = this.state;
     const props = ['CS:notificationtype', 'D:getetag'];
@@ -620,25 +635,21 @@ export class CalDAVClient {
     });
     if (r.status === 403) r = await this.request('REPORT{sync-notif-init}', 'REPORT', s.notificationHref, { body: bodies.syncCollection('', props, '1'), depth: '1', expect: [207], multistatus: true });
     const ms = msOf(r);
+    const toDelete: string[] = [];
+    const invites: ShareInvite[] = [];
     for (const resp of ms.responses) {
-      if (ensureSlash(resp.href) === s.notificationHref || resp.status === 404) continue;
-      const r = await this.request('GET{notification}', 'GET', resp.href, { expect: [200, 404] });
-      if (r.status === 200) await this.acceptInvites(r.body);
-      await this.request('DELETE{invite}', 'DELETE', resp.href, { expect: [204, 404] });
+      if (ensureSlash(resp.href) === s.notificationHref) continue;
+      toDelete.push(resp.href);
+      if (resp.status !== undefined && (resp.status < 200 || resp.status > 299)) continue;
+      const got = await this.request('GET{notification}', 'GET', resp.href, { expect: [200, 404] });
+      if (got.status === 200) invites.push(...shareInvitesIn(got.body));
     }
+    // The reply names the invitee as the notification does (its DAV:href), not the client's own address.
+    for (const inv of invites) {
+      await this.request('POST{invite-accept}', 'POST', s.homeHref, { body: bodies.inviteReply(inv.invitee || s.email, inv.hostUrl, inv.uid, inv.summary), expect: [200, 201, 207] });
+    }
+    for (const href of toDelete) await this.request('DELETE{invite}', 'DELETE', href, { expect: [204, 404] });
     if (ms.syncToken) s.notificationToken = detach(ms.syncToken);
-  }
-
-  /** Every calendar share offered in a notification is accepted, as 10.11 does (notes §2.7). */
-  private async acceptInvites(xml: string): Promise<void> {
-    for (const m of xml.matchAll(/<(?:\w+:)?invite-notification\b[\s\S]*?<\/(?:\w+:)?invite-notification>/g)) {
-      const block = m[0];
-      if (!/invite-noresponse/.test(block)) continue;
-      const uid = /<(?:\w+:)?uid>([^<]*)</.exec(block)?.[1] ?? '';
-      const host = /<(?:\w+:)?hosturl>\s*<(?:\w+:)?href>([^<]*)</.exec(block)?.[1] ?? '';
-      const summary = /<(?:\w+:)?summary>([^<]*)</.exec(block)?.[1] ?? '';
-      await this.request('POST{invite-accept}', 'POST', this.state.homeHref, { body: bodies.inviteReply(this.state.email, host, uid, summary), expect: [200, 201, 207] });
-    }
   }
 
   // ---- the write API profiles use (notes §2.8) --------------------------------------------
@@ -824,11 +835,20 @@ export class CalDAVClient {
     await this.request('POST{share-calendar}', 'POST', calendarHref, { body: bodies.shareCalendar(mailto, cal?.name ?? ''), expect: [200, 201, 207] });
   }
 
-  /** Forget everything and start again (Resetter). */
+  /**
+   * Resetter, as master's reset: the events, downloaded attachments and the calendars' sync state are forgotten; the
+   * principal's details and the search property set are asked again (no discovery: the principal
+   * is known), then an ordinary poll (not a first one: 10.11 syncs its home incrementally) fetches
+   * every calendar afresh. Master forgot the calendar list too, so a 10.11 client then knew only
+   * the calendars its incremental home sync reported; here the list is kept.
+   */
   async reset(): Promise<void> {
-    this.state.clear();
-    this.started = false;
-    await this.startup();
+    const s = this.state;
+    s.events.clear();
+    s.attachments = undefined;
+    for (const cal of s.calendars.values()) cal.token = '';
+    await this.principalDetails();
+    await this.poll(false);
   }
 }
 
@@ -875,4 +895,32 @@ function headerOf(r: DavResult, name: string): string | undefined {
 
 function countAttendees(data: string): number {
   return (data.match(/^ATTENDEE[;:]/gim) ?? []).length;
+}
+
+/** A calendar share offered in a notification and not answered yet. */
+interface ShareInvite {
+  /** The notification's own DAV:href: the invitee's address as the sharer's server knows it. */
+  invitee: string;
+  uid: string;
+  hostUrl: string;
+  summary: string;
+}
+
+/** The CS:invite-notification elements of a notification that await an answer (CS:invite-noresponse). */
+function shareInvitesIn(xml: string): ShareInvite[] {
+  let root: XmlElement;
+  try {
+    root = parseXml(xml);
+  } catch {
+    return [];
+  }
+  if (root.ns !== NS.CS || root.name !== 'notification') return [];
+  return childrenNamed(root, NS.CS, 'invite-notification')
+    .filter((n) => childrenNamed(n, NS.CS, 'invite-noresponse').length > 0)
+    .map((n) => ({
+      invitee: textOf(childrenNamed(n, NS.DAV, 'href')[0]).trim(),
+      uid: textOf(childrenNamed(n, NS.CS, 'uid')[0]).trim(),
+      hostUrl: (hrefIn(childrenNamed(n, NS.CS, 'hosturl')[0]) ?? '').trim(),
+      summary: textOf(childrenNamed(n, NS.CS, 'summary')[0]),
+    }));
 }

@@ -1,4 +1,4 @@
-import { CALENDAR_LIST_PROPFIND, EXPAND_PROXIES, FIRST_TIME_PROPPATCHES, HOME_PROPS, PRINCIPAL_PROPFIND } from '../caldav/bodies.js';
+import { CALENDAR_LIST_PROPFIND, EXPAND_PROXIES, FIRST_TIME_PROPPATCHES, HOME_PROPS, HOME_SYNC_PROPS_10_11, PRINCIPAL_PROPFIND } from '../caldav/bodies.js';
 
 export type ModelName = 'OS_X_10_6' | 'OS_X_10_7' | 'OS_X_10_11' | 'iOS_5';
 
@@ -33,7 +33,13 @@ export interface ModelBehaviour {
   readonly calendarListPropfind: string;
   /** Labels of sync-collection on calendars: the 2013 names for the 2013 models, master's for 10.11. */
   readonly syncLabels: { readonly initial: string; readonly incremental: string };
-  readonly syncLevel?: '1';
+  /** 10.11: the props of the home's sync-collection (homeSync). */
+  readonly homeSyncProps?: readonly string[];
+  /**
+   * 10.11 (master's clients): the first poll syncs each calendar for its token only, fetching
+   * none of its events; later polls fetch what changed since. (PROPFIND polling still fetches.)
+   */
+  readonly firstSyncTokenOnly?: true;
 }
 
 const APPLE_HEADERS = { Accept: '*/*', 'Accept-Language': 'en-us', 'Accept-Encoding': 'gzip,deflate', Connection: 'keep-alive' } as const;
@@ -87,6 +93,8 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     discovery: 'well-known',
     principalPropfind: PRINCIPAL_PROPFIND.OS_X_10_11,
     homeProps: HOME_PROPS.OS_X_10_11,
+    homeSyncProps: HOME_SYNC_PROPS_10_11,
+    firstSyncTokenOnly: true,
     calendarSync: true,
     calendarQuery: false,
     attendeeLookup: 'cpsearch',
@@ -96,7 +104,6 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     firstTimeExpand: EXPAND_PROXIES.other,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.other,
     syncLabels: { initial: 'REPORT{sync-coll-init}', incremental: 'REPORT{sync-coll}' },
-    syncLevel: '1',
   },
   iOS_5: {
     name: 'iOS_5',

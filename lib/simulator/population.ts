@@ -180,30 +180,35 @@ export class Population implements PopulationView {
     });
     const member: Member = { userNumber, client, profiles: [] };
     this.members.push(member);
+    // Profiles are made and prepared (their listeners set) before the client's startup, as the
+    // original ran them from the start: what the first poll fetches reaches the Accepter and the
+    // AttachmentDownloader. Their loops start once the client has started.
+    kind.profiles.forEach((pc, j) => {
+      if (!pc.enabled || pc.plugin.source !== 'builtin') return;
+      const def: ProfileDefinition = pc.plugin.definition;
+      if (!def.create) return; // refused before the run started; see unimplementedPlugins
+      const profile = def.create({
+        client,
+        userNumber,
+        params: pc.params,
+        clock: this.o.clock,
+        random: this.o.random.derive(`${identity}/profile${j}:${def.name}`),
+        emit: this.o.emit,
+        population: this,
+        generation: this.o.config.generation,
+        staggerFirstTick: this.o.config.staggerFirstTicks,
+      });
+      member.profiles.push(profile);
+      profile.prepare?.();
+    });
     const run = client
       .run()
       .then(() => {
         if (this.stopped || !client.started) return;
-        kind.profiles.forEach((pc, j) => {
-          if (!pc.enabled || pc.plugin.source !== 'builtin') return;
-          const def: ProfileDefinition = pc.plugin.definition;
-          if (!def.create) return; // refused before the run started; see unimplementedPlugins
-          const profile = def.create({
-            client,
-            userNumber,
-            params: pc.params,
-            clock: this.o.clock,
-            random: this.o.random.derive(`${identity}/profile${j}:${def.name}`),
-            emit: this.o.emit,
-            population: this,
-            generation: this.o.config.generation,
-            staggerFirstTick: this.o.config.staggerFirstTicks,
-          });
-          member.profiles.push(profile);
-          profile.start();
-        });
+        for (const profile of member.profiles) profile.start();
       })
       .catch((e: unknown) => {
+        for (const profile of member.profiles) profile.stop();
         if (this.stopped) return;
         this.gaveUp.add(client);
         this.o.emit({ type: 'client-failure', reason: `${(e as Error).name}: ${(e as Error).message}`, ...client.identity, at: this.o.clock.now() });

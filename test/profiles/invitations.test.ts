@@ -192,4 +192,24 @@ describe('invitations between two clients', () => {
     assert.deepEqual(labels(sim.events), ['PUT{organizer-small}']);
     assert.ok(!sim.events.some((e) => e.type === 'sim-failure'));
   });
+
+  it('the master Inviter goes on to the next invitee after one it cannot find', async () => {
+    const clock = new VirtualClock();
+    const sim = simFor(tb, 'OS_X_10_11', 'user03', clock, { seed: 'next-invitee' });
+    await sim.client.startup();
+    sim.events.splice(0);
+    // Two invitees: the first ten draws are beyond the last user (not found), the eleventh is user02.
+    const inviteeDistribution = { type: 'UniformDiscreteDistribution', params: { values: [...Array(10).fill(99), 1], randomize: false } };
+    const inviter = await sim.profile('Inviter', {
+      sendInvitationDistribution: fixed(60), inviteeDistribution, inviteeClumping: false, inviteeCountDistribution: fixed(2), inviteeLookupPercentage: 0, fileAttachPercentage: 0,
+    });
+    inviter.start();
+    clock.advance(60_000);
+    await until(() => ends(sim, 'invite').length === 1, 'invite');
+    inviter.stop();
+    assert.equal(ends(sim, 'invite')[0]!.success, true);
+    const put = sim.events.find((e): e is ResponseEvent => e.type === 'response' && e.label.startsWith('PUT{organizer'))!;
+    const stored = sim.client.state.events.get(new URL(put.url).pathname)!.data!;
+    assert.deepEqual(attendeesOf(stored).map(([a]) => a), ['mailto:user03@example.com', 'mailto:user02@example.com']);
+  });
 });

@@ -144,14 +144,19 @@ describe('the smaller profiles against the testbed', () => {
     assert.ok((sim.events.find((e) => e.type === 'response') as ResponseEvent).success);
   });
 
-  it('Resetter makes the client start again', async () => {
-    const { sim, clock } = await userWithEvents('user06', 0);
+  it('Resetter: principal details and search property set again, then an ordinary poll that refetches every event', async () => {
+    const { sim, clock } = await userWithEvents('user06', 2);
     const resetter = await sim.profile('Resetter', { interval: 600 });
     resetter.start();
-    await runUntil(clock, 10_000, () => ends(sim, 'startup').length === 1 && sim.client.started, 'restart');
+    await runUntil(clock, 10_000, () => ends(sim, 'poll').length === 1, 'reset');
     resetter.stop();
-    assert.ok(labels(sim).includes('PROPFIND{principal}'));
-    assert.ok(ends(sim, 'startup')[0]!.success);
+    // No discovery, no first-start PROPPATCHes or expand: master's reset.
+    assert.deepEqual(labels(sim).slice(0, 3), ['PROPFIND{principal}', 'REPORT{pset}', 'PROPFIND{home}']);
+    assert.ok(!labels(sim).some((l) => /well-known|PROPPATCH|expand/.test(l)), labels(sim).join());
+    assert.ok(labels(sim).includes('REPORT{multiget-small}'));
+    assert.equal(sim.client.state.eventsIn('/calendars/users/user06/calendar/').length, 2);
+    assert.ok(ends(sim, 'poll')[0]!.success);
+    assert.equal(ends(sim, 'startup').length, 0);
   });
 
   it('AlarmAcknowledger: edge-triggered minutes (the original test sequence)', () => {

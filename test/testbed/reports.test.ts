@@ -62,6 +62,27 @@ describe('calendar REPORTs', () => {
     assert.doesNotMatch(rs[0]!.body, /RRULE/);
   });
 
+  it('calendar-query with expand and a comp/prop subset returns only the named properties (partial retrieval)', async () => {
+    const subset = '<C:comp name="VCALENDAR"><C:prop name="VERSION"/><C:comp name="VEVENT"><C:prop name="UID"/><C:prop name="DTSTART"/><C:prop name="RECURRENCE-ID"/></C:comp></C:comp>';
+    const r = await query(
+      '<C:comp-filter name="VEVENT"><C:time-range start="20260301T000000Z" end="20260320T000000Z"/><C:prop-filter name="UID"><C:text-match>weekly</C:text-match></C:prop-filter></C:comp-filter>',
+      `<D:getetag/><C:calendar-data><C:expand start="20260301T000000Z" end="20260320T000000Z"/>${subset}</C:calendar-data>`,
+    );
+    assert.equal(r.status, 207);
+    const rs = responses(r.body);
+    assert.equal(rs.length, 1);
+    const data = /<C:calendar-data>([\s\S]*)<\/C:calendar-data>/.exec(rs[0]!.body)![1]!;
+    const names = [...new Set(data.split(/\r\n/).map((l) => /^([A-Z-]+)[;:]/.exec(l)?.[1]).filter(Boolean))].sort();
+    assert.deepEqual(names, ['BEGIN', 'DTSTART', 'END', 'RECURRENCE-ID', 'UID', 'VERSION']);
+    assert.equal([...data.matchAll(/DTSTART:/g)].length, 3);
+    // Without expand, the subset of the stored data; allprop/allcomp keep everything.
+    const all = await query('<C:comp-filter name="VEVENT"/>', '<C:calendar-data><C:comp name="VCALENDAR"><C:allprop/><C:allcomp/></C:comp></C:calendar-data>');
+    assert.match(all.body, /SUMMARY:/);
+    const limited = await query('<C:comp-filter name="VEVENT"/>', '<C:calendar-data><C:limit-recurrence-set start="20260301T000000Z" end="20260320T000000Z"/></C:calendar-data>');
+    assert.equal(limited.status, 403);
+    assert.match(limited.body, /supported-calendar-data/);
+  });
+
   it('a bad time-range is refused with valid-filter; an unknown report with supported-report', async () => {
     const r = await query('<C:comp-filter name="VEVENT"><C:time-range start="yesterday"/></C:comp-filter>');
     assert.equal(r.status, 403);
