@@ -89,6 +89,9 @@ const SEARCH_PREFIXES = ['chris', 'cyru', 'dre', 'eric', 'morg', 'well', 'wilfr'
  * as for Apple's clients: Radicale 3 answers 201 Created to every PUT, replacements included.
  */
 const UPDATE_OK: readonly number[] = [200, 201, 204, 412];
+/** Labels of a calendar's sync-collection: 2013's names (ical.py _updateCalendar_SYNC at 2013), and master's for every model. */
+const SYNC_LABELS_2013 = { initial: 'REPORT{sync-init}', incremental: 'REPORT{sync}' } as const;
+const SYNC_LABELS_MASTER = { initial: 'REPORT{sync-coll-init}', incremental: 'REPORT{sync-coll}' } as const;
 const utcStamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /**
@@ -433,7 +436,10 @@ export class CalDAVClient {
     for (const [href, token] of seen) {
       const cal = s.calendars.get(href);
       if (!cal || cal.token === token) continue;
-      await this.updateCalendar(cal, token, !(firstTime && m.firstSyncTokenOnly));
+      // Master's clients (ical.py BaseAppleClient._poll): a calendar first seen at the first poll is
+      // synced for its token only, none of its events fetched; later polls fetch what changed.
+      // 2013's fetched everything at once. PROPFIND polling (10.6) always fetches.
+      await this.updateCalendar(cal, token, !(firstTime && this.o.generation !== '2013'));
     }
     if (m.name === 'OS_X_10_11' && this.o.instanceNumber === 0 && s.inboxHref) {
       await this.request('PROPFIND{inbox}', 'PROPFIND', s.inboxHref, { body: bodies.CALENDAR_LIST_PROPFIND.other, depth: '1', expect: [207] });
@@ -560,12 +566,13 @@ export class CalDAVClient {
     const m = this.model;
     const props = ['D:getetag', 'D:getcontenttype'];
     let full = cal.token === '';
-    const label = full ? m.syncLabels.initial : m.syncLabels.incremental;
+    const labels = this.o.generation === '2013' ? SYNC_LABELS_2013 : SYNC_LABELS_MASTER;
+    const label = full ? labels.initial : labels.incremental;
     let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props), depth: '1', expect: full ? [207] : [207, 403], multistatus: true });
     if (r.status === 403) {
       // The server no longer knows the token (DAV:valid-sync-token): start again from nothing.
       full = true;
-      r = await this.request(m.syncLabels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props), depth: '1', expect: [207], multistatus: true });
+      r = await this.request(labels.initial, 'REPORT', cal.href, { body: bodies.syncCollection('', props), depth: '1', expect: [207], multistatus: true });
     }
     const ms = msOf(r);
     const changed: string[] = [];
@@ -761,7 +768,9 @@ export class CalDAVClient {
     if (this.model.attendeeLookup) await this.attendeeLookup(attendee.address, start?.toJSDate() ?? new Date(this.o.clock.now()), String(vevent.getFirstPropertyValue('uid') ?? ''));
     const body = vcal.toString().replace(/\r?\n/g, '\r\n');
     const r = await this.request(`PUT{organizer-${sizeSuffix(countAttendees(body))}}`, 'PUT', href, { body, contentType: CAL_TYPE, headers: { 'If-Match': e.etag }, expect: UPDATE_OK });
-    if (r.status !== 412 && !this.storeFromResponse(href, r, body)) await this.updateEvent(href);
+    // 2013 always re-read the event after this PUT (ical.py addEventAttendee at 2013); master only
+    // when the answer carried no ETag.
+    if (r.status !== 412 && (!this.storeFromResponse(href, r, body) || this.o.generation === '2013')) await this.updateEvent(href);
     return r.status;
   }
 

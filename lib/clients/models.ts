@@ -31,19 +31,11 @@ export interface ModelBehaviour {
   /** The expand-property REPORT after the first poll (none for iOS 5). */
   readonly firstTimeExpand: string | null;
   readonly calendarListPropfind: string;
-  /** Labels of sync-collection on calendars: the 2013 names for the 2013 models, master's for 10.11. */
-  readonly syncLabels: { readonly initial: string; readonly incremental: string };
   /** 10.11: the props of the home's sync-collection (homeSync). */
   readonly homeSyncProps?: readonly string[];
-  /**
-   * 10.11 (master's clients): the first poll syncs each calendar for its token only, fetching
-   * none of its events; later polls fetch what changed since. (PROPFIND polling still fetches.)
-   */
-  readonly firstSyncTokenOnly?: true;
 }
 
 const APPLE_HEADERS = { Accept: '*/*', 'Accept-Language': 'en-us', 'Accept-Encoding': 'gzip,deflate', Connection: 'keep-alive' } as const;
-const SYNC_2013 = { initial: 'REPORT{sync-init}', incremental: 'REPORT{sync}' } as const;
 
 export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
   OS_X_10_6: {
@@ -63,7 +55,6 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.OS_X_10_6,
     firstTimeExpand: EXPAND_PROXIES.OS_X_10_6,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.OS_X_10_6,
-    syncLabels: SYNC_2013,
   },
   OS_X_10_7: {
     name: 'OS_X_10_7',
@@ -82,7 +73,6 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.OS_X_10_6,
     firstTimeExpand: EXPAND_PROXIES.other,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.other,
-    syncLabels: SYNC_2013,
   },
   OS_X_10_11: {
     name: 'OS_X_10_11',
@@ -94,7 +84,6 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     principalPropfind: PRINCIPAL_PROPFIND.OS_X_10_11,
     homeProps: HOME_PROPS.OS_X_10_11,
     homeSyncProps: HOME_SYNC_PROPS_10_11,
-    firstSyncTokenOnly: true,
     calendarSync: true,
     calendarQuery: false,
     attendeeLookup: 'cpsearch',
@@ -103,7 +92,6 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.OS_X_10_11,
     firstTimeExpand: EXPAND_PROXIES.other,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.other,
-    syncLabels: { initial: 'REPORT{sync-coll-init}', incremental: 'REPORT{sync-coll}' },
   },
   iOS_5: {
     name: 'iOS_5',
@@ -122,7 +110,6 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.iOS_5,
     firstTimeExpand: null,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.other,
-    syncLabels: SYNC_2013,
   },
 };
 

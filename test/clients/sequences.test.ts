@@ -10,7 +10,8 @@ import { Random } from '../../lib/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { NS, clark } from '../../lib/xml/namespaces.js';
 import { childrenNamed, parseXml, textOf, type XmlElement } from '../../lib/xml/parse.js';
-import { closeHttp, httpFor } from './support.js';
+import { closeHttp, generationOf, httpFor } from './support.js';
+import type { Generation } from '../../lib/config/generation.js';
 
 /** What the client sent, request by request (issue 19 §4: method, Depth, body, label). */
 interface Sent {
@@ -31,7 +32,7 @@ export interface Recorded {
 }
 
 /** A client whose every request is recorded before the testbed's DavHttp sends it. */
-export function recordedClient(tb: Testbed, model: ModelName, uid: string, params: Partial<ClientParams> = {}, extra: { dataFolder?: string; instanceNumber?: number } = {}): Recorded {
+export function recordedClient(tb: Testbed, model: ModelName, uid: string, params: Partial<ClientParams> = {}, extra: { dataFolder?: string; instanceNumber?: number; generation?: Generation } = {}): Recorded {
   const sent: Sent[] = [];
   const events: SimEvent[] = [];
   const http = httpFor(tb);
@@ -40,6 +41,7 @@ export function recordedClient(tb: Testbed, model: ModelName, uid: string, param
       sent.push({ label: spec.label, method: spec.method, depth: spec.headers?.Depth, body: spec.body === undefined ? undefined : String(spec.body), path: spec.path });
       return http.request(spec, c);
     },
+    channel: () => http.channel(),
   } as unknown as DavHttp;
   const client = new CalDAVClient({
     model: MODELS[model],
@@ -52,6 +54,7 @@ export function recordedClient(tb: Testbed, model: ModelName, uid: string, param
     random: new Random('seq').derive(`${uid}/${model}`),
     emit: (e) => events.push(e),
     instanceNumber: extra.instanceNumber ?? 0,
+    generation: extra.generation ?? generationOf(model),
     ...(extra.dataFolder ? { dataFolder: extra.dataFolder } : {}),
   });
   return {
@@ -246,10 +249,14 @@ describe('10.11 first poll', () => {
     assert.deepEqual(r.labels().filter((l) => l.startsWith('REPORT{')), ['REPORT{sync-home}', 'REPORT{sync-coll}', 'REPORT{multiget-small}']);
     assert.deepEqual(r.client.state.eventsIn(CAL), [`${CAL}new-1.ics`]);
     assert.deepEqual(r.failed(), []);
-    // The 2013 models fetch every event at their first poll.
-    const fresh = recordedClient(tb, 'OS_X_10_7', 'user09', {}, { instanceNumber: 1 });
+    // The 2013 models fetch every event at their first poll; master's 10.7 does not.
+    const fresh = recordedClient(tb, 'OS_X_10_7', 'user09', {}, { instanceNumber: 1, generation: '2013' });
     await fresh.client.startup();
     assert.ok(fresh.labels().includes('REPORT{multiget-small}'));
     assert.equal(fresh.client.state.eventsIn(CAL).length, 3);
+    const master = recordedClient(tb, 'OS_X_10_7', 'user09', {}, { instanceNumber: 1, generation: 'master' });
+    await master.client.startup();
+    assert.ok(master.labels().includes('REPORT{sync-coll-init}'));
+    assert.ok(!master.labels().some((l) => l.startsWith('REPORT{multiget')), master.labels().join());
   });
 });

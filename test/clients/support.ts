@@ -5,6 +5,7 @@ import { RealClock } from '../../lib/clock.js';
 import type { ResponseEvent, SimEvent } from '../../lib/events.js';
 import { Random } from '../../lib/random.js';
 import type { Testbed } from '../../lib/testbed/server.js';
+import type { Generation } from '../../lib/config/generation.js';
 
 export interface Harness {
   client: CalDAVClient;
@@ -29,6 +30,12 @@ export async function closeHttp(): Promise<void> {
   https.clear();
 }
 
+/**
+ * The generation a model is tested as here: 10.11 exists only in master; the
+ * other three are the 2013 models (trace.test.ts checks each model in both).
+ */
+export const generationOf = (model: ModelName): Generation => (model === 'OS_X_10_11' ? 'master' : '2013');
+
 export function makeClient(tb: Testbed, model: ModelName, uid: string, params: Partial<ClientParams> = {}, instanceNumber = 0, keepEvents = true): Harness {
   const events: SimEvent[] = [];
   const record = tb.store.users.get(uid)!.record;
@@ -43,6 +50,7 @@ export function makeClient(tb: Testbed, model: ModelName, uid: string, params: P
     random: new Random('test').derive(`${uid}/${model}/${instanceNumber}`),
     emit: keepEvents ? (e) => events.push(e) : () => {},
     instanceNumber,
+    generation: generationOf(model),
   });
   const h: Harness = {
     client,

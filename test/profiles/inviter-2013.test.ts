@@ -82,7 +82,7 @@ describe('the 2013 Inviter', () => {
     await until(() => ends(u1, 'invite').length === 1, 'invite');
     assert.equal(ends(u1, 'invite')[0]!.success, true);
     const wire = responses(u1.events);
-    assert.deepEqual(wire.map((r) => r.label), ['REPORT{psearch}', 'POST{fb-small}', 'PUT{organizer-small}']);
+    assert.deepEqual(wire.map((r) => r.label), ['REPORT{psearch}', 'POST{fb-small}', 'PUT{organizer-small}', 'GET{event}']);
     // The PUT replaced the existing event: same URL, no new resource (master's Inviter makes a new one).
     assert.equal(new URL(wire[2]!.url, tb.url).pathname, href);
     assert.equal(calendar('user01').size, before);

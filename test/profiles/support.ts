@@ -1,4 +1,5 @@
 import { CalDAVClient } from '../../lib/clients/client.js';
+import { generationOf } from '../clients/support.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
 import { RealClock, type Clock } from '../../lib/clock.js';
 import type { ParamValues } from '../../lib/config/param-spec.js';
@@ -75,6 +76,7 @@ export function simFor(tb: Testbed, model: ModelName, uid: string, clock: Clock,
     random: root.derive(`${uid}/client`),
     emit: (e) => events.push(e),
     instanceNumber: 0,
+    generation: generationOf(model),
   });
   return {
     client,
