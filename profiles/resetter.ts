@@ -2,7 +2,7 @@ import type { ProfileContext } from '../lib/profile.js';
 import { ProfileBase } from './profile-base.js';
 
 /**
- * Resetter (notes §3.10): every `interval` seconds the client forgets its
+ * Resetter: every `interval` seconds the client forgets its
  * events and sync state, asks its principal's details again and polls
  * (client.reset: master's sequence, no discovery). The client stays started.
  */

@@ -410,7 +410,7 @@ export class CalDAVClient {
     if (m.homeSync && s.homeToken && !firstTime) {
       // 403 (DAV:valid-sync-token) is the protocol's answer to a token the server no longer
       // knows (a restored client, a server that forgot): an expected answer, not a failed request,
-      // as the original allowed it too. The home is then listed in full (the original crashed here, §2.11 b).
+      // as the original allowed it too. The home is then listed in full (the original crashed here).
       const r = await this.request('REPORT{sync-home}', 'REPORT', s.homeHref, {
         body: bodies.syncCollection(s.homeToken, m.homeSyncProps ?? m.homeProps, '1'),
         depth: '1',

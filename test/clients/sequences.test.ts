@@ -13,7 +13,7 @@ import { childrenNamed, parseXml, textOf, type XmlElement } from '../../lib/xml/
 import { closeHttp, generationOf, httpFor } from './support.js';
 import type { Generation } from '../../lib/config/generation.js';
 
-/** What the client sent, request by request (issue 19 §4: method, Depth, body, label). */
+/** What the client sent, request by request: method, Depth, body, label. */
 interface Sent {
   label: string;
   method: string;
