@@ -1,10 +1,6 @@
-import type ICAL from 'ical.js';
 import { addressOf, normalizeAddress } from '../lib/ical/calendar-object.js';
-import type { AccountRecord } from '../lib/population/account-record.js';
 import type { ProfileContext } from '../lib/profile.js';
-import { isSelf, mainComponent, parseCalendar } from './calendar-data.js';
-import { INVITEE_TRIES } from './invitation.js';
-import { ProfileBase } from './profile-base.js';
+import { AttendeeAdder } from './attendee-adder.js';
 
 /**
  * Inviter, the 2013 generation's (what a 2013 config's `Inviter` gets; the
@@ -23,7 +19,7 @@ import { ProfileBase } from './profile-base.js';
  * original swallowed its CannotAddAttendee inside the operation); with no
  * event to invite to, nothing is reported.
  */
-export class Inviter2013 extends ProfileBase {
+export class Inviter2013 extends AttendeeAdder {
   constructor(ctx: ProfileContext) {
     super(ctx, 'Inviter');
   }
@@ -37,40 +33,9 @@ export class Inviter2013 extends ProfileBase {
     if (!target) return;
     const present = new Set(target.vevent.getAllProperties('attendee').map(addressOf));
     present.add(normalizeAddress(`mailto:${this.record.email}`));
-    const record = this.drawAttendee(present);
+    const record = this.drawAttendee(present, 'inviteeDistribution');
     await this.operation('invite', lagMs, async () => {
       if (record) await this.client.addEventAttendee(target.href, { address: `mailto:${record.email}`, cn: record.commonName });
     });
-  }
-
-  /** A random event with data, organized by the user or by nobody; undefined when there is none. */
-  private pickEvent(): { href: string; vevent: ICAL.Component } | undefined {
-    const state = this.client.state;
-    for (const calendar of this.random.shuffle(this.calendarsOfType('VEVENT'))) {
-      for (const href of this.random.shuffle(state.eventsIn(calendar.href))) {
-        const vcal = parseCalendar(state.events.get(href)?.data);
-        const vevent = vcal && mainComponent(vcal);
-        // The original took any main component; the client adds attendees to VEVENTs only.
-        if (!vevent || vevent.name !== 'vevent') continue;
-        const organizer = vevent.getFirstProperty('organizer');
-        // Organized by someone else: not ours to invite people to.
-        if (organizer && !isSelf(organizer, this.self)) continue;
-        return { href, vevent };
-      }
-    }
-    return undefined;
-  }
-
-  /** The original's _addAttendee draw: user number + sample, ≥ 0, an existing user not yet present; 10 tries. */
-  private drawAttendee(present: ReadonlySet<string>): AccountRecord | undefined {
-    for (let i = 0; i < INVITEE_TRIES; i++) {
-      const n = Math.max(0, this.userNumber + (Math.trunc(Number(this.sample<unknown>('inviteeDistribution'))) || 0));
-      const record = this.population.records[n];
-      if (!record) continue;
-      if (present.has(normalizeAddress(`mailto:${record.email}`))) continue;
-      if (present.has(normalizeAddress(`urn:uuid:${record.uid}`)) || present.has(normalizeAddress(`urn:uuid:${record.guid}`))) continue;
-      return record;
-    }
-    return undefined;
   }
 }
