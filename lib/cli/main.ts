@@ -251,6 +251,16 @@ function isEntryPoint(): boolean {
   }
 }
 if (isEntryPoint()) {
+  // Output nobody reads any more (`loadsim run | head`, a parent that died): EPIPE on stdout or
+  // stderr is not an error of the run. Unhandled, it was an uncaught exception whose report,
+  // written to the same closed pipe, raised another one, and so on: the process spun at 100 %
+  // of a core and never reached its signal handlers. The run goes on; its result files are
+  // written as usual.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
   const stop = new AbortController();
   let signals = 0;
   const onSignal = () => {
