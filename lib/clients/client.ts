@@ -441,7 +441,7 @@ export class CalDAVClient {
       // 2013's fetched everything at once. PROPFIND polling (10.6) always fetches.
       await this.updateCalendar(cal, token, !(firstTime && this.o.generation !== '2013'));
     }
-    if (m.name === 'OS_X_10_11' && this.o.instanceNumber === 0 && s.inboxHref) {
+    if (m.inboxPropfind && this.o.instanceNumber === 0 && s.inboxHref) {
       await this.request('PROPFIND{inbox}', 'PROPFIND', s.inboxHref, { body: bodies.CALENDAR_LIST_PROPFIND.other, depth: '1', expect: [207] });
     }
     if (s.notificationHref) {

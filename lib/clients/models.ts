@@ -27,6 +27,12 @@ export interface ModelBehaviour {
   readonly homeSync: boolean;
   /** 10.11: sync-collection on the notification collection, and sharing invitations accepted. */
   readonly notificationSync: boolean;
+  /**
+   * 10.11: the client of instance 0 PROPFINDs the inbox (Depth 1) after its calendars at every
+   * poll (ical.py BaseAppleClient._poll, master). Master's other models reach the same code and
+   * fail there for want of a body (a TypeError that ends the client); loadsim leaves it out.
+   */
+  readonly inboxPropfind: boolean;
   readonly firstTimeProppatches: readonly string[];
   /** The expand-property REPORT after the first poll (none for iOS 5). */
   readonly firstTimeExpand: string | null;
@@ -52,6 +58,7 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     attendeeLookup: 'psearch',
     homeSync: false,
     notificationSync: false,
+    inboxPropfind: false,
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.OS_X_10_6,
     firstTimeExpand: EXPAND_PROXIES.OS_X_10_6,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.OS_X_10_6,
@@ -70,6 +77,7 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     attendeeLookup: 'psearch',
     homeSync: false,
     notificationSync: false,
+    inboxPropfind: false,
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.OS_X_10_6,
     firstTimeExpand: EXPAND_PROXIES.other,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.other,
@@ -89,6 +97,7 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     attendeeLookup: 'cpsearch',
     homeSync: true,
     notificationSync: true,
+    inboxPropfind: true,
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.OS_X_10_11,
     firstTimeExpand: EXPAND_PROXIES.other,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.other,
@@ -107,6 +116,7 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
     attendeeLookup: null,
     homeSync: false,
     notificationSync: false,
+    inboxPropfind: false,
     firstTimeProppatches: FIRST_TIME_PROPPATCHES.iOS_5,
     firstTimeExpand: null,
     calendarListPropfind: CALENDAR_LIST_PROPFIND.other,
