@@ -12,7 +12,7 @@ import { OperationFailed, ProfileBase } from './profile-base.js';
 export const ACCEPT_RETRIES = 3;
 
 /**
- * Accepter (notes §3.4): answers what the client's polls bring in.
+ * Accepter (the original's profiles.py): answers what the client's polls bring in.
  *
  * - An event in a calendar where the user is an ATTENDEE with
  *   PARTSTAT=NEEDS-ACTION (and not STATUS:CANCELLED, which the original did not

@@ -21,7 +21,7 @@ export class MinuteEdge {
 }
 
 /**
- * AlarmAcknowledger (notes §3.9): keeps one event with a reminder (VALARM 8
+ * AlarmAcknowledger (the original's profiles.py): keeps one event with a reminder (VALARM 8
  * minutes before) and acknowledges it at `pastTheHour` minutes. Ticks every
  * `interval` seconds; on the first tick of such a minute it creates the event
  * in the first VEVENT calendar if it has none (operation `create`), else sets

@@ -2,7 +2,7 @@ import type { ProfileContext } from '../lib/profile.js';
 import { EventUpdater } from './event-updater.js';
 
 /**
- * Attacher (notes §3.7): a managed attachment of `fileSizeDistribution` bytes
+ * Attacher (the original's profiles.py): a managed attachment of `fileSizeDistribution` bytes
  * added to a random event of the user's (`POST{attachment}`, then
  * `GET{event}`). As in the original it is no operation: only its requests
  * are reported.

@@ -6,7 +6,7 @@ import { ProfileBase } from './profile-base.js';
  * The attachment URL as this client reaches it: the path of `url` on the
  * managed-attachments server the home advertises, else the bare path (the
  * client sends it to its own server). A server may write attachment URLs with
- * a host name its clients reach differently (notes §3.5, test_profiles'
+ * a host name its clients reach differently (profiles.py, test_profiles'
  * _normalizeHref).
  */
 export function normalizeAttachmentHref(url: string, attachmentsServer: string): string {
@@ -21,7 +21,7 @@ export function normalizeAttachmentHref(url: string, attachmentsServer: string):
 }
 
 /**
- * AttachmentDownloader (notes §3.5): for every event of a calendar the client
+ * AttachmentDownloader (the original's profiles.py): for every event of a calendar the client
  * fetches, each managed attachment (ATTACH with MANAGED-ID) is downloaded
  * once per MANAGED-ID: `GET{attachment}` as the client operation `download`.
  */

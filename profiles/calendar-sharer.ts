@@ -2,7 +2,7 @@ import type { ProfileContext } from '../lib/profile.js';
 import { ProfileBase } from './profile-base.js';
 
 /**
- * CalendarSharer (notes §3.8): every `interval` seconds, one of the user's own
+ * CalendarSharer (the original's profiles.py): every `interval` seconds, one of the user's own
  * VEVENT calendars is shared read-write with another random user
  * (`POST{share-calendar}`), unless it already has `maxSharees`. No operation.
  *

@@ -22,7 +22,7 @@ import { TitleChanger } from './title-changer.js';
 
 /**
  * Every user behaviour of both reference generations, with its parameters and
- * defaults (notes §3, §8.4), and how to make it: `create(ctx)` gives a Profile
+ * defaults (the original's profiles.py, profiles.py at 2013), and how to make it: `create(ctx)` gives a Profile
  * that does nothing until `start()`. One file each in this folder.
  */
 

@@ -1,7 +1,7 @@
 import type { ProfileContext } from '../lib/profile.js';
 import { ProfileBase } from './profile-base.js';
 
-/** DeepRefresher (notes §3.10): every `interval` seconds, `PROPFIND{home}` and `PROPFIND{calendar}` of every calendar, results thrown away; no operation. */
+/** DeepRefresher (the original's profiles.py): every `interval` seconds, `PROPFIND{home}` and `PROPFIND{calendar}` of every calendar, results thrown away; no operation. */
 export class DeepRefresher extends ProfileBase {
   constructor(ctx: ProfileContext) {
     super(ctx, 'DeepRefresher');

@@ -2,7 +2,7 @@ import type ICAL from 'ical.js';
 import type { ProfileContext } from '../lib/profile.js';
 import { EventUpdater } from './event-updater.js';
 
-/** DescriptionChanger (notes §3.7): DESCRIPTION becomes `descriptionLengthDistribution` dots; operation `update`. */
+/** DescriptionChanger (the original's profiles.py): DESCRIPTION becomes `descriptionLengthDistribution` dots; operation `update`. */
 export class DescriptionChanger extends EventUpdater {
   constructor(ctx: ProfileContext) {
     super(ctx, 'DescriptionChanger');

@@ -3,7 +3,7 @@ import { IncorrectResponseCode } from '../lib/clients/client.js';
 import { ProfileBase } from './profile-base.js';
 
 /**
- * EventCountLimiter (notes §3.8): every `interval` seconds, in each of the
+ * EventCountLimiter (the original's profiles.py): every `interval` seconds, in each of the
  * user's own VEVENT calendars holding more than `eventCountLimit` events,
  * random events are deleted (`DELETE{event}`) down to the limit, so a long run
  * does not grow calendars without end. No operation.

@@ -3,7 +3,7 @@ import { EventMaker } from './event-maker.js';
 import { buildEvent } from './ical-template.js';
 
 /**
- * Eventer (notes §3.6): every `interval` seconds, a new event (no attendees)
+ * Eventer (the original's profiles.py): every `interval` seconds, a new event (no attendees)
  * on a random calendar that takes VEVENTs, owned or shared with the user:
  * `PUT{event}` (+ `POST{attachment}` and `GET{event}` when it attaches a
  * file), as operation `create`.

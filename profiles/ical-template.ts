@@ -1,6 +1,6 @@
 /**
  * The iCalendar the profiles upload: the original's event and task templates
- * (notes §3.2, §3.9, §3.10) filled in with sampled values, built with ical.js
+ * (the original's profiles.py) filled in with sampled values, built with ical.js
  * so that text is escaped, parameters quoted and lines folded as RFC 5545 says.
  *
  * Times: a start or due date-time in an IANA zone is written with its TZID and
@@ -21,7 +21,7 @@ export interface CalendarUser {
   cn?: string;
 }
 
-/** An ATTENDEE as the original's clients write them (notes §3.3). */
+/** An ATTENDEE as the original's clients write them (the original's profiles.py). */
 export interface AttendeeSpec extends CalendarUser {
   partstat: 'NEEDS-ACTION' | 'ACCEPTED' | 'DECLINED' | 'TENTATIVE';
   cutype?: string;
@@ -118,7 +118,7 @@ function organizerProperty(user: CalendarUser): ICAL.Property {
   return p;
 }
 
-/** An ATTENDEE property with CN, CUTYPE, PARTSTAT, ROLE and RSVP (notes §3.3). */
+/** An ATTENDEE property with CN, CUTYPE, PARTSTAT, ROLE and RSVP (the original's profiles.py). */
 export function attendeeProperty(a: AttendeeSpec): ICAL.Property {
   const p = new ICAL.Property('attendee');
   p.setValue(a.address);
@@ -130,7 +130,7 @@ export function attendeeProperty(a: AttendeeSpec): ICAL.Property {
   return p;
 }
 
-/** A new event: the original's template (notes §3.2) with these values. */
+/** A new event: the original's template (the original's profiles.py) with these values. */
 export function buildEvent(spec: EventSpec): string {
   const cal = vcalendar();
   const ev = new ICAL.Component('vevent');
@@ -155,7 +155,7 @@ export function buildEvent(spec: EventSpec): string {
   return finish(cal, ev, [tzStart, tzEnd], spec.start.toMillis());
 }
 
-/** A new task: the original's VTODO template (notes §3.10) with DUE. */
+/** A new task: the original's VTODO template (the original's profiles.py) with DUE. */
 export function buildTask(spec: TaskSpec): string {
   const cal = vcalendar();
   const todo = new ICAL.Component('vtodo');
@@ -167,7 +167,7 @@ export function buildTask(spec: TaskSpec): string {
   return finish(cal, todo, [tz], spec.due.toMillis());
 }
 
-/** AlarmAcknowledger's reminder (notes §3.9). */
+/** AlarmAcknowledger's reminder (the original's profiles.py). */
 function alarm(uid: string): ICAL.Component {
   const a = new ICAL.Component('valarm');
   a.addPropertyWithValue('x-wr-alarmuid', uid);

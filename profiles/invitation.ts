@@ -11,7 +11,7 @@ export const INVITEE_TRIES = 10;
 export type Invitation = { href: string; text: string } | { cannotAddAttendee: true } | undefined;
 
 /**
- * What the inviters share (notes §3.3, §8.4): a new event on a random VEVENT
+ * What the inviters share (the original's profiles.py, profiles.py at 2013): a new event on a random VEVENT
  * calendar with the user as ORGANIZER and as an ACCEPTED ATTENDEE, plus
  * `int(inviteeCountDistribution)` invitees. Each invitee is the user whose
  * number is an `inviteeDistribution` sample (plus the inviter's own number

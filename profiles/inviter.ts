@@ -2,7 +2,7 @@ import type { ProfileContext } from '../lib/profile.js';
 import { InvitationMaker } from './invitation.js';
 
 /**
- * Inviter, the master generation's (notes §3.3): after each
+ * Inviter, the master generation's (the original's profiles.py): after each
  * `sendInvitationDistribution` wait, a new event on one of the user's own
  * VEVENT calendars with invitees. An invitee that cannot be found in 10 draws
  * is skipped: the invitation goes out with those found (it may hold only the

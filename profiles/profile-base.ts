@@ -1,5 +1,5 @@
 /**
- * What every profile shares (the original's ProfileBase, notes §3.1): its
+ * What every profile shares (the original's ProfileBase, profiles.py): its
  * distributions, the `enabled` switch, waiting for the client, the two kinds
  * of loop, and operations reported as events.
  *

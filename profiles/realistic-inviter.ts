@@ -5,7 +5,7 @@ import { InvitationMaker } from './invitation.js';
 export const CANNOT_ADD_ATTENDEE = 'Cannot add attendee';
 
 /**
- * RealisticInviter, the 2013 generation's (notes §8.4): as Inviter, on any
+ * RealisticInviter, the 2013 generation's (the original's profiles.py at 2013): as Inviter, on any
  * VEVENT calendar, every invitee looked up, no attachments. When an invitee
  * cannot be found in 10 draws the invitation is abandoned and reported as a
  * failed `invite` with a `sim-failure` ("invite: Cannot add attendee"), which

@@ -3,7 +3,7 @@ import { asDateTime, buildTask } from './ical-template.js';
 import { ProfileBase } from './profile-base.js';
 
 /**
- * Tasker (notes §3.10): every `interval` seconds, a new VTODO with DUE from
+ * Tasker (the original's profiles.py): every `interval` seconds, a new VTODO with DUE from
  * `taskDueDistribution` on a random calendar that takes VTODOs: `PUT{event}`,
  * as operation `create`.
  */

@@ -4,7 +4,7 @@ import { ProfileBase } from './profile-base.js';
 const DAY_MS = 86_400_000;
 
 /**
- * TimeRanger (notes §3.10): every `interval` seconds, an expanded time-range
+ * TimeRanger (the original's profiles.py): every `interval` seconds, an expanded time-range
  * query of a random VEVENT calendar for the next 24 hours
  * (`REPORT{calendar-query}`); no operation. Without a VEVENT calendar it waits
  * (the original's loop crashed there).

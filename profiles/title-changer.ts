@@ -2,7 +2,7 @@ import type ICAL from 'ical.js';
 import type { ProfileContext } from '../lib/profile.js';
 import { EventUpdater } from './event-updater.js';
 
-/** TitleChanger (notes §3.7): SUMMARY becomes `Event` and dots, `titleLengthDistribution` characters long (at least 5); operation `update`. */
+/** TitleChanger (the original's profiles.py): SUMMARY becomes `Event` and dots, `titleLengthDistribution` characters long (at least 5); operation `update`. */
 export class TitleChanger extends EventUpdater {
   constructor(ctx: ProfileContext) {
     super(ctx, 'TitleChanger');

@@ -120,7 +120,7 @@ function vtimezone(tzid: string, std: string, dst: string, stdName: string, dstN
   ].join('\r\n');
 }
 
-/** First-start PROPPATCHes of each calendar, per model family (notes §2.5 step 3). */
+/** First-start PROPPATCHes of each calendar, per model family (ical.py _pollFirstTime1). */
 export const FIRST_TIME_PROPPATCHES = {
   OS_X_10_6: [
     proppatch('<I:calendar-color>#882F00FF</I:calendar-color>'),
@@ -151,7 +151,7 @@ export function calendarserverPrincipalSearch(token: string, context = 'attendee
   ])}</CS:calendarserver-principal-search>`;
 }
 
-/** A sharee accepting a calendar share (10.11, notes §2.7). */
+/** A sharee accepting a calendar share (10.11, ical.py). */
 export function inviteReply(hrefOfInvitee: string, hostUrl: string, inReplyTo: string, summary: string): string {
   return `${HEAD}<CS:invite-reply ${XMLNS}><D:href>${escapeXml(hrefOfInvitee)}</D:href><CS:invite-accepted/><CS:hosturl><D:href>${escapeXml(hostUrl)}</D:href></CS:hosturl><CS:in-reply-to>${escapeXml(inReplyTo)}</CS:in-reply-to><CS:summary>${escapeXml(summary)}</CS:summary></CS:invite-reply>`;
 }

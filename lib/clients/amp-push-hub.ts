@@ -7,7 +7,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
 export type PushCallback = (pushKey: string) => void;
 
 /**
- * CalendarServer's AMP push, client side (notes §1.14): one TCP connection
+ * CalendarServer's AMP push, client side (the original's amphub.py): one TCP connection
  * per push host shared by every simulated client of the process, as the
  * original's AMPHub. Each client subscribes its home's pushkey
  * (`SubscribeToID`); the server sends `NotificationForID` when the home

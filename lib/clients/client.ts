@@ -16,7 +16,7 @@ import { sizeSuffix, type ModelBehaviour } from './models.js';
 import { ClientState, componentList, detach, keptOr, type CalendarState } from './state.js';
 import type { Generation } from '../config/generation.js';
 
-/** The client's parameters from clients.plist (notes §2.1). */
+/** The client's parameters from clients.plist (the original's ical.py). */
 export interface ClientParams {
   title?: string;
   /** Seconds between polls. */
@@ -126,7 +126,7 @@ function modelHeaders(model: ModelBehaviour, title: string, instanceNumber: numb
 
 /**
  * One simulated Apple calendar client for one user: discovery, polling and
- * syncing as the real one does (notes §2), and the write API that profiles
+ * syncing as the real one does (the original's ical.py), and the write API that profiles
  * call. Every request is labelled as the original labels it.
  */
 export class CalDAVClient {
@@ -388,14 +388,14 @@ export class CalDAVClient {
 
   /**
    * One poll of the calendar home, as operation `poll` (or `push`). Never two
-   * at once; and, unlike the original (notes §2.11 a), a failed poll does not
+   * at once; and, unlike the original (ical.py BaseAppleClient._poll), a failed poll does not
    * leave the guard set, so the next one runs.
    */
   async poll(firstTime = false, label: 'poll' | 'push' = 'poll', lagMs?: number): Promise<boolean> {
     if (this.polling || this.stopped || !this.state.homeHref) return false;
     this.polling = true;
     try {
-      // A timed poll carries how late its timer ran: the generator's own health (SPEC §14).
+      // A timed poll carries how late its timer ran: the generator's own health.
       return (await this.operation(label, () => this.pollHome(firstTime), lagMs)) ?? false;
     } finally {
       this.polling = false;
@@ -659,7 +659,7 @@ export class CalDAVClient {
     if (ms.syncToken) s.notificationToken = detach(ms.syncToken);
   }
 
-  // ---- the write API profiles use (notes §2.8) --------------------------------------------
+  // ---- the write API profiles use (the original's ical.py) ------------------------------
 
   private storeFromResponse(href: string, r: DavResult, data: string): boolean {
     const etag = headerOf(r, 'etag');

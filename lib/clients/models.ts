@@ -3,7 +3,7 @@ import { CALENDAR_LIST_PROPFIND, EXPAND_PROXIES, FIRST_TIME_PROPPATCHES, HOME_PR
 export type ModelName = 'OS_X_10_6' | 'OS_X_10_7' | 'OS_X_10_11' | 'iOS_5';
 
 /**
- * What distinguishes the four Apple clients (notes §2.2): one engine, these
+ * What distinguishes the four Apple clients (the original's ical.py): one engine, these
  * data. Everything a model does differently is here, so a fifth model is a
  * new entry, not new code.
  */
@@ -123,7 +123,7 @@ export const MODELS: Readonly<Record<ModelName, ModelBehaviour>> = {
   },
 };
 
-/** Size suffix of labels (notes §2.8): ≤ 5 small, > 5 medium, > 20 large, > 75 huge. */
+/** Size suffix of labels (the original's ical.py): ≤ 5 small, > 5 medium, > 20 large, > 75 huge. */
 export function sizeSuffix(count: number): 'small' | 'medium' | 'large' | 'huge' {
   return count > 75 ? 'huge' : count > 20 ? 'large' : count > 5 ? 'medium' : 'small';
 }

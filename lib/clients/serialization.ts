@@ -9,7 +9,7 @@ const SCALARS = [
 ] as const;
 type Scalar = (typeof SCALARS)[number];
 
-/** What is saved per client: enough to skip discovery and full syncs on the next run (notes §1.11). */
+/** What is saved per client: enough to skip discovery and full syncs on the next run (the original's ical.py, client serialization). */
 type SavedState = { version: 1; calendars: CalendarState[]; events: Record<string, EventState> } & Record<Scalar, string>;
 
 /** The folder of one client: `<Path>/<uid>-<title with spaces as _>`, as the original names it. */

@@ -22,7 +22,7 @@ const OWN_FILE = /^(error|duration)-\d{8}\.txt$/;
 /**
  * A file per failed response (`error-%08d.txt`) and per successful response
  * slower than `durationThreshold` (`duration-%08d.txt`), the original's
- * ErrorLogger (notes §5.2), each with what the event knows: status, URL,
+ * ErrorLogger (the original's ical.py), each with what the event knows: status, URL,
  * method, user, client, duration, error. Events carry no headers or bodies,
  * so no Authorization header (nor any other credential) can reach a file,
  * and URLs are written without `user:password@`.

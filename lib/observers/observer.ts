@@ -19,7 +19,7 @@ export interface ReportContext {
 /**
  * An observer reads the event stream and, at the end, writes its part of the
  * report and says why the run failed, if it did (the original's
- * observe/report/failures, notes §5). Observers never act on clients.
+ * observe/report/failures, population.py). Observers never act on clients.
  */
 export interface Observer {
   observe(event: SimEvent): void;

@@ -32,7 +32,7 @@ export interface OperationLoggerOptions {
 
 /**
  * Operations (a client's `startup`, `poll`, `push`; a profile's `create`,
- * `invite`, …), the original's OperationLogger (notes §5.5): a live line per
+ * `invite`, …), the original's OperationLogger (profiles.py): a live line per
  * start, end and failure, and at the end a table per operation label with
  * the threshold columns and the scheduling lag of the timers that started
  * them. Lag is the simulator's own health: a growing lag means the load

@@ -25,7 +25,7 @@ export interface ReportStatisticsOptions {
 type ServerStats = { kind: 'stats'; event: SimExpiredEvent } | { kind: 'unavailable'; note: string };
 
 /**
- * The end-of-run report (the original's ReportStatistics, notes §5.4): a
+ * The end-of-run report (the original's ReportStatistics, population.py): a
  * `* Client` block, a `* Server` block per pod whose stats socket was read, and
  * a table per request label with the threshold columns, QoS and STATUS; its
  * failures decide PASS or FAIL. Memory does not grow with the run: histograms

@@ -7,7 +7,7 @@ const BALLOT_X = '\u2717';
 const RULER = '='.repeat(80);
 
 /**
- * A live line per response (the original's RequestLogger, notes §5.1):
+ * A live line per response (the original's RequestLogger, population.py):
  * `<user> (<client>) request <code><✓|✗>[<duration %5.2f> s] <label %8s> <path>`,
  * and for a failure a block between `=` rulers with what the event knows
  * (code, URL, method, user, error). The original also dumped request and

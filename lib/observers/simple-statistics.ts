@@ -11,7 +11,7 @@ export interface SimpleStatisticsOptions {
 
 /**
  * Running statistics of response durations (seconds), the original's
- * SimpleStatistics (notes §5.3): when the window holds 200 samples, print
+ * SimpleStatistics (the original's population.py): when the window holds 200 samples, print
  * `mean:`, `median:`, `stddev:` and `mad:` of them and forget the oldest half,
  * so a line group appears after 200 responses and then every 100. The window
  * is a fixed ring buffer: memory does not grow with the run. No report, never
@@ -55,7 +55,7 @@ export class SimpleStatistics implements Observer {
 }
 
 /**
- * The original's helpers (notes §4.1): mean; median = the element at index
+ * The original's helpers (contrib/performance/stats.py): mean; median = the element at index
  * ⌊n/2⌋ of the sorted samples; population standard deviation; median absolute
  * deviation by the same median rule.
  */

@@ -7,7 +7,7 @@ export interface Verdict {
 }
 
 /**
- * The end of a run, as the original printed it (notes §5.7): each observer's
+ * The end of a run, as the original printed it (the original's sim.py): each observer's
  * report in config order, then a blank line and `*** PASS`, or `*** FAIL`
  * followed by the reasons, one per line. An observer whose report or
  * failures throw does not hide the others: its error becomes a reason, so the

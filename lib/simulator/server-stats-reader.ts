@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 
-/** The 5-minute aggregate of a server's stats socket (notes §1.12), in the report's units. */
+/** The 5-minute aggregate of a server's stats socket (the original's sim.py, server stats), in the report's units. */
 export interface ServerStatsReading {
   requestsPerSecond: number;
   responseMs: number;

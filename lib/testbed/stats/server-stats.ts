@@ -1,7 +1,7 @@
 /**
  * The testbed server's request accounting, kept the way CalendarServer keeps it for its
- * stats socket (calendarserver/accesslog.py; notes §1.13), so that the simulator's
- * end-of-run server statistics (notes §1.12) and CalendarServer's own dashboard read the
+ * stats socket (calendarserver/accesslog.py; accesslog.py), so that the simulator's
+ * end-of-run server statistics (the original's sim.py, server stats) and CalendarServer's own dashboard read the
  * testbed exactly as they read a real server.
  *
  * Per request the HTTP server calls:

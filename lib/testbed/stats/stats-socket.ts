@@ -1,7 +1,7 @@
 /**
  * The testbed's stats socket: CalendarServer's dashboard service (TCP, `Stats.TCPStatsPort`,
- * calendarserver/dashboard_service.py; notes §1.13), so that loadsim's end-of-run server
- * statistics (notes §1.12) and CalendarServer's own dashboard and readStats tools can read
+ * calendarserver/dashboard_service.py; accesslog.py), so that loadsim's end-of-run server
+ * statistics (the original's sim.py, server stats) and CalendarServer's own dashboard and readStats tools can read
  * the testbed.
  *
  * New protocol (default, 2014+): the client sends lines, each one JSON array of command

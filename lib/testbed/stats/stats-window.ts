@@ -1,6 +1,6 @@
 /**
  * One window of request statistics, as CalendarServer's access-log observer keeps them
- * (calendarserver/accesslog.py, `initStats`/`updateStats`/`mergeStats`; notes §1.13):
+ * (calendarserver/accesslog.py, `initStats`/`updateStats`/`mergeStats`; accesslog.py):
  * one per wall-clock minute, and merges of several minutes for the `5m` and `1h` windows.
  *
  * `WindowAccumulator` is the mutable, allocation-light form that requests are recorded
