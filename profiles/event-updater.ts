@@ -4,7 +4,7 @@ import { calendarText, mainComponent, parseCalendar, utcNow } from './calendar-d
 import { ProfileBase } from './profile-base.js';
 
 /**
- * The original's EventUpdaterBase (the original's profiles.py): every `interval` seconds, a
+ * The original's EventUpdaterBase (profiles.py): every `interval` seconds, a
  * random event of the user's own VEVENT calendars that is not a scheduling
  * object is edited by `modify`; when that returns an operation label, DTSTAMP
  * is set to now and the event is PUT back with If-Match (`PUT{update}`, 204,

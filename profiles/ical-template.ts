@@ -21,7 +21,7 @@ export interface CalendarUser {
   cn?: string;
 }
 
-/** An ATTENDEE as the original's clients write them (the original's profiles.py). */
+/** An ATTENDEE as the original's clients write them (profiles.py). */
 export interface AttendeeSpec extends CalendarUser {
   partstat: 'NEEDS-ACTION' | 'ACCEPTED' | 'DECLINED' | 'TENTATIVE';
   cutype?: string;
@@ -130,7 +130,7 @@ export function attendeeProperty(a: AttendeeSpec): ICAL.Property {
   return p;
 }
 
-/** A new event: the original's template (the original's profiles.py) with these values. */
+/** A new event: the original's template (profiles.py) with these values. */
 export function buildEvent(spec: EventSpec): string {
   const cal = vcalendar();
   const ev = new ICAL.Component('vevent');
@@ -155,7 +155,7 @@ export function buildEvent(spec: EventSpec): string {
   return finish(cal, ev, [tzStart, tzEnd], spec.start.toMillis());
 }
 
-/** A new task: the original's VTODO template (the original's profiles.py) with DUE. */
+/** A new task: the original's VTODO template (profiles.py) with DUE. */
 export function buildTask(spec: TaskSpec): string {
   const cal = vcalendar();
   const todo = new ICAL.Component('vtodo');

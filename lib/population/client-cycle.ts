@@ -1,5 +1,5 @@
 /**
- * The original's deterministic client-kind cycle (the original's population.py): kinds in config
+ * The original's deterministic client-kind cycle (population.py): kinds in config
  * order, each repeated `weight` times in a row, forever. Not random, so a
  * population is the same on every run and in every worker.
  */

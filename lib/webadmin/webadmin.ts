@@ -58,7 +58,7 @@ function page(title: string, token: string | null, report: string, ms: number): 
 }
 
 /**
- * The original's web admin (the original's webadmin.py): the current report with Refresh and
+ * The original's web admin (webadmin.py): the current report with Refresh and
  * Stop buttons. Stop is a POST carrying a per-run random token, so a stray
  * request (or another page) cannot end someone's run.
  */
