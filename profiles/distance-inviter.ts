@@ -1,4 +1,3 @@
-import { addressOf, normalizeAddress } from '../lib/ical/calendar-object.js';
 import type { ProfileContext } from '../lib/profile.js';
 import { AttendeeAdder } from './attendee-adder.js';
 
@@ -14,20 +13,6 @@ import { AttendeeAdder } from './attendee-adder.js';
  */
 export class DistanceInviter extends AttendeeAdder {
   constructor(ctx: ProfileContext) {
-    super(ctx, 'DistanceInviter');
-  }
-
-  protected run(): void {
-    this.loopWithDistribution('sendInvitationDistribution', (lagMs) => this.invite(lagMs));
-  }
-
-  private async invite(lagMs: number): Promise<void> {
-    const target = this.pickEvent();
-    if (!target) return;
-    const present = new Set(target.vevent.getAllProperties('attendee').map(addressOf));
-    present.add(normalizeAddress(this.self.email));
-    const record = this.drawAttendee(present, 'inviteeDistanceDistribution');
-    if (!record) return;
-    await this.operation('invite', lagMs, () => this.client.addEventAttendee(target.href, { address: `mailto:${record.email}`, cn: record.commonName }));
+    super(ctx, 'DistanceInviter', 'inviteeDistanceDistribution', false);
   }
 }

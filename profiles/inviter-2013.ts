@@ -1,4 +1,3 @@
-import { addressOf, normalizeAddress } from '../lib/ical/calendar-object.js';
 import type { ProfileContext } from '../lib/profile.js';
 import { AttendeeAdder } from './attendee-adder.js';
 
@@ -21,21 +20,6 @@ import { AttendeeAdder } from './attendee-adder.js';
  */
 export class Inviter2013 extends AttendeeAdder {
   constructor(ctx: ProfileContext) {
-    super(ctx, 'Inviter');
-  }
-
-  protected run(): void {
-    this.loopWithDistribution('sendInvitationDistribution', (lagMs) => this.invite(lagMs));
-  }
-
-  private async invite(lagMs: number): Promise<void> {
-    const target = this.pickEvent();
-    if (!target) return;
-    const present = new Set(target.vevent.getAllProperties('attendee').map(addressOf));
-    present.add(normalizeAddress(`mailto:${this.record.email}`));
-    const record = this.drawAttendee(present, 'inviteeDistribution');
-    await this.operation('invite', lagMs, async () => {
-      if (record) await this.client.addEventAttendee(target.href, { address: `mailto:${record.email}`, cn: record.commonName });
-    });
+    super(ctx, 'Inviter', 'inviteeDistribution', true);
   }
 }
