@@ -39,9 +39,12 @@ describe('flatString', () => {
   // 32-byte reference object besides (and, uncopied, the whole body); the old `(' ' + s).slice(1)`
   // was such a slice, of its own copy. The arrays holding the strings cost the same on every side.
   it('keeps neither the body nor a reference object per string', (t) => {
-    const slices = heldPerString((body, i) => body.slice(i, i + LENGTH));
-    const oldIdiom = heldPerString((body, i) => (' ' + body.slice(i, i + LENGTH)).slice(1));
-    const flat = heldPerString((body, i) => flatString(body.slice(i, i + LENGTH)));
+    // The median of three measurements each: one of them now and then carries a few bytes a string
+    // of heap growth that is no string's (seen in CI: flatString 67 bytes once, 57 otherwise).
+    const median3 = (make: (body: string, i: number) => string) => [heldPerString(make), heldPerString(make), heldPerString(make)].sort((x, y) => x - y)[1]!;
+    const slices = median3((body, i) => body.slice(i, i + LENGTH));
+    const oldIdiom = median3((body, i) => (' ' + body.slice(i, i + LENGTH)).slice(1));
+    const flat = median3((body, i) => flatString(body.slice(i, i + LENGTH)));
     t.diagnostic(`bytes a string: slices ${slices.toFixed(1)}, old idiom ${oldIdiom.toFixed(1)}, flatString ${flat.toFixed(1)}`);
     // 40 one-byte characters: a 16-byte header and 40 bytes, rounded to 8; plus 8 for the array slot.
     assert.ok(flat < 72, `flatString: ${flat.toFixed(1)} bytes a string`);
