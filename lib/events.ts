@@ -74,6 +74,17 @@ export interface OperationEvent extends ClientIdentity {
   at: number;
 }
 
+/**
+ * Something a client learnt about its server and acts on from now on: a discovery step that
+ * fell back, a feature the server refused and the client stopped using. The text is the same
+ * for every client that learns the same thing, so the report lists it once with a count.
+ */
+export interface NoticeEvent extends ClientIdentity {
+  type: 'notice';
+  text: string;
+  at: number;
+}
+
 export interface ClientFailureEvent extends ClientIdentity {
   type: 'client-failure';
   reason: string;
@@ -105,7 +116,7 @@ export interface SimExpiredEvent {
   at: number;
 }
 
-export type SimEvent = RequestEvent | ResponseEvent | OperationEvent | ClientFailureEvent | SimFailureEvent | StatusEvent | SimExpiredEvent;
+export type SimEvent = RequestEvent | ResponseEvent | OperationEvent | NoticeEvent | ClientFailureEvent | SimFailureEvent | StatusEvent | SimExpiredEvent;
 
 /** Where events go. The simulator passes an rxjs Subject's `next`; tests pass an array push. */
 export type EmitEvent = (event: SimEvent) => void;

@@ -40,7 +40,10 @@ commands:
             per label, p50/p95/p99 and failure rate side by side; exit 1 on a regression
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
             [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R] [--delay MS] [--keep-alive S]
-            the embedded CalDAV testbed server, until Ctrl-C
+            [--well-known redirect|404|500|html] [--principals per-user|hidden]
+            [--notifications collection|absent|403|404]
+            the embedded CalDAV testbed server, until Ctrl-C; the last three make it answer as
+            other CalDAV servers do
   worker    the worker end of a multi-process run: the line protocol on stdin/stdout
 
 global flags:
@@ -88,6 +91,9 @@ const COMMAND_OPTIONS = {
     realm: { type: 'string' },
     delay: { type: 'string' },
     'keep-alive': { type: 'string' },
+    'well-known': { type: 'string' },
+    principals: { type: 'string' },
+    notifications: { type: 'string' },
   },
 } as const satisfies Record<string, Options>;
 

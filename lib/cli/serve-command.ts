@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { recordsFromCSVFile } from '../population/accounts.js';
 import { UsageError } from '../errors.js';
+import { QUIRK_CHOICES, parseQuirk, type ServerQuirks } from '../testbed/quirks.js';
 import { startTestbed, type TestbedOptions } from '../testbed/server.js';
 
 export interface ServeFlags {
@@ -15,6 +16,16 @@ export interface ServeFlags {
   realm?: string;
   delay?: string;
   'keep-alive'?: string;
+  'well-known'?: string;
+  principals?: string;
+  notifications?: string;
+}
+
+/** A quirk's flag (quirks.ts): its value, or a usage error naming the choices. */
+function quirk<K extends keyof ServerQuirks>(key: K, flag: string, value: string): ServerQuirks[K] {
+  const v = parseQuirk(key, value);
+  if (v === undefined) throw new UsageError(`${flag}: expected ${QUIRK_CHOICES[key]}, got "${value}"`);
+  return v;
 }
 
 function port(value: string | undefined, flag: string, def: number): number {
@@ -45,6 +56,11 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
     if (!/^\d+(\.\d+)?$/.test(flags['keep-alive']) || !(s > 0 && s <= 86_400)) throw new UsageError(`--keep-alive: expected seconds > 0 and ≤ 86400, got "${flags['keep-alive']}"`);
     options.keepAliveSeconds = s;
   }
+  const quirks: Partial<ServerQuirks> = {};
+  if (flags['well-known'] !== undefined) quirks.wellKnown = quirk('wellKnown', '--well-known', flags['well-known']);
+  if (flags.principals !== undefined) quirks.principals = quirk('principals', '--principals', flags.principals);
+  if (flags.notifications !== undefined) quirks.notifications = quirk('notifications', '--notifications', flags.notifications);
+  if (Object.keys(quirks).length > 0) options.quirks = quirks;
   if (flags.users !== undefined) {
     const n = Number(flags.users);
     if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new UsageError(`--users: expected a number of users from 1 to 1000000, got "${flags.users}"`);
@@ -62,7 +78,11 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
   const testbed = await startTestbed(options);
   const users = [...testbed.store.users.keys()];
   out(`loadsim testbed: CalDAV on ${testbed.url}/`);
-  out(`  principals: /principals/users/%s/   homes: /calendars/users/%s/`);
+  const q = testbed.store.quirks;
+  out(q.principals === 'hidden' ? `  principals: /principals/__uids__/<guid>/ only (--principals hidden)   homes: /calendars/users/%s/` : `  principals: /principals/users/%s/   homes: /calendars/users/%s/`);
+  if (q.wellKnown !== 'redirect' || q.notifications !== 'collection') {
+    out(`  answers as another server: /.well-known/caldav → ${q.wellKnown === 'redirect' ? '301 to /' : q.wellKnown === 'html' ? '200 web page' : q.wellKnown}; notifications: ${q.notifications}`);
+  }
   out(`  users: ${users.length} (${users[0]}…${users[users.length - 1]})${flags.accounts ? ` from ${flags.accounts}` : ', password = uid, email <uid>@example.com'}`);
   out(`  stats socket: ${testbed.statsPort === null ? 'off (--stats-port to enable)' : `port ${testbed.statsPort}${options.statsLegacy ? ' (2013 format)' : ''}`}`);
   out(`  AMP push: ${testbed.ampPort === null ? 'off (--amp-port to enable; clients poll)' : `port ${testbed.ampPort} (pushkeys /CalDAV/localhost/<uid>/)`}`);

@@ -1,8 +1,9 @@
+import { STATUS_CODES } from 'node:http';
 import ICAL from 'ical.js';
 import { AuthSession } from '../caldav/auth.js';
 import * as bodies from '../caldav/bodies.js';
 import type { DavChannel, DavHttp, DavResult } from '../caldav/http.js';
-import { propsOk, type Multistatus } from '../caldav/multistatus.js';
+import { parseMultistatus, propsOk, type Multistatus } from '../caldav/multistatus.js';
 import type { Clock, Timer } from '../clock.js';
 import type { ClientIdentity, EmitEvent } from '../events.js';
 import type { AccountRecord } from '../population/account-record.js';
@@ -92,6 +93,17 @@ const UPDATE_OK: readonly number[] = [200, 201, 204, 412];
 /** Labels of a calendar's sync-collection: 2013's names (ical.py _updateCalendar_SYNC at 2013), and master's for every model. */
 const SYNC_LABELS_2013 = { initial: 'REPORT{sync-init}', incremental: 'REPORT{sync}' } as const;
 const SYNC_LABELS_MASTER = { initial: 'REPORT{sync-coll-init}', incremental: 'REPORT{sync-coll}' } as const;
+/** Every HTTP status: discovery requests whose answer, whatever it is, leads to the next step. */
+const ANY_STATUS: readonly number[] = Array.from({ length: 500 }, (_, i) => i + 100);
+/** Redirects a discovery request follows (the original: 301 and 302; RFC 6764 §5 allows any). */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+/** A refusal of the notification collection: the server does not have one (see notificationsRefusedBy). */
+const NOTIFICATIONS_REFUSED: ReadonlySet<number> = new Set([403, 404, 405, 501]);
+const NOTIFICATIONS_EXPECT: readonly number[] = [207, ...NOTIFICATIONS_REFUSED];
+/** A refusal of a calendar's sync-collection REPORT (Xandikos answers 400 to a body without DAV:sync-level, as 10.7's is). */
+const SYNC_REFUSED: ReadonlySet<number> = new Set([400, 403, 405, 501]);
+const SYNC_EXPECT: readonly number[] = [207, ...SYNC_REFUSED];
+const statusText = (status: number) => `${status} ${STATUS_CODES[status] ?? ''}`.trim();
 const utcStamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 
 /**
@@ -325,7 +337,6 @@ export class CalDAVClient {
       try {
         if (!restored) await this.discover();
         await this.principalDetails();
-        if (!this.state.homeHref) throw new Error('the principal has no calendar-home-set');
         return true;
       } catch (e) {
         this.lastStartupError = (e as Error).message;
@@ -338,39 +349,88 @@ export class CalDAVClient {
     return true;
   }
 
+  /**
+   * Find the principal URL, as Apple's clients do and RFC 6764 §6 describes. A model that
+   * uses the well-known URI PROPFINDs `/.well-known/caldav/` and follows one redirect (the
+   * original: ical.py BaseAppleClient._startupPropfindWellKnown). Any answer that names no
+   * principal (404, 500, a web page, a 207 without DAV:current-user-principal) sends the
+   * client on to the path it was configured with (`principalPathTemplate`), as a real client
+   * falls back to the context path its user typed. The well-known request is therefore
+   * expected to get any HTTP status: only no answer at all fails it. The original accepted
+   * 207, 301 and 302 only and stopped there.
+   *
+   * At the configured path, DAV:principal-URL (then DAV:current-user-principal) names the
+   * principal. When the path answers none (207 naming none, or 404) (a server whose principals are not per-uid paths,
+   * or one with a single principal), the client asks the server root for
+   * DAV:current-user-principal, once, unless the redirect already led there.
+   */
   private async discover(): Promise<void> {
     const s = this.state;
+    const asked = new Set<string>();
     if (this.model.discovery === 'well-known') {
       let href = '/.well-known/caldav/';
-      let r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207, 301, 302], multistatus: true });
-      if (r.status === 301 || r.status === 302) {
-        const location = String(r.headers.location ?? '/');
-        href = this.path(new URL(location, this.origin + '/').href);
-        r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207], multistatus: true });
+      let r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: ANY_STATUS });
+      if (REDIRECTS.has(r.status) && r.headers.location !== undefined) {
+        href = this.redirectTarget(String(r.headers.location));
+        if (href) r = await this.request('PROPFIND{well-known}', 'PROPFIND', href, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: ANY_STATUS });
       }
-      const ms = msOf(r);
-      for (const resp of ms.responses) {
-        const props = propsOk(resp);
-        const principal = hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? hrefIn(props.get(clark(NS.DAV, 'principal-URL')));
-        if (principal) s.principalURL = detach(principal);
+      if (href) asked.add(href);
+      const principal = principalIn(r, 'current-user-principal');
+      if (principal) {
+        s.principalURL = detach(principal);
+        return;
       }
+      this.notice(`PROPFIND{well-known} answered ${describeAnswer(r)}: clients went on to principalPathTemplate`);
     }
-    if (!s.principalURL) {
-      const path = this.o.principalPathTemplate.replace('%s', encodeURIComponent(this.record.uid));
-      const ms = await this.multistatus('PROPFIND{find-principal}', 'PROPFIND', path, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207] });
-      const props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map();
-      s.principalURL = detach(hrefIn(props.get(clark(NS.DAV, 'principal-URL'))) ?? hrefIn(props.get(clark(NS.DAV, 'current-user-principal'))) ?? path);
+    const path = this.o.principalPathTemplate.replace('%s', encodeURIComponent(this.record.uid));
+    const atRoot = path === '/' || asked.has('/');
+    const r = await this.request('PROPFIND{find-principal}', 'PROPFIND', path, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: atRoot ? [207] : [207, 404] });
+    const principal = principalIn(r, 'principal-URL');
+    if (principal) {
+      s.principalURL = detach(principal);
+      return;
+    }
+    // A resource that is there (it answered some property) but names no principal is taken
+    // for the principal itself, as loadsim always did (the original failed on it).
+    if (r.status === 207 && answeredAny(r)) {
+      s.principalURL = detach(path);
+      return;
+    }
+    if (atRoot) throw new Error(`no principal found: PROPFIND ${path} answered ${describeAnswer(r)}`);
+    const root = await this.request('PROPFIND{find-principal}', 'PROPFIND', '/', { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207] });
+    const fromRoot = principalIn(root, 'current-user-principal');
+    if (!fromRoot) throw new Error(`no principal found: PROPFIND ${path} answered ${describeAnswer(r)}; PROPFIND / answered ${describeAnswer(root)}`);
+    s.principalURL = detach(fromRoot);
+    this.notice(`principalPathTemplate ${this.o.principalPathTemplate} named no principal (${describeAnswer(r)}): clients found theirs through current-user-principal at /`);
+  }
+
+  /** The path a discovery redirect points to, when it is on this client's server; '' otherwise. */
+  private redirectTarget(location: string): string {
+    try {
+      const u = new URL(location, this.origin + '/');
+      return u.origin === new URL(this.origin).origin ? u.pathname + u.search : '';
+    } catch {
+      return '';
     }
   }
 
   private async principalDetails(): Promise<void> {
     const s = this.state;
-    const ms = await this.multistatus('PROPFIND{principal}', 'PROPFIND', s.principalURL, { body: this.model.principalPropfind, depth: '0', expect: [207] });
-    const props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map<string, XmlElement>();
+    let ms = await this.multistatus('PROPFIND{principal}', 'PROPFIND', s.principalURL, { body: this.model.principalPropfind, depth: '0', expect: [207] });
+    let props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map<string, XmlElement>();
+    // A principal URL that was only a guess (the configured path) may name the real principal
+    // in DAV:current-user-principal: follow it once (a single-principal server answers so).
+    const current = hrefIn(props.get(clark(NS.DAV, 'current-user-principal')));
+    if (!props.has(clark(NS.CALDAV, 'calendar-home-set')) && current && ensureSlash(current) !== ensureSlash(s.principalURL)) {
+      s.principalURL = detach(current);
+      ms = await this.multistatus('PROPFIND{principal}', 'PROPFIND', s.principalURL, { body: this.model.principalPropfind, depth: '0', expect: [207] });
+      props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map<string, XmlElement>();
+    }
     s.homeHref = detach(ensureSlash(hrefIn(props.get(clark(NS.CALDAV, 'calendar-home-set'))) ?? ''));
+    if (!s.homeHref) throw new Error(`the principal has no calendar-home-set: PROPFIND ${s.principalURL} answered ${describeProps(ms)}`);
     s.outboxHref = detach(hrefIn(props.get(clark(NS.CALDAV, 'schedule-outbox-URL'))) ?? '');
     s.inboxHref = detach(hrefIn(props.get(clark(NS.CALDAV, 'schedule-inbox-URL'))) ?? '');
-    s.notificationHref = detach(ensureSlash(hrefIn(props.get(clark(NS.CS, 'notification-URL'))) ?? ''));
+    s.notificationHref = s.notificationsRefused ? '' : detach(ensureSlash(hrefIn(props.get(clark(NS.CS, 'notification-URL'))) ?? ''));
     s.principalCollection = detach(hrefIn(props.get(clark(NS.DAV, 'principal-collection-set'))) ?? '');
     const addresses = hrefsIn(props.get(clark(NS.CALDAV, 'calendar-user-address-set'))).map(detach);
     s.email = addresses.find((a) => a.toLowerCase().startsWith('mailto:')) ?? '';
@@ -474,7 +534,7 @@ export class CalDAVClient {
       if (href === s.homeHref) {
         const sr = props.get(clark(NS.DAV, 'supported-report-set'));
         // 10.7 and later sync calendars only if the home lists sync-collection; else ctag polling.
-        if (sr && this.model.calendarSync) s.syncSupported = containsElement(sr, NS.DAV, 'sync-collection');
+        if (sr && this.model.calendarSync) s.syncSupported = !s.syncRefused && containsElement(sr, NS.DAV, 'sync-collection');
         s.pushKey = keptOr(s.pushKey, textOf(props.get(clark(NS.CS, 'pushkey'))));
         const homeToken = textOf(props.get(clark(NS.DAV, 'sync-token')));
         if (homeToken) s.homeToken = keptOr(s.homeToken, homeToken);
@@ -487,6 +547,7 @@ export class CalDAVClient {
       const types = new Set((rt?.children ?? []).map((c) => clark(c.ns, c.name)));
       const token = this.tokenOf(props);
       if (types.has(clark(NS.CS, 'notification'))) {
+        if (s.notificationsRefused) continue;
         s.notificationHref = keptOr(s.notificationHref, href);
         tokens.set(href, token);
         continue;
@@ -522,9 +583,9 @@ export class CalDAVClient {
   private async updateCalendar(cal: CalendarState, newToken: string, fetchEvents = true): Promise<void> {
     const m = this.model;
     const s = this.state;
-    let changed: string[];
+    let changed: string[] | undefined;
     if (m.calendarSync && s.syncSupported) changed = await this.syncCalendar(cal, fetchEvents);
-    else {
+    if (changed === undefined) {
       let ms: Multistatus;
       if (m.calendarQuery && cal.kind === 'calendar') {
         const vtodo = cal.components.includes('VTODO') && !cal.components.includes('VEVENT');
@@ -559,16 +620,25 @@ export class CalDAVClient {
 
   /**
    * RFC 6578 sync of one calendar; an incremental sync refused with 403 falls back to a full one.
+   * Undefined when the server refused sync altogether (the caller lists the calendar instead).
    * Without `fetchEvents` only the new token is kept: no event is learnt, none forgotten.
    */
-  private async syncCalendar(cal: CalendarState, fetchEvents = true): Promise<string[]> {
+  private async syncCalendar(cal: CalendarState, fetchEvents = true): Promise<string[] | undefined> {
     const s = this.state;
     const m = this.model;
     const props = ['D:getetag', 'D:getcontenttype'];
     let full = cal.token === '';
     const labels = this.o.generation === '2013' ? SYNC_LABELS_2013 : SYNC_LABELS_MASTER;
     const label = full ? labels.initial : labels.incremental;
-    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props), depth: '1', expect: full ? [207] : [207, 403], multistatus: true });
+    let r = await this.request(label, 'REPORT', cal.href, { body: bodies.syncCollection(cal.token, props), depth: '1', expect: full ? SYNC_EXPECT : [207, 403], multistatus: true });
+    if (full && SYNC_REFUSED.has(r.status)) {
+      // The server lists sync-collection yet refuses this model's REPORT: the client polls as it
+      // does a server without sync (ctag and a listing), and says so once.
+      s.syncRefused = true;
+      s.syncSupported = false;
+      this.notice(`the server refused the calendar sync REPORT (${statusText(r.status)}): clients list calendars instead`);
+      return undefined;
+    }
     if (r.status === 403) {
       // The server no longer knows the token (DAV:valid-sync-token): start again from nothing.
       full = true;
@@ -621,8 +691,28 @@ export class CalDAVClient {
   /** 10.6, 10.7, iOS 5: the notification collection's tokens and items, every poll. */
   private async pollNotificationsByPropfind(): Promise<void> {
     const s = this.state;
-    await this.request('PROPFIND{notification}', 'PROPFIND', s.notificationHref, { body: bodies.CALENDAR_TOKEN_PROPFIND, depth: '0', expect: [207] });
-    await this.request('PROPFIND{notification-items}', 'PROPFIND', s.notificationHref, { body: bodies.NOTIFICATION_ITEMS_PROPFIND, depth: '1', expect: [207] });
+    const r = await this.request('PROPFIND{notification}', 'PROPFIND', s.notificationHref, { body: bodies.CALENDAR_TOKEN_PROPFIND, depth: '0', expect: NOTIFICATIONS_EXPECT });
+    if (this.notificationsRefusedBy(r)) return;
+    await this.request('PROPFIND{notification-items}', 'PROPFIND', s.notificationHref, { body: bodies.NOTIFICATION_ITEMS_PROPFIND, depth: '1', expect: NOTIFICATIONS_EXPECT });
+  }
+
+  /**
+   * A server without CalendarServer's notification collection, though it named one, answers
+   * 403, 404, 405 or 501: the client stops asking for it, as Apple's clients stop using a
+   * feature the server does not have, and says so once (a notice). Those answers are expected
+   * statuses, not failed requests: the original counted every poll's refusal as a failure.
+   */
+  private notificationsRefusedBy(r: DavResult): boolean {
+    if (!NOTIFICATIONS_REFUSED.has(r.status)) return false;
+    this.state.notificationsRefused = true;
+    this.state.notificationHref = '';
+    this.notice(`the server refused the notification collection (${statusText(r.status)}): clients stopped asking for it`);
+    return true;
+  }
+
+  /** Something this client learnt about its server and acts on from now on; the report lists each once, with how many clients saw it. */
+  private notice(text: string): void {
+    this.o.emit({ type: 'notice', text, ...this.identity, at: this.o.clock.now() });
   }
 
   /**
@@ -637,10 +727,12 @@ export class CalDAVClient {
     let r = await this.request(full ? 'REPORT{sync-notif-init}' : 'REPORT{sync-notif}', 'REPORT', s.notificationHref, {
       body: bodies.syncCollection(s.notificationToken, props, '1'),
       depth: '1',
-      expect: full ? [207] : [207, 403],
+      expect: NOTIFICATIONS_EXPECT,
       multistatus: true,
     });
-    if (r.status === 403) r = await this.request('REPORT{sync-notif-init}', 'REPORT', s.notificationHref, { body: bodies.syncCollection('', props, '1'), depth: '1', expect: [207], multistatus: true });
+    // 403 to an incremental sync is the protocol's "token no longer valid" (start again); to a full one, a refusal.
+    if (r.status === 403 && !full) r = await this.request('REPORT{sync-notif-init}', 'REPORT', s.notificationHref, { body: bodies.syncCollection('', props, '1'), depth: '1', expect: NOTIFICATIONS_EXPECT, multistatus: true });
+    if (this.notificationsRefusedBy(r)) return;
     const ms = msOf(r);
     const toDelete: string[] = [];
     const invites: ShareInvite[] = [];
@@ -891,6 +983,52 @@ function hrefIn(el: XmlElement | undefined): string | undefined {
 
 function hrefsIn(el: XmlElement | undefined): string[] {
   return childrenNamed(el, NS.DAV, 'href').map(textOf);
+}
+
+/** The principal a discovery answer names: `prefer`, then the other of principal-URL and current-user-principal; undefined for any other answer. */
+function principalIn(r: DavResult, prefer: 'principal-URL' | 'current-user-principal'): string | undefined {
+  const ms = discoveryMultistatus(r);
+  const other = prefer === 'principal-URL' ? 'current-user-principal' : 'principal-URL';
+  for (const resp of ms?.responses ?? []) {
+    const props = propsOk(resp);
+    const found = hrefIn(props.get(clark(NS.DAV, prefer))) ?? hrefIn(props.get(clark(NS.DAV, other)));
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A discovery answer's multistatus, when it is a readable one; undefined otherwise (the next step handles it). */
+function discoveryMultistatus(r: DavResult): Multistatus | undefined {
+  if (r.status !== 207) return undefined;
+  if (r.multistatus) return r.multistatus;
+  try {
+    return parseMultistatus(r.body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The answer named some property with 200. */
+function answeredAny(r: DavResult): boolean {
+  return (discoveryMultistatus(r)?.responses ?? []).some((resp) => propsOk(resp).size > 0);
+}
+
+/** How a discovery request was answered, for an error message: `404 Not Found`, `207 without a principal`, `200 (text/html)`. */
+function describeAnswer(r: DavResult): string {
+  if (r.status === 0) return r.error ?? 'nothing';
+  const phrase = STATUS_CODES[r.status] ?? '';
+  if (r.status === 207) return discoveryMultistatus(r) ? '207 naming no principal' : '207 with a body that is not a multistatus';
+  const type = headerOf(r, 'content-type');
+  return `${r.status} ${phrase}${type ? ` (${type.split(';')[0]})` : ''}`.trim();
+}
+
+/** What a principal PROPFIND came back with, for the error when it named no home: its status per resource, the properties it did answer. */
+function describeProps(ms: Multistatus): string {
+  const resp = ms.responses[0];
+  if (!resp) return '207 with no response';
+  if (resp.status !== undefined && resp.status !== 200) return `207 with ${resp.href} ${resp.status} ${STATUS_CODES[resp.status] ?? ''}`.trim();
+  const names = [...propsOk(resp).keys()].map((k) => k.replace(/^\{[^}]*\}/, ''));
+  return names.length > 0 ? `207 with only ${names.join(', ')}` : '207 with no property found';
 }
 
 function ensureSlash(href: string): string {

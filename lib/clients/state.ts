@@ -42,6 +42,10 @@ export class ClientState {
   attachmentsUrl = '';
   /** The server lists sync-collection for the home (else sync clients fall back to ctag polling). */
   syncSupported = true;
+  /** The server refused a calendar's sync REPORT: this client lists calendars instead, as when sync is not offered. */
+  syncRefused = false;
+  /** The server refused the notification collection (403, 404, 405, 501): this client stops asking for it. */
+  notificationsRefused = false;
   readonly calendars = new Map<string, CalendarState>();
   readonly events = new Map<string, EventState>();
   /** Managed attachments fetched or uploaded, by MANAGED-ID; made at the first (most clients never have one). */
@@ -74,6 +78,7 @@ export class ClientState {
     this.principalURL = this.homeHref = this.outboxHref = this.inboxHref = this.notificationHref = '';
     this.notificationToken = this.email = this.uuid = this.principalCollection = this.homeToken = this.pushKey = this.attachmentsUrl = '';
     this.syncSupported = true;
+    this.syncRefused = this.notificationsRefused = false;
     this.calendars.clear();
     this.events.clear();
     this.attachments = undefined;

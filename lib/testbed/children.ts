@@ -1,8 +1,9 @@
+import type { ServerQuirks } from './quirks.js';
 import type { User } from './store.js';
 import type { Target } from './targets.js';
 
 /** The members of a collection-like target, as Depth 1 lists them. */
-export function* childTargets(t: Target, viewer: User): Iterable<Target> {
+export function* childTargets(t: Target, viewer: User, quirks: ServerQuirks): Iterable<Target> {
   switch (t.kind) {
     case 'root':
       yield { kind: 'principals', path: '/principals/' };
@@ -19,7 +20,11 @@ export function* childTargets(t: Target, viewer: User): Iterable<Target> {
       yield { kind: 'home', path: viewer.home.path, home: viewer.home };
       return;
     case 'home':
-      for (const c of t.home.collections.values()) yield { kind: 'collection', path: c.path, collection: c };
+      for (const c of t.home.collections.values()) {
+        // A server without notifications (quirks.ts) does not list the collection.
+        if (c.kind === 'notification' && quirks.notifications === 'absent') continue;
+        yield { kind: 'collection', path: c.path, collection: c };
+      }
       return;
     case 'collection':
       for (const r of t.collection.resources.values()) {

@@ -124,7 +124,7 @@ const LIVE: ReadonlyMap<string, Getter> = new Map<string, Getter>([
   [clark(NS.CALDAV, 'schedule-inbox-URL'), (t) => (t.kind === 'principal' ? href(`${t.user.home.path}inbox/`) : undefined)],
   [clark(NS.CALDAV, 'schedule-outbox-URL'), (t) => (t.kind === 'principal' ? href(`${t.user.home.path}outbox/`) : undefined)],
   [clark(NS.CALDAV, 'calendar-user-type'), (t) => (t.kind === 'principal' ? 'INDIVIDUAL' : undefined)],
-  [clark(NS.CS, 'notification-URL'), (t) => (t.kind === 'principal' ? href(`${t.user.home.path}notification/`) : undefined)],
+  [clark(NS.CS, 'notification-URL'), (t, ctx) => (t.kind === 'principal' && ctx.store.quirks.notifications !== 'absent' ? href(`${t.user.home.path}notification/`) : undefined)],
   [clark(NS.CS, 'email-address-set'), (t) => (t.kind === 'principal' ? `<CS:email-address>${escapeXml(t.user.record.email)}</CS:email-address>` : undefined)],
   [clark(NS.CS, 'first-name'), (t) => (t.kind === 'principal' ? escapeXml(t.user.record.commonName.split(' ')[0] ?? '') : undefined)],
   [clark(NS.CS, 'last-name'), (t) => (t.kind === 'principal' ? escapeXml(t.user.record.commonName.split(' ').slice(1).join(' ')) : undefined)],

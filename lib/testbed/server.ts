@@ -21,7 +21,8 @@ import { Scheduler } from './scheduling.js';
 import { ServerStats } from './stats/server-stats.js';
 import { startStatsSocket } from './stats/stats-socket.js';
 import { Store, type StoreLimits } from './store.js';
-import { ownerOf, resolveTarget } from './targets.js';
+import { ownerOf, resolveTarget, type Target } from './targets.js';
+import { WEB_PAGE, type ServerQuirks } from './quirks.js';
 
 export interface TestbedOptions {
   host: string;
@@ -44,6 +45,8 @@ export interface TestbedOptions {
   responseDelayMs: number;
   /** An idle client connection is closed after this long, s (`serve --keep-alive`). */
   keepAliveSeconds: number;
+  /** How it differs from CalendarServer, as other servers do (`serve --well-known`, `--principals`, `--notifications`). */
+  quirks?: Partial<ServerQuirks>;
   clock?: Clock;
 }
 
@@ -93,6 +96,11 @@ export interface Testbed {
 const ALLOW = 'OPTIONS, GET, HEAD, PUT, DELETE, POST, PROPFIND, PROPPATCH, REPORT, MKCALENDAR';
 const DAV_HEADER = '1, 3, access-control, calendar-access, calendar-schedule, calendar-auto-schedule, extended-mkcol, calendarserver-principal-property-search, calendarserver-principal-search';
 
+/** The target is the notification collection or one of its members. */
+function isInNotifications(t: Target): boolean {
+  return (t.kind === 'collection' || t.kind === 'object') && t.collection.kind === 'notification';
+}
+
 /** The body as bytes (attachments need them; everything else decodes them as UTF-8). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
@@ -126,7 +134,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 export async function startTestbed(options: Partial<TestbedOptions> = {}): Promise<Testbed> {
   const o = { ...testbedDefaults, ...options };
   const clock = o.clock ?? new RealClock();
-  const store = new Store(o.accounts ?? testbedUsers(o.users), o.limits);
+  const store = new Store(o.accounts ?? testbedUsers(o.users), o.limits, o.quirks);
   const auth = new Authenticator(store, clock, { realm: o.realm });
   const scheduler = new Scheduler(store, clock);
   const stats = new ServerStats({ clock });
@@ -178,8 +186,11 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
       if (path === '/.well-known/caldav' || path === '/.well-known/caldav/') {
-        status = 301;
-        send(res, { status, headers: { Location: '/' } });
+        const wk = store.quirks.wellKnown;
+        status = wk === 'redirect' ? 301 : wk === 'html' ? 200 : wk;
+        if (wk === 'redirect') send(res, { status, headers: { Location: '/' } });
+        else if (wk === 'html') send(res, { status, headers: { 'Content-Type': 'text/html; charset=utf-8' }, body: WEB_PAGE });
+        else send(res, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: wk === 404 ? 'not found' : 'internal error' });
         return;
       }
       const rawBody = await readBody(req, o.maxBodyBytes);
@@ -199,6 +210,8 @@ export async function startTestbed(options: Partial<TestbedOptions> = {}): Promi
       const target = resolveTarget(store, path);
       const owner = ownerOf(target);
       if (owner && owner !== who.user) throw new DavError(403, 'this belongs to another user', davCondition('need-privileges'));
+      const refused = store.quirks.notifications;
+      if (typeof refused === 'number' && isInNotifications(target)) throw new DavError(refused, refused === 404 ? 'no such resource' : 'notifications are not available');
       const r: BinaryDavRequest = { method, path, query, target, headers: req.headers, body: rawBody.toString('utf8'), rawBody, user: who.user, store, clock, ctx: { store, user: who.user } };
       const out = dispatch(r);
       status = out.status;

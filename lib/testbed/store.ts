@@ -1,3 +1,4 @@
+import { serverQuirksDefaults, type PrincipalsQuirk, type ServerQuirks } from './quirks.js';
 import type { AccountRecord } from '../population/account-record.js';
 
 /** What a collection holds. Calendars hold calendar object resources; the inbox holds scheduling messages. */
@@ -228,7 +229,13 @@ export class Home {
 /** A user, their principal and their home. */
 export class User {
   readonly home: Home;
-  constructor(readonly record: AccountRecord) {
+  /** The principal's URL: per uid, or only under the guid when principals are hidden (quirks.ts). */
+  readonly principalPath: string;
+  constructor(
+    readonly record: AccountRecord,
+    principals: PrincipalsQuirk = 'per-user',
+  ) {
+    this.principalPath = principals === 'hidden' ? `/principals/__uids__/${encodeURIComponent(record.guid)}/` : `/principals/users/${record.uid}/`;
     this.home = new Home(this);
     this.home.add(new Collection(this.home, 'calendar', 'calendar', ['VEVENT'], 'calendar'));
     this.home.add(new Collection(this.home, 'tasks', 'calendar', ['VTODO'], 'tasks'));
@@ -238,9 +245,6 @@ export class User {
   }
   get uid(): string {
     return this.record.uid;
-  }
-  get principalPath(): string {
-    return `/principals/users/${this.uid}/`;
   }
   get mailto(): string {
     return `mailto:${this.record.email.toLowerCase()}`;
@@ -280,13 +284,17 @@ export class Store {
   /** Every home announces its changes here (the push service listens). */
   readonly feed = new ChangeFeed();
 
-  constructor(records: readonly AccountRecord[], limits: Partial<StoreLimits> = {}) {
+  /** How this server differs from CalendarServer (quirks.ts); property answers depend on it. */
+  readonly quirks: ServerQuirks;
+
+  constructor(records: readonly AccountRecord[], limits: Partial<StoreLimits> = {}, quirks: Partial<ServerQuirks> = {}) {
     this.limits = { ...storeLimitsDefaults, ...limits };
+    this.quirks = { ...serverQuirksDefaults, ...quirks };
     for (const r of records) this.addUser(r);
   }
 
   addUser(record: AccountRecord): User {
-    const u = new User(record);
+    const u = new User(record, this.quirks.principals);
     u.home.feed = this.feed;
     this.users.set(u.uid, u);
     for (const a of u.addresses) this.byAddress.set(a.toLowerCase(), u);

@@ -34,9 +34,14 @@ export function resolveTarget(store: Store, pathname: string): Target {
   if (s.length === 0) return { kind: 'root', path: '/' };
   if (s[0] === 'principals') {
     if (s.length === 1) return { kind: 'principals', path: '/principals/' };
+    if (s[1] === '__uids__') {
+      // Hidden principals (quirks.ts) live only here, named by guid.
+      const user = s.length === 3 && store.quirks.principals === 'hidden' ? store.userByAddress(`urn:uuid:${s[2]!}`) : undefined;
+      return user ? { kind: 'principal', path: user.principalPath, user } : missing;
+    }
     if (s[1] !== 'users') return missing;
     if (s.length === 2) return { kind: 'principal-users', path: '/principals/users/' };
-    const user = store.users.get(s[2]!);
+    const user = store.quirks.principals === 'hidden' ? undefined : store.users.get(s[2]!);
     return user && s.length === 3 ? { kind: 'principal', path: user.principalPath, user } : missing;
   }
   if (s[0] === 'calendars') {
@@ -48,7 +53,7 @@ export function resolveTarget(store: Store, pathname: string): Target {
     if (!user) return missing;
     const home = user.home;
     if (s.length === 3) return { kind: 'home', path: home.path, home };
-    const collection = home.collections.get(s[3]!);
+    const collection = s[3] === 'notification' && store.quirks.notifications === 'absent' ? undefined : home.collections.get(s[3]!);
     if (!collection) return s.length === 4 ? { kind: 'missing', path: pathname, parentHome: home, name: s[3]! } : missing;
     if (s.length === 4) return { kind: 'collection', path: collection.path, collection };
     if (s.length === 5) {

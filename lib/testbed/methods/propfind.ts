@@ -43,6 +43,6 @@ export function propfind(req: DavRequest): DavResponse {
   if (req.target.kind === 'missing' || (req.target.kind === 'object' && !req.target.resource)) throw new DavError(404, 'no such resource');
   const pr = parsePropRequest(req.body);
   let out = propResponse(req.target.path, req.target, pr, req.ctx);
-  if (depth === '1') for (const c of childTargets(req.target, req.ctx.user)) out += propResponse(c.path, c, pr, req.ctx);
+  if (depth === '1') for (const c of childTargets(req.target, req.ctx.user, req.store.quirks)) out += propResponse(c.path, c, pr, req.ctx);
   return { status: 207, headers: { ...XML_HEADERS }, body: multistatus(out) };
 }
