@@ -41,8 +41,8 @@ commands:
   serve     [--host 127.0.0.1] [--port 8008] [--stats-port 8100] [--stats-legacy]
             [--amp-port 62311] [--users N | --accounts accounts.csv] [--realm R] [--delay MS] [--keep-alive S]
             [--well-known redirect|404|500|html] [--principals per-user|hidden]
-            [--notifications collection|absent|403|404]
-            the embedded CalDAV testbed server, until Ctrl-C; the last three make it answer as
+            [--notifications collection|absent|403|404] [--sync-level optional|required]
+            the embedded CalDAV testbed server, until Ctrl-C; the last four make it answer as
             other CalDAV servers do
   worker    the worker end of a multi-process run: the line protocol on stdin/stdout
 
@@ -94,6 +94,7 @@ const COMMAND_OPTIONS = {
     'well-known': { type: 'string' },
     principals: { type: 'string' },
     notifications: { type: 'string' },
+    'sync-level': { type: 'string' },
   },
 } as const satisfies Record<string, Options>;
 

@@ -19,6 +19,7 @@ export interface ServeFlags {
   'well-known'?: string;
   principals?: string;
   notifications?: string;
+  'sync-level'?: string;
 }
 
 /** A quirk's flag (quirks.ts): its value, or a usage error naming the choices. */
@@ -60,6 +61,7 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
   if (flags['well-known'] !== undefined) quirks.wellKnown = quirk('wellKnown', '--well-known', flags['well-known']);
   if (flags.principals !== undefined) quirks.principals = quirk('principals', '--principals', flags.principals);
   if (flags.notifications !== undefined) quirks.notifications = quirk('notifications', '--notifications', flags.notifications);
+  if (flags['sync-level'] !== undefined) quirks.syncLevel = quirk('syncLevel', '--sync-level', flags['sync-level']);
   if (Object.keys(quirks).length > 0) options.quirks = quirks;
   if (flags.users !== undefined) {
     const n = Number(flags.users);
@@ -80,8 +82,8 @@ export async function serveCommand(flags: ServeFlags, cwd: string, out: (s: stri
   out(`loadsim testbed: CalDAV on ${testbed.url}/`);
   const q = testbed.store.quirks;
   out(q.principals === 'hidden' ? `  principals: /principals/__uids__/<guid>/ only (--principals hidden)   homes: /calendars/users/%s/` : `  principals: /principals/users/%s/   homes: /calendars/users/%s/`);
-  if (q.wellKnown !== 'redirect' || q.notifications !== 'collection') {
-    out(`  answers as another server: /.well-known/caldav → ${q.wellKnown === 'redirect' ? '301 to /' : q.wellKnown === 'html' ? '200 web page' : q.wellKnown}; notifications: ${q.notifications}`);
+  if (q.wellKnown !== 'redirect' || q.notifications !== 'collection' || q.syncLevel !== 'optional') {
+    out(`  answers as another server: /.well-known/caldav → ${q.wellKnown === 'redirect' ? '301 to /' : q.wellKnown === 'html' ? '200 web page' : q.wellKnown}; notifications: ${q.notifications}; sync-level: ${q.syncLevel}`);
   }
   out(`  users: ${users.length} (${users[0]}…${users[users.length - 1]})${flags.accounts ? ` from ${flags.accounts}` : ', password = uid, email <uid>@example.com'}`);
   out(`  stats socket: ${testbed.statsPort === null ? 'off (--stats-port to enable)' : `port ${testbed.statsPort}${options.statsLegacy ? ' (2013 format)' : ''}`}`);

@@ -28,13 +28,22 @@ export type PrincipalsQuirk = 'per-user' | 'hidden';
  */
 export type NotificationsQuirk = 'collection' | 'absent' | 403 | 404;
 
+/**
+ * A sync-collection REPORT without DAV:sync-level (as OS X 10.7 and the
+ * original send it for calendars): taken for level 1 (`optional`, as
+ * CalendarServer), or refused with 400 (`required`, as RFC 6578 §6.1 reads
+ * and Xandikos does).
+ */
+export type SyncLevelQuirk = 'optional' | 'required';
+
 export interface ServerQuirks {
   wellKnown: WellKnownQuirk;
   principals: PrincipalsQuirk;
   notifications: NotificationsQuirk;
+  syncLevel: SyncLevelQuirk;
 }
 
-export const serverQuirksDefaults: ServerQuirks = { wellKnown: 'redirect', principals: 'per-user', notifications: 'collection' };
+export const serverQuirksDefaults: ServerQuirks = { wellKnown: 'redirect', principals: 'per-user', notifications: 'collection', syncLevel: 'optional' };
 
 /** The value of `--well-known`, `--principals` or `--notifications`; undefined when it is not one. */
 export function parseQuirk<K extends keyof ServerQuirks>(key: K, text: string): ServerQuirks[K] | undefined {
@@ -42,6 +51,7 @@ export function parseQuirk<K extends keyof ServerQuirks>(key: K, text: string): 
     wellKnown: ['redirect', 404, 500, 'html'],
     principals: ['per-user', 'hidden'],
     notifications: ['collection', 'absent', 403, 404],
+    syncLevel: ['optional', 'required'],
   };
   const value = /^\d+$/.test(text) ? Number(text) : text;
   return allowed[key].includes(value) ? (value as ServerQuirks[K]) : undefined;
@@ -52,6 +62,7 @@ export const QUIRK_CHOICES: Record<keyof ServerQuirks, string> = {
   wellKnown: 'redirect, 404, 500 or html',
   principals: 'per-user or hidden',
   notifications: 'collection, absent, 403 or 404',
+  syncLevel: 'optional or required',
 };
 
 /** The page a server with a web UI answers at `/.well-known/caldav` (quirk `html`). */

@@ -69,7 +69,7 @@ async function run(tb: Testbed, model: ModelName, uid: string, generation: Gener
 function withTestbed(quirks: Partial<ServerQuirks>, body: (tb: () => Testbed) => void): void {
   let tb: Testbed;
   before(async () => {
-    tb = await startTestbed({ port: 0, users: 12, quirks });
+    tb = await startTestbed({ port: 0, users: 20, quirks });
   });
   after(async () => {
     await closeHttp();
@@ -235,6 +235,34 @@ describe('the testbed as served: the quirks change only what they name', () => {
       const res = await fetch(`${tb().url}/.well-known/caldav/`, { method: 'PROPFIND', redirect: 'manual' });
       assert.deepEqual([res.status, res.headers.get('location')], [301, '/']);
       await res.arrayBuffer();
+    });
+  });
+});
+
+describe('a calendar sync REPORT without DAV:sync-level refused (--sync-level required)', () => {
+  withTestbed({ syncLevel: 'required' }, (tb) => {
+    MODEL_NAMES.forEach((model, i) => {
+      it(`${model} starts and polls clean${MODELS[model].calendarSync ? '; refused once, it lists its calendars by PROPFIND from then on' : ''}`, async () => {
+        const uid = `user1${i}`;
+        const r = await run(tb(), model, uid, 'master', 0);
+        assert.equal(r.started, true, r.failures.join('\n'));
+        // Calendars change, so the next polls have something to fetch.
+        const cal = tb().store.users.get(uid)!.home.collections.get('calendar')!;
+        cal.put({ name: 'q1.ics', text: 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\nUID:q1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T100000Z\r\nDURATION:PT1H\r\nSUMMARY:q\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n', contentType: 'text/calendar', etag: '"q1"', lastModified: Date.now() });
+        const again = await run(tb(), model, uid, 'master', 2);
+        assert.deepEqual(again.failures, []);
+        const syncs = again.requests.filter((x) => /REPORT\{sync-coll/.test(x));
+        if (MODELS[model].calendarSync) {
+          // The first calendar's initial sync is refused; every calendar after it is listed.
+          assert.equal(syncs.length, 1, again.requests.join('\n'));
+          assert.deepEqual(again.notices, ['the server refused the calendar sync REPORT (400 Bad Request): clients list calendars instead']);
+          assert.ok(again.requests.some((x) => x.startsWith(`PROPFIND{calendar} /calendars/users/${uid}/calendar/`)), again.requests.join('\n'));
+          assert.ok(again.requests.some((x) => x.startsWith('REPORT{multiget-')), 'the new event is fetched');
+        } else {
+          assert.deepEqual(syncs, []);
+          assert.deepEqual(again.notices, []);
+        }
+      });
     });
   });
 });

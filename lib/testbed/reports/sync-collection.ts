@@ -45,6 +45,8 @@ export function syncCollection(req: DavRequest, root: XmlElement): DavResponse {
     throw new DavError(403, 'sync-collection works on calendar collections and homes', davCondition('supported-report'));
   }
 
+  // RFC 6578 §6.1 makes sync-level required; CalendarServer took its absence for 1, a strict server refuses it (quirks.ts).
+  if (!child(root, NS.DAV, 'sync-level') && req.store.quirks.syncLevel === 'required') throw new DavError(400, 'sync level missing');
   const level = textOf(child(root, NS.DAV, 'sync-level')) || '1';
   if (level !== '1' && level !== 'infinite') throw new DavError(400, `sync-level must be 1 or infinite, got "${level}"`);
   const prop = child(root, NS.DAV, 'prop');
