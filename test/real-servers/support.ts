@@ -1,6 +1,6 @@
 /**
- * Helpers for the tests against real CalDAV servers (Radicale, Cyrus) that
- * `.ci/run` starts from ../shared/servers/. A server is named by an
+ * Helpers for the tests against real CalDAV servers (Radicale, Cyrus, Xandikos) that
+ * `.ci/run` starts (from ../shared/servers/, and .ci/servers/ for Xandikos). A server is named by an
  * environment variable holding its URL (`LOADSIM_RADICALE_URL=http://127.0.0.1:5232`).
  *
  * - URL unset: the tests skip, saying so (a developer's `npm test` needs no server);
@@ -9,14 +9,20 @@
  */
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as plist from 'plist';
 import { DavHttp } from '../../lib/caldav/http.js';
 import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
 import { RealClock } from '../../lib/clock.js';
-import type { OperationEvent, ResponseEvent, SimEvent } from '../../lib/events.js';
+import { loadConfig } from '../../lib/config/load-config.js';
+import type { NoticeEvent, OperationEvent, ResponseEvent, SimEvent } from '../../lib/events.js';
 import { Random } from '../../lib/random.js';
+import { LoadSimulator, type RunResult } from '../../lib/simulator/simulator.js';
 
 export interface RealServer {
   /** The origin, e.g. http://127.0.0.1:5232 */
@@ -65,6 +71,8 @@ export interface Harness {
   labels(): string[];
   /** Response events whose status the client did not expect, and operations that ended unsuccessfully. */
   failures(): (ResponseEvent | OperationEvent)[];
+  /** The notices the client emitted so far (what it learnt about the server), their texts in order. */
+  notices(): string[];
   /** Forget the events so far. */
   mark(): void;
 }
@@ -105,6 +113,7 @@ export function makeClient(server: RealServer, model: ModelName, uid: string, in
     responses,
     labels: () => responses().map((e) => e.label),
     failures: () => events.filter((e): e is ResponseEvent | OperationEvent => (e.type === 'response' || (e.type === 'operation' && e.phase === 'end')) && !e.success),
+    notices: () => events.filter((e): e is NoticeEvent => e.type === 'notice').map((e) => e.text),
     mark: () => void events.splice(0),
   };
 }
@@ -135,3 +144,61 @@ export function ics(uid: string, extra: string[] = [], summary = 'loadsim real-s
 
 /** iCalendar with folded lines joined. */
 export const unfold = (t: string) => t.replace(/\r\n[ \t]/g, '');
+
+export interface SimulationRun {
+  result: RunResult;
+  events: SimEvent[];
+  /** What the run printed (the report). */
+  out: string[];
+  /** Responses the client did not expect, operations that failed, client and simulator failures. */
+  failures(): string[];
+}
+
+/**
+ * A whole run of the simulator against the server, in real time: `users` users (user01…,
+ * password `password`) arriving two a second, `clientsPerUser` clients each, of `models` in
+ * turn, no profiles (startup and polls only), polling every `pollInterval` s, for `seconds` s.
+ */
+export async function simulate(server: RealServer, o: { models: ModelName[]; users: number; clientsPerUser: number; seconds: number; pollInterval: number; seed: string }): Promise<SimulationRun> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'loadsim-real-servers-'));
+  try {
+    const config = {
+      servers: { PodA: { enabled: true, uri: server.url } },
+      principalPathTemplate: server.principalPathTemplate,
+      webadmin: { enabled: false, HTTPPort: 8080 },
+      accounts: { loader: 'generateRecords', params: { count: o.users, uidPattern: 'user%02d', passwordPattern: PASSWORD, emailPattern: 'user%02d@example.com' } },
+      arrival: { factory: 'SmoothRampUp', params: { groups: Math.ceil(o.users / 2), groupSize: 2, interval: 1, clientsPerUser: o.clientsPerUser } },
+      observers: [
+        { type: 'contrib.performance.loadtest.population.ReportStatistics', params: {} },
+        { type: 'contrib.performance.loadtest.profiles.OperationLogger', params: {} },
+      ],
+      clients: o.models.map((m) => ({
+        software: m,
+        params: { title: m, calendarHomePollInterval: o.pollInterval, supportPush: false, supportAmpPush: false, unauthenticatedPercentage: 0 },
+        profiles: [],
+        weight: 1,
+      })),
+    };
+    const file = path.join(dir, 'config.plist');
+    writeFileSync(file, plist.build(config as plist.PlistValue));
+    const loaded = (await loadConfig({ configPath: file })).config;
+    const out: string[] = [];
+    const sim = new LoadSimulator({ config: loaded, clock: new RealClock(), seed: o.seed, out: (l) => out.push(l) });
+    const events: SimEvent[] = [];
+    sim.bus.events$.subscribe((e) => events.push(e));
+    const result = await sim.run({ runtimeSeconds: o.seconds });
+    return {
+      result,
+      events,
+      out,
+      failures: () =>
+        events.flatMap((e) => {
+          if (e.type === 'response') return e.success ? [] : [`${e.user} ${e.label} ${e.method} ${e.url} → ${e.status} ${e.error ?? ''}`];
+          if (e.type === 'operation') return e.phase === 'failed' || (e.phase === 'end' && e.success === false) ? [`${e.user} operation ${e.label} ${e.phase}: ${e.reason ?? ''}`] : [];
+          return e.type === 'client-failure' || e.type === 'sim-failure' ? [JSON.stringify(e)] : [];
+        }),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
