@@ -31,6 +31,7 @@ export interface OperationLoggerOptions {
   /** Start from this table and these lags (a saved result read back). */
   table?: LabelTable;
   lags?: Map<string, LatencyHistogram>;
+  /** Start from this error table (a saved result read back). */
   errors?: FailureTable;
 }
 

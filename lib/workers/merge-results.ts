@@ -19,9 +19,9 @@ export interface MergeInput {
  * One result from the results of slices of a run (`loadsim merge`): the
  * workers of a manager, or independent `--worker-index I --worker-count N`
  * runs on a batch system. Nothing is averaged: the saved histograms are
- * merged (HDR buckets added, exact moments combined), error tables are
- * added kind by kind, and the merged tables are judged again by the same rules, so the verdict is the one a single
- * process would reach from the same requests.
+ * merged (HDR buckets added, exact moments combined), error tables are added
+ * kind by kind, and the merged tables are judged again by the same rules, so
+ * the verdict is the one a single process would reach from the same requests.
  *
  * Slices must have been judged by the same rules and cut with the same
  * interval; a mismatch, or a slice given twice, is refused (exit 2) naming
