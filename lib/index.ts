@@ -78,6 +78,8 @@ export { startTestbed, testbedUsers } from './testbed/server.js';
 export type { Testbed, TestbedOptions } from './testbed/server.js';
 export { LatencyHistogram } from './stats/latency-histogram.js';
 export { LabelTable } from './stats/label-table.js';
+export { FailureTable, FAILURE_TABLE_DEFAULTS, NOT_RECORDED, OTHER_KINDS, topKinds, type FailureCounts, type FailureTableOptions } from './stats/failure-table.js';
+export { httpStatusKind, operationFailureKind, responseFailureKind } from './stats/failure-kind.js';
 export { ReportStatistics } from './observers/report-statistics.js';
 export { OperationLogger } from './observers/operation-logger.js';
 export { startWebAdmin } from './webadmin/webadmin.js';

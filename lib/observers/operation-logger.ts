@@ -2,10 +2,13 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { FileParam, ParamValues } from '../config/param-spec.js';
 import type { OperationEvent, SimEvent } from '../events.js';
+import { operationFailureKind } from '../stats/failure-kind.js';
+import { FailureTable } from '../stats/failure-table.js';
 import { LabelTable } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 import type { ResultDocument } from '../report/result-document.js';
-import { restoreLags, restoreTable, thresholdsOf } from '../report/saved-section.js';
+import { restoreFailures, restoreLags, restoreTable, thresholdsOf } from '../report/saved-section.js';
+import { writeErrorTable } from './error-table.js';
 import { fixed, g, pad, pyFloat } from './format.js';
 import type { Observer, ObserverContext, ReportContext } from './observer.js';
 import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
@@ -28,6 +31,8 @@ export interface OperationLoggerOptions {
   /** Start from this table and these lags (a saved result read back). */
   table?: LabelTable;
   lags?: Map<string, LatencyHistogram>;
+  /** Start from this error table (a saved result read back). */
+  errors?: FailureTable;
 }
 
 /**
@@ -40,6 +45,8 @@ export interface OperationLoggerOptions {
  */
 export class OperationLogger implements Observer {
   readonly table: LabelTable;
+  /** Why operations failed: per label, each reason and its count (the report's `* Operation errors` block). */
+  readonly errors: FailureTable;
   readonly thresholds: ThresholdSection;
   readonly lagCutoff: number;
   readonly failCutoff: number;
@@ -63,13 +70,23 @@ export class OperationLogger implements Observer {
     this.failIfNoPush = options.failIfNoPush ?? false;
     this.onClose = options.onClose;
     this.table = options.table ?? new LabelTable(this.thresholds.limits);
+    this.errors = options.errors ?? new FailureTable();
     for (const [label, h] of options.lags ?? []) this.lags.set(label, h);
   }
 
   /** The observer as it stood at the end of a saved run (`loadsim report`); live lines are not replayed. */
   static restore(doc: ResultDocument): OperationLogger {
     const saved = doc.saved.operations;
-    return new OperationLogger({ out: () => {}, thresholds: thresholdsOf(saved), lagCutoff: saved.lagCutoff, failCutoff: saved.failCutoff, table: restoreTable(saved), lags: restoreLags(saved) });
+    return new OperationLogger({
+      out: () => {},
+      thresholds: thresholdsOf(saved),
+      lagCutoff: saved.lagCutoff,
+      failCutoff: saved.failCutoff,
+      table: restoreTable(saved),
+      lags: restoreLags(saved),
+      // A result of an older version has no error table: it is re-rendered as it was printed, without one.
+      ...(doc.operationErrors ? { errors: restoreFailures(saved.labels, doc.operationErrors) } : {}),
+    });
   }
 
   /**
@@ -108,6 +125,7 @@ export class OperationLogger implements Observer {
         break;
       case 'end':
         this.table.record(event.label, Math.max(0, event.durationMs ?? 0), event.success !== false);
+        if (event.success === false) this.errors.record(event.label, operationFailureKind(event.reason));
         if (event.label === 'push') this.pushes += 1;
         break;
       case 'failed':
@@ -138,6 +156,7 @@ export class OperationLogger implements Observer {
       statusColumn,
     ];
     writeTable(out, columns, summaryRows(this.table, this.thresholds, this.failCutoff));
+    writeErrorTable(out, this.errors, { title: 'Operation errors', labelHeader: 'operation', countOf: (l) => this.table.get(l)?.all.count ?? 0 });
   }
 
   /**

@@ -1,8 +1,11 @@
 import type { FileParam, ParamValues } from '../config/param-spec.js';
 import type { SimEvent, SimExpiredEvent } from '../events.js';
+import { responseFailureKind } from '../stats/failure-kind.js';
+import { FailureTable } from '../stats/failure-table.js';
 import { LabelTable } from '../stats/label-table.js';
 import type { ResultDocument } from '../report/result-document.js';
-import { restoreTable, thresholdsOf } from '../report/saved-section.js';
+import { restoreFailures, restoreTable, thresholdsOf } from '../report/saved-section.js';
+import { writeErrorTable } from './error-table.js';
 import { fixed, g, hms, monthDayTime } from './format.js';
 import type { Observer, ReportContext } from './observer.js';
 import { loadBenchmarks, overallQos, qosValue, type Benchmarks } from './qos.js';
@@ -19,6 +22,8 @@ export interface ReportStatisticsOptions {
   failCutoff?: number;
   /** Start from this table (a saved result read back); its limits must be the thresholds'. */
   table?: LabelTable;
+  /** Start from this error table (a saved result read back). */
+  errors?: FailureTable;
 }
 
 /** What the server's stats socket said at the end, or why it said nothing. */
@@ -27,12 +32,15 @@ type ServerStats = { kind: 'stats'; event: SimExpiredEvent } | { kind: 'unavaila
 /**
  * The end-of-run report (the original's ReportStatistics, population.py): a
  * `* Client` block, a `* Server` block per pod whose stats socket was read, and
- * a table per request label with the threshold columns, QoS and STATUS; its
- * failures decide PASS or FAIL. Memory does not grow with the run: histograms
- * per label, sets of user and client ids, distinct failure reasons.
+ * a table per request label with the threshold columns, QoS and STATUS, and
+ * an `* Errors` block saying why requests failed; its failures decide PASS or
+ * FAIL. Memory does not grow with the run: histograms per label, sets of user
+ * and client ids, distinct failure reasons, a bounded error table.
  */
 export class ReportStatistics implements Observer {
   readonly table: LabelTable;
+  /** Why requests failed: per label, each kind of failure and its count (the report's `* Errors` block). */
+  readonly errors: FailureTable;
   readonly thresholds: ThresholdSection;
   readonly benchmarks: Benchmarks;
   readonly failCutoff: number;
@@ -51,6 +59,7 @@ export class ReportStatistics implements Observer {
     this.benchmarks = options.benchmarks ?? {};
     this.failCutoff = options.failCutoff ?? 1.0;
     this.table = options.table ?? new LabelTable(this.thresholds.limits);
+    this.errors = options.errors ?? new FailureTable();
   }
 
   /**
@@ -59,7 +68,14 @@ export class ReportStatistics implements Observer {
    */
   static restore(doc: ResultDocument): ReportStatistics {
     const saved = doc.saved.requests;
-    const rs = new ReportStatistics({ thresholds: thresholdsOf(saved), benchmarks: saved.benchmarks, failCutoff: saved.failCutoff, table: restoreTable(saved) });
+    const rs = new ReportStatistics({
+      thresholds: thresholdsOf(saved),
+      benchmarks: saved.benchmarks,
+      failCutoff: saved.failCutoff,
+      table: restoreTable(saved),
+      // A result of an older version has no error table: it is re-rendered as it was printed, without one.
+      ...(doc.errors ? { errors: restoreFailures(saved.labels, doc.errors) } : {}),
+    });
     rs.seenBefore = { users: saved.seen.users, clients: saved.seen.clients };
     for (const [reason, n] of Object.entries(doc.clientFailures)) {
       rs.clientFailures.set(reason, n);
@@ -96,6 +112,7 @@ export class ReportStatistics implements Observer {
     switch (event.type) {
       case 'response':
         this.table.record(event.label, event.durationMs, event.success, { timeout: event.error === 'timeout', ...(event.connectMs !== undefined ? { connectMs: event.connectMs } : {}) });
+        if (!event.success) this.errors.record(event.label, responseFailureKind(event));
         this.users.add(event.user);
         this.clients.add(event.clientId);
         break;
@@ -186,6 +203,7 @@ export class ReportStatistics implements Observer {
     };
     const columns: Column<SummaryRow>[] = [{ header: 'request', width: -30, cell: (r) => r.stats.label }, ...labelColumns(this.thresholds.limits), qosColumn, statusColumn];
     writeTable(out, columns, summaryRows(this.table, this.thresholds, this.failCutoff));
+    writeErrorTable(out, this.errors, { title: 'Errors', labelHeader: 'request', countOf: (l) => this.table.get(l)?.all.count ?? 0 });
   }
 
   failures(): string[] {

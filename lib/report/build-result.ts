@@ -148,6 +148,8 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
     requests: labelSummaries(rs.table, rs.thresholds, rs.failCutoff, 'request'),
     ...(a.accounting ? { accounting: { requests: a.accounting } } : {}),
     operations: labelSummaries(ol.table, ol.thresholds, ol.failCutoff, 'operation', lagOf, ol.lagCutoff),
+    errors: rs.errors.toJSON(),
+    operationErrors: ol.errors.toJSON(),
     lag: { count: a.lag.count, p50: ms3(a.lag.median()), p99: ms3(a.lag.percentile(99)), max: ms3(a.lag.max) },
     server,
     intervals: a.intervals.map((r) => ({ ...r })),

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { moreKindsText, topKinds, type FailureCounts } from '../stats/failure-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
-import type { IntervalRecord, LabelSummary, ResultDocument, ServerSummary } from './result-document.js';
+import type { IntervalRecord, LabelSummary, ResultDocument, SavedLabel, ServerSummary } from './result-document.js';
+import { restoreFailures } from './saved-section.js';
 
 /**
  * The HTML report (`--html FILE`): one self-contained file that opens offline
@@ -66,6 +68,7 @@ ${summaryTable(doc.requests ?? {}, 'requests', false)}
 <h2>Operations</h2>
 ${summaryTable(doc.operations ?? {}, 'operations', true)}
 </section>
+${errors(doc)}
 ${failures(doc)}
 ${server(doc.server ?? {})}
 <section>
@@ -254,6 +257,37 @@ ${body.join('\n')}
 </table></div>${notes}`;
 }
 
+/**
+ * Why requests and operations failed: per label, each kind of failure with
+ * its count and share of the label's samples, most frequent first, the rest
+ * summed on one line. Only for the sections whose result has an error table
+ * (older versions had none) and some failure.
+ */
+function errors(doc: ResultDocument): string {
+  const part = (title: string, what: string, summaries: Record<string, LabelSummary>, saved: Record<string, SavedLabel> | undefined, counts: FailureCounts | undefined) => {
+    if (!counts) return '';
+    // Every failure of the saved labels accounted for: a kind missing from the table shows as "(not recorded)".
+    const table = restoreFailures(saved ?? {}, counts);
+    const rows: string[] = [];
+    for (const label of table.labels()) {
+      const of = summaries[label]?.count ?? 0;
+      const { shown, rest } = topKinds(table.countsOf(label));
+      const lines = shown.map(({ kind, count }) => ({ kind, count, cls: 'kind' }));
+      if (rest) lines.push({ kind: moreKindsText(rest), count: rest.failures, cls: 'kind more' });
+      lines.forEach((l, i) => {
+        const head = i === 0 ? `<th scope="row"${lines.length > 1 ? ` rowspan="${lines.length}"` : ''}>${esc(label)}</th>` : '';
+        rows.push(`<tr>${head}<td class="${l.cls}">${esc(l.kind)}</td>${td(fmtInt(l.count))}${td(of > 0 ? fmtNum((100 * l.count) / of, 2) : '–')}</tr>`);
+      });
+    }
+    if (rows.length === 0) return '';
+    return `<h3>${esc(title)}</h3><div class="table-wrap"><table class="summary errors"><thead><tr><th scope="col">${esc(what)}</th><th scope="col">Error</th><th scope="col" class="num">Count</th><th scope="col" class="num">% of label</th></tr></thead><tbody>
+${rows.join('\n')}
+</tbody></table></div>`;
+  };
+  const html = part('Requests', 'Label', doc.requests ?? {}, doc.saved?.requests?.labels, doc.errors) + part('Operations', 'Operation', doc.operations ?? {}, doc.saved?.operations?.labels, doc.operationErrors);
+  return html ? `<section><h2>Errors</h2><p class="hint">Why they failed: each kind of failure per label, most frequent first.</p>${html}</section>` : '';
+}
+
 function failures(doc: ResultDocument): string {
   const part = (title: string, counts: Record<string, number> | undefined) => {
     const rows = Object.entries(counts ?? {});
@@ -399,6 +433,9 @@ td.status { font-weight: 700; text-align: center; }
 td.status.pass { color: var(--pass); background: var(--pass-bg); }
 td.status.fail { color: var(--fail); background: var(--fail-bg); cursor: help; }
 td.note { color: var(--muted); font-style: italic; }
+table.errors td.kind { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; white-space: normal; overflow-wrap: anywhere; }
+table.errors td.more { color: var(--muted); font-style: italic; }
+table.errors tbody th { vertical-align: top; }
 .notes { color: var(--muted); font-size: 13px; margin: 8px 0 0; padding-left: 20px; }
 .no-data { color: var(--muted); font-style: italic; }
 .hint { color: var(--muted); margin: 0 0 12px; }

@@ -1,21 +1,25 @@
 import { g } from '../observers/format.js';
 import { judge, medianLagAbove, rowFor, type LabelVerdict, type SectionName } from '../observers/thresholds.js';
 import type { ThresholdSection } from '../observers/thresholds-file.js';
+import { FAILURE_TABLE_DEFAULTS, moreKindsText, topKinds, type FailureCounts, type FailureTable } from '../stats/failure-table.js';
 import type { LabelStats } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 import { escapeAttr, escapeXml } from '../xml/write.js';
 import type { ResultDocument, SavedLabel, SavedSection } from './result-document.js';
+import { restoreFailures } from './saved-section.js';
 
 /**
  * A saved result as JUnit XML (the schema Jenkins, GitLab and GitHub test
  * reporters read), so a CI page shows which label broke which rule rather
  * than one red "loadsim exited 1".
  *
- * Every rule is a test case: per label, the failure-rate rule and each
- * threshold limit that can fail; per operation, the scheduling-lag rule; and
- * for the run, the overall verdict, client failures, failed operations and
- * dropped events. The verdicts are recomputed from the saved histograms with
- * the observers' own `judge`, so they are the run's verdicts, exactly.
+ * Every rule is a test case: per label, the failure-rate rule (whose failure
+ * names the label's most frequent kinds of failure, from the error table)
+ * and each threshold limit that can fail; per operation, the scheduling-lag
+ * rule; and for the run, the overall verdict, client failures, failed
+ * operations and dropped events. The verdicts are recomputed from the saved
+ * histograms with the observers' own `judge`, so they are the run's
+ * verdicts, exactly.
  */
 
 /** What kind of rule a `<failure>` broke: its `type` attribute, for filtering in CI. */
@@ -54,8 +58,8 @@ const NOUN: Record<SectionName, string> = { requests: 'requests', operations: 'o
 
 export function renderJUnit(doc: ResultDocument): string {
   const suites: TestSuite[] = [
-    { name: 'requests', time: doc.runSeconds, cases: sectionCases('requests', doc.saved.requests) },
-    { name: 'operations', time: doc.runSeconds, cases: sectionCases('operations', doc.saved.operations, doc.saved.operations.lagCutoff) },
+    { name: 'requests', time: doc.runSeconds, cases: sectionCases('requests', doc.saved.requests, doc.errors) },
+    { name: 'operations', time: doc.runSeconds, cases: sectionCases('operations', doc.saved.operations, doc.operationErrors, doc.saved.operations.lagCutoff) },
     { name: 'run', time: doc.runSeconds, cases: runCases(doc), properties: runProperties(doc) },
   ];
   // The schema's timestamp is a local date-time without a zone; UTC is the only unambiguous choice.
@@ -92,9 +96,10 @@ function renderCase(c: TestCase): string[] {
   return [`${open}>`, `      <${tag} message="${attr(o.message)}" type="${o.type}">${text(o.text)}</${tag}>`, '    </testcase>'];
 }
 
-/** One section's cases, labels in the report's order (code units). */
-function sectionCases(name: SectionName, saved: SavedSection, lagCutoff?: number): TestCase[] {
+/** One section's cases, labels in the report's order (code units). `errors`: its error table, absent in results of older versions. */
+function sectionCases(name: SectionName, saved: SavedSection, errors: FailureCounts | undefined, lagCutoff?: number): TestCase[] {
   const rules: ThresholdSection = { limits: saved.thresholds.limits, thresholds: saved.thresholds.thresholds };
+  const failures = errors ? restoreFailures(saved.labels, errors) : undefined;
   const cases: TestCase[] = [];
   for (const label of Object.keys(saved.labels).sort(byCodeUnit)) {
     const classname = `${name}.${label}`;
@@ -110,7 +115,7 @@ function sectionCases(name: SectionName, saved: SavedSection, lagCutoff?: number
       cases.push({ classname, name: 'saved statistics', time: 0, error: { type: 'unreadable-statistics', message, text: message } });
       continue;
     }
-    cases.push(...labelCases(name, classname, stats, verdict, rules, saved.failCutoff));
+    cases.push(...labelCases(name, classname, stats, verdict, rules, saved.failCutoff, failures));
     if (lag && lag.count > 0) cases.push(lagCase(name, classname, stats, lag, lagCutoff!));
   }
   return cases;
@@ -120,7 +125,7 @@ function rebuild(label: string, saved: SavedLabel): LabelStats {
   return { label, all: LatencyHistogram.decode(saved.all), successful: LatencyHistogram.decode(saved.successful), failures: saved.failures, timeouts: saved.timeouts ?? 0 };
 }
 
-function labelCases(section: SectionName, classname: string, stats: LabelStats, verdict: LabelVerdict, rules: ThresholdSection, failCutoff: number): TestCase[] {
+function labelCases(section: SectionName, classname: string, stats: LabelStats, verdict: LabelVerdict, rules: ThresholdSection, failCutoff: number, failures: FailureTable | undefined): TestCase[] {
   const count = stats.all.count;
   // A CI duration trend of a label's cases then follows its mean latency.
   const time = count > 0 ? stats.all.mean / 1000 : 0;
@@ -130,8 +135,9 @@ function labelCases(section: SectionName, classname: string, stats: LabelStats, 
   const failedShare = count > 0 ? (stats.failures * 100) / count : 0;
   const failCase: TestCase = { classname, name: `failed ≤ ${g(failCutoff)} %`, time };
   if (verdict.failedTooOften) {
-    const message = `${stats.failures} of ${count} ${NOUN[section]} (${share(failedShare, failCutoff)} %) failed; allowed ${g(failCutoff)} %`;
-    failCase.failure = { type: 'failure-rate', message, text: `${message}\n${figures}` };
+    const why = failures ? whyFailed(failures.countsOf(stats.label), count) : undefined;
+    const message = `${stats.failures} of ${count} ${NOUN[section]} (${share(failedShare, failCutoff)} %) failed${why ? `: ${why.brief}` : ''}; allowed ${g(failCutoff)} %`;
+    failCase.failure = { type: 'failure-rate', message, text: [message, figures, ...(why?.lines ?? [])].join('\n') };
   }
   cases.push(failCase);
 
@@ -149,6 +155,19 @@ function labelCases(section: SectionName, classname: string, stats: LabelStats, 
     cases.push(c);
   });
   return cases;
+}
+
+/** How many of each kind: the most frequent few on the message's line (`HTTP 404 Not Found ×2, timeout ×1`), more in the text, a line each. */
+function whyFailed(counts: Record<string, number>, count: number): { brief: string; lines: string[] } | undefined {
+  const few = topKinds(counts, 3);
+  if (few.shown.length === 0 && !few.rest) return undefined;
+  const items = few.shown.map(({ kind, count: n }) => `${kind} ×${n}`);
+  if (few.rest) items.push(moreKindsText(few.rest, true));
+  const many = topKinds(counts, FAILURE_TABLE_DEFAULTS.shown);
+  const percent = (n: number) => (count > 0 ? ` (${((100 * n) / count).toFixed(2)} %)` : '');
+  const lines = ['errors:', ...many.shown.map(({ kind, count: n }) => `  ${n}${percent(n)} ${kind}`)];
+  if (many.rest) lines.push(`  ${many.rest.failures}${percent(many.rest.failures)} ${moreKindsText(many.rest)}`);
+  return { brief: items.join(', '), lines };
 }
 
 function lagCase(section: SectionName, classname: string, stats: LabelStats, lag: LatencyHistogram, lagCutoff: number): TestCase {

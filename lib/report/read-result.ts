@@ -74,6 +74,10 @@ const number: Shape = (c, v, p) => {
 const string: Shape = (c, v, p) => {
   if (typeof v !== 'string') c.add(p, `expected a string, got ${describeValue(v)}`);
 };
+/** A count: a whole number, not negative. */
+const count: Shape = (c, v, p) => {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) c.add(p, `expected a whole number ≥ 0, got ${describeValue(v)}`);
+};
 const numberOrNull: Shape = (c, v, p) => {
   if (v !== null && (typeof v !== 'number' || !Number.isFinite(v))) c.add(p, `expected a number or null, got ${describeValue(v)}`);
 };
@@ -162,4 +166,9 @@ const resultShape = object({
     operations: object({ ...savedSection, lagCutoff: number }),
     lag: string,
   }, { intervals: arrayOf(object({ latency: string, lag: string })) }),
-}, { accounting: object({ requests: recordOf(object(numbers('started', 'succeeded', 'failed', 'interrupted'))) }) });
+}, {
+  accounting: object({ requests: recordOf(object(numbers('started', 'succeeded', 'failed', 'interrupted'))) }),
+  // Label → failure kind → count; results of older versions have none.
+  errors: recordOf(recordOf(count)),
+  operationErrors: recordOf(recordOf(count)),
+});

@@ -1,4 +1,5 @@
 import type { RequestCounts } from './request-accounting.js';
+import type { FailureCounts } from '../stats/failure-table.js';
 /**
  * The saved result of a run (`--json FILE`): what people read, what CI
  * parses, and what `loadsim report`, `loadsim compare` and `loadsim merge`
@@ -189,6 +190,20 @@ export interface ResultDocument {
   /** Per request label: started = succeeded + failed + interrupted (request-accounting.ts); absent in results of older versions. */
   accounting?: { requests: Record<string, RequestCounts> };
   operations: Record<string, LabelSummary>;
+  /**
+   * Why requests failed: request label → failure kind → count, kinds most
+   * frequent first (lib/stats/failure-table.ts, failure-kind.ts). Kinds read
+   * `HTTP 500 Internal Server Error`, `HTTP 404 Not Found`, `timeout`,
+   * `connection reset`, `connection refused`, `malformed multistatus (xml)`,
+   * `HTTP 200: body too large`, `interrupted`, … A label's counts add up to
+   * its `failed`; labels without failures are absent. At most 50 kinds per
+   * label: the rest are counted under `(other kinds)`. Absent in results of
+   * older versions; merged with newer slices, their failures are
+   * `(not recorded)`.
+   */
+  errors?: FailureCounts;
+  /** Why operations failed, likewise: operation label → the failed operations' reasons → count. */
+  operationErrors?: FailureCounts;
   /** Scheduling lag over the whole run, ms. */
   lag: { count: number; p50: number; p99: number; max: number };
   /** Per pod. */

@@ -1,4 +1,5 @@
 import type { ThresholdSection } from '../observers/thresholds-file.js';
+import { FailureTable, NOT_RECORDED, type FailureCounts } from '../stats/failure-table.js';
 import { LabelTable } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 import type { SavedLabel, SavedSection } from './result-document.js';
@@ -32,6 +33,21 @@ export function restoreTable(section: SavedSection): LabelTable {
       timeouts: saved.timeouts ?? 0,
       ...(saved.connect ? { connect: LatencyHistogram.decode(saved.connect) } : {}),
     });
+  }
+  return table;
+}
+
+/**
+ * The error table of a saved section: its `errors` (or `operationErrors`),
+ * and for the failures of a label that they do not account for (a result
+ * saved before error tables existed) a `(not recorded)` kind, so that a
+ * label's kinds always add up to its failures, restored or merged.
+ */
+export function restoreFailures(labels: Readonly<Record<string, Pick<SavedLabel, 'failures'>>>, counts: Readonly<FailureCounts> | undefined): FailureTable {
+  const table = FailureTable.fromJSON(counts ?? {});
+  for (const [label, saved] of Object.entries(labels)) {
+    const missing = saved.failures - table.total(label);
+    if (missing > 0 && Number.isInteger(missing)) table.record(label, NOT_RECORDED, missing);
   }
   return table;
 }

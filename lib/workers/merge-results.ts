@@ -6,7 +6,7 @@ import { OperationLogger } from '../observers/operation-logger.js';
 import { ReportStatistics } from '../observers/report-statistics.js';
 import { buildResult } from '../report/build-result.js';
 import type { IntervalRecord, ResultDocument, SavedInterval } from '../report/result-document.js';
-import { restoreLags, restoreTable, saveSection, thresholdsOf } from '../report/saved-section.js';
+import { restoreFailures, restoreLags, restoreTable, saveSection, thresholdsOf } from '../report/saved-section.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 
 /** A saved result and the file it came from (named in every problem). */
@@ -19,9 +19,9 @@ export interface MergeInput {
  * One result from the results of slices of a run (`loadsim merge`): the
  * workers of a manager, or independent `--worker-index I --worker-count N`
  * runs on a batch system. Nothing is averaged: the saved histograms are
- * merged (HDR buckets added, exact moments combined), and the merged tables
- * are judged again by the same rules, so the verdict is the one a single
- * process would reach from the same requests.
+ * merged (HDR buckets added, exact moments combined), error tables are added
+ * kind by kind, and the merged tables are judged again by the same rules, so
+ * the verdict is the one a single process would reach from the same requests.
  *
  * Slices must have been judged by the same rules and cut with the same
  * interval; a mismatch, or a slice given twice, is refused (exit 2) naming
@@ -71,9 +71,14 @@ export function mergeResults(inputs: readonly MergeInput[]): ResultDocument {
   const operations = restoreTable(d0.saved.operations);
   const lags = restoreLags(d0.saved.operations);
   const lag = LatencyHistogram.decode(d0.saved.lag);
+  // Error tables add up kind by kind; a slice of an older version counts its failures as `(not recorded)`.
+  const errors = restoreFailures(d0.saved.requests.labels, d0.errors);
+  const operationErrors = restoreFailures(d0.saved.operations.labels, d0.operationErrors);
   for (const { doc } of inputs.slice(1)) {
     requests.merge(restoreTable(doc.saved.requests));
     operations.merge(restoreTable(doc.saved.operations));
+    errors.merge(restoreFailures(doc.saved.requests.labels, doc.errors));
+    operationErrors.merge(restoreFailures(doc.saved.operations.labels, doc.operationErrors));
     for (const [label, h] of restoreLags(doc.saved.operations)) {
       const mine = lags.get(label);
       if (mine) mine.merge(h);
@@ -99,6 +104,8 @@ export function mergeResults(inputs: readonly MergeInput[]): ResultDocument {
     ...d0,
     clientFailures: addCounts((d) => d.clientFailures),
     simFailures: addCounts((d) => d.simFailures),
+    errors: errors.toJSON(),
+    operationErrors: operationErrors.toJSON(),
     server,
     saved: {
       requests: { ...saveSection(requests, thresholdsOf(d0.saved.requests), d0.saved.requests.failCutoff), benchmarks: d0.saved.requests.benchmarks, seen: { users: sum((d) => d.saved.requests.seen.users), clients: sum((d) => d.saved.requests.seen.clients) } },

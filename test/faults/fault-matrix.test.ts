@@ -29,6 +29,8 @@ const MATRIX: Record<FaultKind, { rule: Rule | Rule[]; fails: 'each' | 'fail-or-
   // A reset on a reused connection is retried once by the HTTP layer (idempotent methods), so not every reset fails.
   reset: { rule: { rate: 0.2, limitPerClient: 6 }, fails: 'fail-or-retry' },
   'close-mid-body': { rule: { rate: 0.2, limitPerClient: 6 }, fails: 'each' },
+  // Some requests take a 404 for an answer (a notification or an event already gone): only the multistatus reads, which never do.
+  'status-404': { rule: MULTISTATUS_READ.map((r) => ({ ...r, rate: 0.2, limitPerClient: 6 })), fails: 'each' },
   'status-500': { rule: { rate: 0.2, limitPerClient: 6 }, fails: 'each' },
   'status-503': { rule: { rate: 0.2, limitPerClient: 6 }, fails: 'each' },
   // Only answers every client reads as a multistatus: PROPFINDs, and REPORTs on calendar

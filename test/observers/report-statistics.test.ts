@@ -233,6 +233,11 @@ describe('ReportStatistics: report text', () => {
       'GET{event}                            4   57.1        1          1          0          0          0          0          0          0   0.0750   0.0500   0.0433   0.1500   0.1500   0.1500   0.1500   0.7500     FAIL',
       'PROPFIND{home}                        1   14.3        0          1          1          1          1          0          0          0   4.0000   4.0000   0.0000   4.0000   4.0000   4.0000   4.0000  16.0000     FAIL',
       'PUT{event}                            2   28.6        0          2          0          0          0          0          0          0   0.2500   0.3000   0.0500   0.3000   0.3000   0.3000   0.3000   1.0000         ',
+      '',
+      '* Errors',
+      'request                           count       % error',
+      '-'.repeat(53),
+      'GET{event}                            1   25.00 HTTP 500 Internal Server Error',
     ]);
     assert.equal(text[18]!.length, 213);
     assert.deepEqual(r.failures(), ['Greater than 1% GET{event} failed', 'Greater than 5% PROPFIND{home} exceeded 3 second response time']);

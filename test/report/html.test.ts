@@ -153,6 +153,12 @@ function fixture(): ResultDocument {
       'pod-b': { note: 'stats socket refused the connection <ECONNREFUSED>' },
     },
     intervals,
+    // Why they failed: each label's kinds add up to its failed count.
+    errors: {
+      'PUT{event}': { 'HTTP 412 Precondition Failed': 48, timeout: 10, [`HTTP 502: ${EVIL}`]: 2 },
+      'REPORT{sync}': { 'malformed multistatus (xml)': 3 },
+    },
+    operationErrors: { invite: { 'PUT{event}: unexpected status 412 (expected 201 or 204)': 12 }, poll: { 'REPORT{sync}: timeout (expected 207)': 2 } },
     clientFailures: { 'PUT{event}: 412 Precondition Failed': 48 },
     simFailures: { 'invite: attendee <b>missing</b>': 12 },
     saved: {
@@ -177,6 +183,8 @@ function emptyFixture(): ResultDocument {
     lag: { count: 0, p50: NaN, p99: NaN, max: NaN },
     server: {},
     intervals: [],
+    errors: {},
+    operationErrors: {},
     clientFailures: {},
     simFailures: {},
     saved: { ...doc.saved, requests: { ...doc.saved.requests, labels: {} }, operations: { ...doc.saved.operations, labels: {} } },
@@ -245,6 +253,15 @@ describe('HTML report', () => {
     assert.equal(html.match(/<td class="status pass">PASS<\/td>/g)?.length, 4);
     assert.match(html, /<th scope="row">pod-a<\/th><td class="num">61\.5<\/td>/);
     assert.ok(html.includes('stats socket refused the connection &#60;ECONNREFUSED&#62;'));
+  });
+
+  it('an Errors section: each label’s kinds with counts and shares, escaped', () => {
+    const section = /<section><h2>Errors<\/h2>([\s\S]*?)<\/section>/.exec(html)?.[1];
+    assert.ok(section, 'the section is there');
+    assert.match(section, /<th scope="row" rowspan="3">PUT\{event\}<\/th><td class="kind">HTTP 412 Precondition Failed<\/td><td class="num">48<\/td><td class="num">5\.33<\/td>/);
+    assert.ok(section.includes(`<td class="kind">HTTP 502: ${escapeText(EVIL)}</td>`), 'a kind from a server is text');
+    assert.match(section, /<h3>Operations<\/h3>[\s\S]*<th scope="row">invite<\/th>/);
+    assert.doesNotMatch(renderHtml(emptyFixture()), /<h2>Errors<\/h2>/, 'none when nothing failed');
   });
 
   it('distribution points come from the histograms', () => {

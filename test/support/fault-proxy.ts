@@ -16,7 +16,7 @@ import { Random } from '../../lib/random.js';
  * - `stall`            never answered (the client's timeout must end it);
  * - `reset`            the connection is reset (TCP RST) before any answer;
  * - `close-mid-body`   the real answer's headers and half its body, then the connection is closed;
- * - `status-500`, `status-503` an error page (503 with `Retry-After: 1`);
+ * - `status-404`, `status-500`, `status-503` an error page (503 with `Retry-After: 1`);
  * - `garbage`          a 207 whose body is not XML at all;
  * - `truncated-xml`    the real answer cut in half, as a complete HTTP message;
  * - `huge-multistatus` the real 207 with 10 MB of well-formed padding inside its first prop;
@@ -25,13 +25,14 @@ import { Random } from '../../lib/random.js';
  * refused) and drops every open connection, for a while or until `accept()`.
  *
  * The last three need the real answer, so they are injected only when it
- * has what they change; `counts.injected` says how many were. Requests the
+ * has what they change; `counts.injected` says how many of each kind were
+ * (and `log` which requests, by method and path). Requests the
  * proxy answered itself never reached the server: `counts.forwarded` is
  * what the server saw, to reconcile with its own count.
  */
-export type FaultKind = 'latency' | 'stall' | 'reset' | 'close-mid-body' | 'status-500' | 'status-503' | 'garbage' | 'truncated-xml' | 'huge-multistatus' | 'malformed-ical';
+export type FaultKind = 'latency' | 'stall' | 'reset' | 'close-mid-body' | 'status-404' | 'status-500' | 'status-503' | 'garbage' | 'truncated-xml' | 'huge-multistatus' | 'malformed-ical';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['latency', 'stall', 'reset', 'close-mid-body', 'status-500', 'status-503', 'garbage', 'truncated-xml', 'huge-multistatus', 'malformed-ical'];
+export const FAULT_KINDS: readonly FaultKind[] = ['latency', 'stall', 'reset', 'close-mid-body', 'status-404', 'status-500', 'status-503', 'garbage', 'truncated-xml', 'huge-multistatus', 'malformed-ical'];
 
 export interface FaultRule {
   kind: FaultKind;
@@ -45,6 +46,12 @@ export interface FaultRule {
   limit?: number;
   /** At most this many per client (per User-Agent, which names the client and its instance). */
   limitPerClient?: number;
+  /**
+   * Only the first request on its connection. A client cannot take a reset of
+   * such a request for a keep-alive connection the server closed while idle,
+   * so it does not retry it: each such reset is one failed request.
+   */
+  firstOnConnection?: boolean;
   /** For `latency`: how long, ms (default 200). */
   latencyMs?: number;
 }
@@ -89,6 +96,8 @@ export class FaultProxy {
   private readonly random: Random;
   private readonly pool: Pool;
   private readonly sockets = new Set<Socket>();
+  /** Requests read on each connection so far. */
+  private readonly requestsOn = new WeakMap<Socket, number>();
   private readonly server: Server;
   private listening = false;
   private refuseTimer: NodeJS.Timeout | undefined;
@@ -163,9 +172,10 @@ export class FaultProxy {
   }
 
   /** The fault for this request, if a rule picks it (first matching rule wins). */
-  private pick(method: string, path: string, agent: string): FaultRule | undefined {
+  private pick(method: string, path: string, agent: string, firstOnConnection: boolean): FaultRule | undefined {
     for (const r of this.rules) {
       const { rule } = r;
+      if (rule.firstOnConnection && !firstOnConnection) continue;
       if (rule.method && rule.method !== method) continue;
       if (rule.path && !rule.path.test(path)) continue;
       if (rule.limit !== undefined && r.used >= rule.limit) continue;
@@ -194,8 +204,10 @@ export class FaultProxy {
     this.counts.received++;
     const body = Buffer.concat(chunks);
     const method = req.method ?? 'GET';
-    const rule = this.pick(method, req.url ?? '/', String(req.headers['user-agent'] ?? ''));
     const socket = req.socket;
+    const nth = (this.requestsOn.get(socket) ?? 0) + 1;
+    this.requestsOn.set(socket, nth);
+    const rule = this.pick(method, req.url ?? '/', String(req.headers['user-agent'] ?? ''), nth === 1);
     switch (rule?.kind) {
       case 'stall':
         this.note('stall', req);
@@ -203,6 +215,10 @@ export class FaultProxy {
       case 'reset':
         this.note('reset', req);
         socket.resetAndDestroy();
+        return;
+      case 'status-404':
+        this.note('status-404', req);
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found (injected)');
         return;
       case 'status-500':
         this.note('status-500', req);

@@ -10,6 +10,7 @@ import { ReportStatistics } from '../../lib/observers/report-statistics.js';
 import { buildResult } from '../../lib/report/build-result.js';
 import { IntervalRecorder } from '../../lib/report/interval-recorder.js';
 import type { ResultDocument } from '../../lib/report/result-document.js';
+import { NOT_RECORDED } from '../../lib/stats/failure-table.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { mergeResults } from '../../lib/workers/merge-results.js';
@@ -122,6 +123,29 @@ describe('mergeResults: three slices equal one process', () => {
     assert.deepEqual(merged.events, whole.events);
     assert.equal(merged.users, USERS);
     assert.deepEqual(merged.run.mergedFrom, ['part-0.json', 'part-1.json', 'part-2.json']);
+  });
+
+  it('error tables add up kind by kind: the merged table is the one process’s, and adds up to the failed counts', () => {
+    assert.ok(Object.keys(whole.errors!).length === LABELS.length && whole.operationErrors!.poll, 'the fixture has failures of every label');
+    assert.deepEqual(merged.errors, whole.errors);
+    assert.deepEqual(merged.operationErrors, whole.operationErrors);
+    for (const [label, s] of Object.entries(merged.requests)) assert.equal(Object.values(merged.errors![label] ?? {}).reduce((a, b) => a + b, 0), s.failed, label);
+    // Each slice's counts, added by hand: nothing is lost or counted twice.
+    const kinds = merged.errors!['PUT{event}']!;
+    for (const kind of Object.keys(kinds)) assert.equal(kinds[kind], parts.reduce((n, p) => n + (p.doc.errors!['PUT{event}']?.[kind] ?? 0), 0), kind);
+  });
+
+  it('a slice of an older version, without error tables: its failures are counted as (not recorded)', () => {
+    const old = structuredClone(parts[1]!.doc);
+    delete old.errors;
+    delete old.operationErrors;
+    const mixed = mergeResults([parts[0]!, { file: 'old.json', doc: old }, parts[2]!]);
+    for (const [label, s] of Object.entries(mixed.requests)) {
+      const kinds = mixed.errors![label]!;
+      assert.equal(Object.values(kinds).reduce((a, b) => a + b, 0), s.failed, label);
+      assert.equal(kinds[NOT_RECORDED] ?? 0, old.requests[label]?.failed ?? 0, `${label}: the old slice's failures`);
+    }
+    assert.equal(mixed.operationErrors!.poll![NOT_RECORDED], old.operations.poll!.failed);
   });
 
   it('interval i of the slices makes interval i of the run, exactly', () => {
