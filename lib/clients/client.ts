@@ -165,6 +165,8 @@ export class CalDAVClient {
   startupFailures = 0;
   lastStartupError: string | undefined;
   private nextPollDue = 0;
+  /** Notices already emitted (made at the first: most clients never have one). */
+  private noticed: Set<string> | undefined;
 
   constructor(private readonly o: ClientOptions) {
     this.model = o.model;
@@ -712,6 +714,10 @@ export class CalDAVClient {
 
   /** Something this client learnt about its server and acts on from now on; the report lists each once, with how many clients saw it. */
   private notice(text: string): void {
+    // Once per client, however often it relearns it (a relaunch after a failed startup clears its state).
+    this.noticed ??= new Set();
+    if (this.noticed.has(text)) return;
+    this.noticed.add(text);
     this.o.emit({ type: 'notice', text, ...this.identity, at: this.o.clock.now() });
   }
 

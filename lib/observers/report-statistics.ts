@@ -50,6 +50,8 @@ export class ReportStatistics implements Observer {
   private readonly clientFailures = new Map<string, number>();
   private clientFailureCount = 0;
   private readonly simFailures = new Map<string, number>();
+  /** Notice → clients that emitted it (each client says each thing once). */
+  private readonly notices = new Map<string, number>();
   private readonly servers = new Map<string, ServerStats>();
   /** Users and clients counted by a saved run this one was restored from. */
   private seenBefore = { users: 0, clients: 0 };
@@ -82,6 +84,7 @@ export class ReportStatistics implements Observer {
       rs.clientFailureCount += n;
     }
     for (const [reason, n] of Object.entries(doc.simFailures)) rs.simFailures.set(reason, n);
+    for (const [text, n] of Object.entries(doc.notices ?? {})) rs.notices.set(text, n);
     for (const [podID, s] of Object.entries(doc.server)) {
       rs.servers.set(podID, 'note' in s ? { kind: 'unavailable', note: s.note } : { kind: 'stats', event: { type: 'sim-expired', podID, ...s, at: doc.startedAt } });
     }
@@ -91,6 +94,11 @@ export class ReportStatistics implements Observer {
   /** Client-failure reason → how many times. */
   clientFailureReasons(): Record<string, number> {
     return Object.fromEntries(this.clientFailures);
+  }
+
+  /** Notice → how many clients emitted it. */
+  noticeCounts(): Record<string, number> {
+    return Object.fromEntries(this.notices);
   }
 
   /** Failed-operation reason → how many times. */
@@ -119,6 +127,9 @@ export class ReportStatistics implements Observer {
       case 'client-failure':
         this.clientFailureCount += 1;
         this.clientFailures.set(event.reason, (this.clientFailures.get(event.reason) ?? 0) + 1);
+        break;
+      case 'notice':
+        this.notices.set(event.text, (this.notices.get(event.text) ?? 0) + 1);
         break;
       case 'sim-failure':
         this.simFailures.set(event.reason, (this.simFailures.get(event.reason) ?? 0) + 1);
@@ -178,6 +189,12 @@ export class ReportStatistics implements Observer {
     for (const [reason, n] of this.simFailures) items.push(['Failed Operation', `${reason} : ${n} times`]);
     writeKeyValues(out, items);
     out('');
+    if (this.notices.size > 0) {
+      // Said once each, not per request: what the clients learnt about the server and did from then on.
+      out('* Notices');
+      for (const [text, n] of this.notices) out(`${text} : ${n} client${n === 1 ? '' : 's'}`);
+      out('');
+    }
 
     for (const podID of [...this.servers.keys()].sort()) {
       const s = this.servers.get(podID)!;

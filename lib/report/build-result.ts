@@ -154,6 +154,7 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
     server,
     intervals: a.intervals.map((r) => ({ ...r })),
     clientFailures: rs.clientFailureReasons(),
+    notices: rs.noticeCounts(),
     simFailures: rs.simFailureReasons(),
     saved: {
       requests: { ...saveSection(rs.table, rs.thresholds, rs.failCutoff), benchmarks: { ...rs.benchmarks }, seen: { users: rs.countUsers(), clients: rs.countClients() } },

@@ -70,6 +70,7 @@ ${summaryTable(doc.operations ?? {}, 'operations', true)}
 </section>
 ${errors(doc)}
 ${failures(doc)}
+${notices(doc)}
 ${server(doc.server ?? {})}
 <section>
 <h2>Over time</h2>
@@ -298,6 +299,15 @@ function failures(doc: ResultDocument): string {
   };
   const html = part('Client failures', doc.clientFailures) + part('Failed operations', doc.simFailures);
   return html ? `<section><h2>Failures</h2>${html}</section>` : '';
+}
+
+/** What clients learnt about the server and do differently from then on: each notice once, with how many clients. */
+function notices(doc: ResultDocument): string {
+  const rows = Object.entries(doc.notices ?? {});
+  if (rows.length === 0) return '';
+  return `<section><h2>Notices</h2><p class="hint">What the clients learnt about the server and did from then on.</p><div class="table-wrap"><table class="summary narrow"><thead><tr><th scope="col">Notice</th><th scope="col" class="num">Clients</th></tr></thead><tbody>${rows
+    .map(([text, n]) => `<tr><th scope="row">${esc(text)}</th>${td(fmtInt(n))}</tr>`)
+    .join('')}</tbody></table></div></section>`;
 }
 
 function server(pods: Record<string, ServerSummary>): string {

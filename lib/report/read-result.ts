@@ -171,4 +171,5 @@ const resultShape = object({
   // Label → failure kind → count; results of older versions have none.
   errors: recordOf(recordOf(count)),
   operationErrors: recordOf(recordOf(count)),
+  notices: recordOf(count),
 });

@@ -212,6 +212,12 @@ export interface ResultDocument {
   intervals: Omit<IntervalRecord, 'labels'>[];
   /** Client failures and failed operations: reason → count. */
   clientFailures: Record<string, number>;
+  /**
+   * What clients learnt about the server and act on from then on (a discovery fallback taken,
+   * a feature refused and no longer asked for): notice → how many clients learnt it. Absent in
+   * results of older versions.
+   */
+  notices?: Record<string, number>;
   simFailures: Record<string, number>;
   /** Everything needed to re-render and merge. */
   saved: {

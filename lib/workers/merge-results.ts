@@ -103,6 +103,7 @@ export function mergeResults(inputs: readonly MergeInput[]): ResultDocument {
   const skeleton: ResultDocument = {
     ...d0,
     clientFailures: addCounts((d) => d.clientFailures),
+    notices: addCounts((d) => d.notices ?? {}),
     simFailures: addCounts((d) => d.simFailures),
     errors: errors.toJSON(),
     operationErrors: operationErrors.toJSON(),
