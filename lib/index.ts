@@ -34,6 +34,13 @@ export { createRegistry } from './registry/builtins.js';
 export { unimplementedPlugins } from './registry/implemented.js';
 export type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from './registry/definitions.js';
 
+// Your own plug-ins: profiles (on ProfileBase), observers and client models, named from plists as ./module.js#Export.
+export { defineObserver, defineProfile } from './registry/define.js';
+export type { ObserverOptions, ProfileOptions } from './registry/define.js';
+export { ProfileBase, OperationFailed } from '../profiles/profile-base.js';
+export { defineClientModel, clientModelParams } from './clients/catalog.js';
+export type { ClientModelOptions } from './clients/catalog.js';
+
 // Distributions.
 export type { Distribution, DistributionContext, DistributionDefinition } from './distribution.js';
 export * from '../distributions/index.js';
@@ -63,7 +70,7 @@ export { runInVirtualTime } from './simulator/virtual-time.js';
 export { Population } from './simulator/population.js';
 export { EventBus } from './simulator/event-bus.js';
 export { readServerStats } from './simulator/server-stats-reader.js';
-export type { ClientFailureEvent, ClientIdentity, EmitEvent, OperationEvent, RequestEvent, ResponseEvent, SimEvent, SimExpiredEvent, SimFailureEvent, StatusEvent } from './events.js';
+export type { ClientFailureEvent, ClientIdentity, EmitEvent, NoticeEvent, OperationEvent, RequestEvent, ResponseEvent, SimEvent, SimExpiredEvent, SimFailureEvent, StatusEvent } from './events.js';
 export type { Observer, ObserverContext, ReportContext } from './observers/observer.js';
 export type { Profile, ProfileContext, PopulationView } from './profile.js';
 export { CalDAVClient, IncorrectResponseCode } from './clients/client.js';

@@ -67,9 +67,10 @@ export abstract class ProfileBase implements Profile {
 
   constructor(
     protected readonly ctx: ProfileContext,
-    name: string,
+    /** Default: the class's own name (a profile of your own need not pass one). */
+    name?: string,
   ) {
-    this.name = name;
+    this.name = name ?? new.target.name;
     this.client = ctx.client;
     this.clock = ctx.clock;
     this.random = ctx.random;

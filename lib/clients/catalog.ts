@@ -1,10 +1,11 @@
 import type { ParamSpec } from '../config/param-spec.js';
 import type { ClientModelDefinition } from '../registry/definitions.js';
-import { MODELS, type ModelName } from './models.js';
+import { MODELS, type ModelBehaviour, type ModelName } from './models.js';
 
 /** The four Apple client models and their clients.plist parameters; the engine is lib/clients/client.ts. */
 
-const params: ParamSpec = {
+/** The params every client model takes in clients.plist. */
+export const clientModelParams: ParamSpec = {
   title: { type: 'string', doc: 'name in reports and the User-Agent (default: the model name)' },
   calendarHomePollInterval: { type: 'number', rule: { positive: true }, unit: 's', default: 900, doc: 'seconds between polls of the calendar home' },
   supportPush: { type: 'boolean', default: true, doc: 'use XMPP push when the home advertises it (not implemented; CalendarServer does not advertise XMPP)' },
@@ -16,10 +17,10 @@ const params: ParamSpec = {
 };
 
 /** The 2013 clients had no unauthenticated first requests (ical.py at 2013 has no such parameter). */
-const { unauthenticatedPercentage: _masterOnly, ...params2013 } = params;
+const { unauthenticatedPercentage: _masterOnly, ...params2013 } = clientModelParams;
 
 const model = (name: ModelName, summary: string): ClientModelDefinition => {
-  const master: ClientModelDefinition = { name, defaultTitle: MODELS[name].defaultTitle, userAgent: MODELS[name].userAgent, summary, params };
+  const master: ClientModelDefinition = { name, defaultTitle: MODELS[name].defaultTitle, userAgent: MODELS[name].userAgent, summary, params: clientModelParams, behaviour: MODELS[name] };
   // What a config of the 2013 generation gets (lib/config/generation.ts).
   return { ...master, generations: { '2013': { ...master, params: params2013, generation: '2013' } } };
 };
@@ -30,3 +31,25 @@ export const builtinClientModels: readonly ClientModelDefinition[] = [
   model('OS_X_10_11', 'Calendar on El Capitan: home sync, notification sync, sharing'),
   model('iOS_5', 'iOS 5: calendar-query polling, no attendee lookups'),
 ];
+
+/** What a client model of your own changes from the built-in it is based on. */
+export interface ClientModelOptions extends Partial<Omit<ModelBehaviour, 'name'>> {
+  /** Its name in clients.plist and reports. */
+  name: string;
+  /** The built-in model whose requests and bodies it starts from. */
+  basedOn: ModelName;
+  summary?: string;
+}
+
+/**
+ * A client model of your own: a built-in's behaviour with changes (another
+ * User-Agent, multiget batch size, discovery, polling by PROPFIND instead of
+ * sync, …), named from clients.plist as `./my-model.js#Name`:
+ *
+ *   export const Thunderbird = defineClientModel({ name: 'Thunderbird', basedOn: 'OS_X_10_6', userAgent: 'Mozilla/5.0 … Thunderbird/115.0' });
+ */
+export function defineClientModel(o: ClientModelOptions): ClientModelDefinition {
+  const { name, basedOn, summary, ...changes } = o;
+  const behaviour: ModelBehaviour = { ...MODELS[basedOn], ...changes, name };
+  return { name, summary: summary ?? `based on ${basedOn}`, defaultTitle: behaviour.defaultTitle === MODELS[basedOn].defaultTitle && changes.defaultTitle === undefined ? name : behaviour.defaultTitle, userAgent: behaviour.userAgent, params: clientModelParams, behaviour };
+}

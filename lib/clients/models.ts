@@ -8,7 +8,8 @@ export type ModelName = 'OS_X_10_6' | 'OS_X_10_7' | 'OS_X_10_11' | 'iOS_5';
  * new entry, not new code.
  */
 export interface ModelBehaviour {
-  readonly name: ModelName;
+  /** A built-in's ModelName, or the name of a model of your own (catalog.ts defineClientModel). */
+  readonly name: string;
   readonly defaultTitle: string;
   readonly userAgent: string;
   readonly extraHeaders: Readonly<Record<string, string>>;

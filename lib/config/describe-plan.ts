@@ -23,21 +23,21 @@ function formatValue(v: ParamValue, unit?: string): string {
 }
 
 function name(r: Resolved<PluginDefinition>): string {
-  return r.source === 'builtin' ? r.definition.name : `${r.exportName} from ${r.modulePath}`;
+  return r.source === 'builtin' ? r.definition.name : `${r.definition.name} from ${r.modulePath}`;
 }
 
 /** A profile's name, marked when it is a generation's own variant, e.g. `Inviter (2013)`. */
 function profileName(r: Resolved<PluginDefinition & { generation?: string }>): string {
-  return r.source === 'builtin' && r.definition.generation ? `${r.definition.name} (${r.definition.generation})` : name(r);
+  return r.definition.generation ? `${name(r)} (${r.definition.generation})` : name(r);
 }
 
 function planned(r: Resolved<PluginDefinition>): string {
-  return r.source === 'builtin' && r.definition.plannedIn ? `  [not implemented yet: issue #${r.definition.plannedIn}]` : '';
+  return r.definition.plannedIn ? `  [not implemented yet: issue #${r.definition.plannedIn}]` : '';
 }
 
 /** Params as `key=value` on one line, distributions each on a line of their own. */
 function describeParams(c: Configured<SpecDefinition>, indent: string, skip: readonly string[] = []): string[] {
-  const spec: ParamSpec = c.plugin.source === 'builtin' ? c.plugin.definition.params : {};
+  const spec: ParamSpec = c.plugin.definition.params;
   const simple: string[] = [];
   const dists: string[] = [];
   for (const [key, value] of Object.entries(c.params as ParamValues)) {

@@ -40,52 +40,25 @@ export async function resolveDistribution(value: unknown, scope: Scope, registry
   // A throwaway stream: checking must not consume anyone's numbers.
   const probe: DistributionContext = { random: new Random('validate'), clock };
 
-  if (resolved.source === 'builtin') {
-    const def = resolved.definition;
-    const reader = new ParamReader(params, paramsScope);
-    const instance = def.create(reader, probe);
-    if (!instance || !reader.ok) return undefined;
-    // Valid parameters that still cannot give a sample (a maximum below the bulk): refused here, not mid-run.
-    const issues = def.samplingIssues?.(instance) ?? [];
-    for (const issue of issues) paramsScope.child(issue.key).error(issue.message);
-    if (issues.length > 0) return undefined;
-    return {
-      written: resolved.written,
-      description: describeInstance(instance, def.name),
-      create(ctx) {
-        // Already validated: problems here cannot happen, but never lose them silently.
-        const problems = new Problems();
-        const d = def.create(new ParamReader(params, new Scope(problems, paramsScope.file, paramsScope.path)), ctx);
-        if (!d) throw new Error(`${def.name} could not be built: ${problems.errors.map((p) => p.message).join('; ')}`);
-        return d;
-      },
-    };
-  }
-
-  // A user's class: `new Class(params, context)` must give something with sample().
-  const Cls = resolved.value;
-  const label = `${resolved.exportName} (${resolved.modulePath})`;
-  if (typeof Cls !== 'function') {
-    scope.child('type').error(`${label} is not a class (got ${typeof Cls}); a distribution is a class with sample()`);
-    return undefined;
-  }
-  const build = (ctx: DistributionContext) => new (Cls as new (p: unknown, c: DistributionContext) => Distribution<unknown>)(params, ctx);
-  let instance: Distribution<unknown>;
-  try {
-    instance = build(probe);
-  } catch (e) {
-    paramsScope.error(`${resolved.exportName} rejected its params: ${(e as Error).message}`, e);
-    return undefined;
-  }
-  if (typeof instance?.sample !== 'function') {
-    scope.child('type').error(`${label} has no sample() method`);
-    return undefined;
-  }
-  try {
-    instance.sample();
-  } catch (e) {
-    paramsScope.error(`${resolved.exportName}.sample() failed: ${(e as Error).message}`, e);
-    return undefined;
-  }
-  return { written: resolved.written, description: describeInstance(instance, label), create: build };
+  // A built-in and a user's module alike (a user's plain class is wrapped: lib/registry/module-adapters.ts).
+  const def = resolved.definition;
+  const reader = new ParamReader(params, paramsScope);
+  const instance = def.create(reader, probe);
+  if (!instance || !reader.ok) return undefined;
+  // Valid parameters that still cannot give a sample (a maximum below the bulk): refused here, not mid-run.
+  const issues = def.samplingIssues?.(instance) ?? [];
+  for (const issue of issues) (issue.key ? paramsScope.child(issue.key) : paramsScope).error(issue.message);
+  if (issues.length > 0) return undefined;
+  const label = resolved.source === 'builtin' ? def.name : `${def.name} (${resolved.modulePath})`;
+  return {
+    written: resolved.written,
+    description: describeInstance(instance, label),
+    create(ctx) {
+      // Already validated: problems here cannot happen, but never lose them silently.
+      const problems = new Problems();
+      const d = def.create(new ParamReader(params, new Scope(problems, paramsScope.file, paramsScope.path)), ctx);
+      if (!d) throw new Error(`${def.name} could not be built: ${problems.errors.map((p) => p.message).join('; ')}`);
+      return d;
+    },
+  };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_POD } from '../population/account-record.js';
 import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
 import { smoothRampUpDefaults } from '../population/arrival/smooth-ramp-up.js';
 import { createRegistry } from '../registry/builtins.js';
+import { PluginShapeError } from '../registry/module-adapters.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from '../registry/definitions.js';
 import { isModuleReference, type Registry, type Resolved } from '../registry/registry.js';
 import { httpSettingsDefaults, resultsSettingsDefaults, type ClientKind, type Configured, type LoadsimConfig, type ProfileConfig, type ServerPod, type WorkersConfig } from './config-types.js';
@@ -140,8 +141,8 @@ async function readConfigured<D extends SpecDefinition>(
   if (!plugin) return undefined;
   let raw = adjust ? adjust(rawParams ?? {}) : rawParams ?? {};
   // The generation's own variant, where its code differed; the other generation's parameters are ignored, saying so.
-  const variant = generation && plugin.source === 'builtin' ? plugin.definition.generations?.[generation] : undefined;
-  if (variant && plugin.source === 'builtin') {
+  const variant = generation ? plugin.definition.generations?.[generation] : undefined;
+  if (variant) {
     const base = plugin.definition;
     const dropped = Object.keys(raw).filter((k) => k in base.params && !(k in variant.params));
     for (const k of dropped) paramsScope.child(k).warning(`ignored: the ${generation} generation's ${variant.name} has no ${k}`);
@@ -149,12 +150,14 @@ async function readConfigured<D extends SpecDefinition>(
     plugin = { ...plugin, definition: variant };
   }
   let params: ParamValues;
-  if (plugin.source === 'builtin') {
+  if (plugin.definition.openParams) {
+    // A user's plain class or function that declares no params gets them as written.
+    params = { ...raw } as ParamValues;
+  } else {
+    // Built-in or a user's definition: checked against the declared spec alike.
     const reader = new ParamReader(raw, paramsScope);
     params = await readParams(plugin.definition.params, reader, ctx);
     plugin.definition.check?.(params, reader);
-  } else {
-    params = { ...raw } as ParamValues;
   }
   return { plugin, params, path: entry.scope.path };
 }
@@ -183,12 +186,7 @@ async function readClientKinds(list: unknown, scope: Scope, ctx: ResolveContext,
     }
     entry.finish();
     if (software) {
-      const title =
-        typeof software.params.title === 'string'
-          ? software.params.title
-          : software.plugin.source === 'builtin'
-            ? software.plugin.definition.defaultTitle
-            : software.plugin.exportName;
+      const title = typeof software.params.title === 'string' ? software.params.title : software.plugin.definition.defaultTitle;
       kinds.push({ ...software, title, weight, profiles });
     }
   }
@@ -292,7 +290,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     // A loader module of the user's is not imported here: its records came with the start message.
     const plugin: Resolved<AccountLoaderDefinition> | undefined =
       typeof written === 'string' && isModuleReference(written)
-        ? { source: 'module', written, modulePath: written, exportName: 'records sent by the manager', value: () => given.accounts }
+        ? { source: 'module', written, modulePath: written, exportName: 'records sent by the manager', definition: { name: written, summary: 'records sent by the manager', params: {}, openParams: true, load: () => given.accounts } }
         : await ctx.registry.resolve<AccountLoaderDefinition>('accounts', written, entry.at('loader'));
     entry.markUsed('loader', 'params');
     entry.finish();
@@ -308,31 +306,30 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     if (configured) {
       let records: AccountRecord[] | undefined;
       const plugin = configured.plugin;
-      if (plugin.source === 'builtin') {
-        // A generating loader builds every record in memory at once: bound it before it runs (see limits.ts).
-        const count = configured.params.count;
-        if (typeof count === 'number' && count > MAX_GENERATED_ACCOUNTS) {
-          entry.at('params').child('count').error(`expected an integer from 1 to ${MAX_GENERATED_ACCOUNTS}, got ${count} (for more users, give each machine a CSV file of its own)`);
-        }
-        if (problems.errors.length === errorsBefore) records = plugin.definition.load(configured.params, entry.at('params'));
-      } else if (typeof plugin.value !== 'function') {
-        entry.error('loader', `${plugin.exportName} is not a function; an account loader is a function (params) => records`);
-      } else {
+      // A generating loader builds every record in memory at once: bound it before it runs (see limits.ts).
+      const count = configured.params.count;
+      if (typeof count === 'number' && count > MAX_GENERATED_ACCOUNTS) {
+        entry.at('params').child('count').error(`expected an integer from 1 to ${MAX_GENERATED_ACCOUNTS}, got ${count} (for more users, give each machine a CSV file of its own)`);
+      }
+      if (problems.errors.length === errorsBefore) {
+        const name = plugin.definition.name;
         try {
-          records = await (plugin.value as (p: unknown) => AccountRecord[] | Promise<AccountRecord[]>)(configured.params);
+          records = await plugin.definition.load(configured.params, entry.at('params'));
+        } catch (e) {
+          entry.at('loader').error(`${name} failed: ${(e as Error).message}`, e);
+        }
+        if (plugin.source === 'module' && records !== undefined) {
           if (!Array.isArray(records)) {
-            entry.error('loader', `${plugin.exportName} returned ${describeValue(records)}, expected an array of records`);
+            entry.error('loader', `${name} returned ${describeValue(records)}, expected an array of records`);
             records = undefined;
           } else {
             // The user's records are checked here, not trusted: a record without a uid would crash the run later.
             const bad = records.findIndex((r) => !isDict(r) || typeof r.uid !== 'string' || r.uid === '' || typeof r.password !== 'string');
             if (bad >= 0) {
-              entry.error('loader', `${plugin.exportName} returned a bad record at index ${bad}: expected {uid, password, commonName, email} with string uid and password, got ${describeValue(records[bad])}`);
+              entry.error('loader', `${name} returned a bad record at index ${bad}: expected {uid, password, commonName, email} with string uid and password, got ${describeValue(records[bad])}`);
               records = undefined;
             }
           }
-        } catch (e) {
-          entry.at('loader').error(`${plugin.exportName} failed: ${(e as Error).message}`, e);
         }
       }
       if (records) {
@@ -388,13 +385,17 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     arrivalEntry.finish();
     if (configured) {
       const plugin = configured.plugin;
-      if (arrivalInterval && (plugin.source !== 'builtin' || !('interval' in plugin.definition.params))) {
+      if (arrivalInterval && !plugin.definition.openParams && !('interval' in plugin.definition.params)) {
         arrivalInterval.scope.warning(`ignored: the arrival policy ${plugin.written} has no interval`);
       }
       let policy: ArrivalPolicy | null = null;
-      if (plugin.source === 'builtin') {
-        if (problems.errors.length === errorsBefore) policy = plugin.definition.create(configured.params);
-      } else policy = moduleArrival(plugin.exportName, plugin.value, configured.params, arrivalEntry.at('factory'));
+      if (problems.errors.length === errorsBefore) {
+        try {
+          policy = plugin.definition.create(configured.params);
+        } catch (e) {
+          arrivalEntry.at('factory').error(e instanceof PluginShapeError ? e.message : `${plugin.definition.name} failed: ${(e as Error).message}`, e);
+        }
+      }
       arrival = { ...configured, policy };
     }
   }
@@ -461,35 +462,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   };
 }
 
-/**
- * An arrival policy of the user's own (`factory: ./file.js#Name`): a class
- * constructed with the params, or a function called with them, giving an
- * object with `totalUsers`, `clientsPerUser`, `arrivals(random)` and
- * `describe()`. Anything else is an error at `arrival.factory`.
- */
-function moduleArrival(exportName: string, value: unknown, params: ParamValues, scope: Scope): ArrivalPolicy | null {
-  if (typeof value !== 'function') {
-    scope.error(`${exportName} is not a class or function; an arrival factory makes an ArrivalPolicy from the params`);
-    return null;
-  }
-  let made: unknown;
-  try {
-    // A class cannot be called; a plain function can. Try `new` first, as the original's factories were classes.
-    made = /^class[\s{]/.test(Function.prototype.toString.call(value)) ? new (value as new (p: unknown) => unknown)(params) : (value as (p: unknown) => unknown)(params);
-  } catch (e) {
-    scope.error(`${exportName} failed: ${(e as Error).message}`, e);
-    return null;
-  }
-  const p = made as Partial<ArrivalPolicy> | null;
-  const bad = !p || typeof p !== 'object' ? 'not an object' : !(Number.isInteger(p.totalUsers) && p.totalUsers! >= 0) ? 'totalUsers is not a whole number' : !(Number.isInteger(p.clientsPerUser) && p.clientsPerUser! >= 1) ? 'clientsPerUser is not a whole number ≥ 1' : typeof p.arrivals !== 'function' ? 'it has no arrivals(random) method' : typeof p.describe !== 'function' ? 'it has no describe() method' : undefined;
-  if (bad) {
-    scope.error(`${exportName} made no arrival policy: ${bad}`);
-    return null;
-  }
-  return p as ArrivalPolicy;
-}
-
 /** The short name of a configured plug-in, and whether its implementation is still to come. */
 export function pluginLabel(r: Resolved<{ name: string; plannedIn?: number }>): string {
-  return r.source === 'builtin' ? r.definition.name : `${r.exportName} (${r.modulePath})`;
+  return r.source === 'builtin' ? r.definition.name : `${r.definition.name} (${r.modulePath})`;
 }

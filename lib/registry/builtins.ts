@@ -5,7 +5,8 @@ import { errorLogger, operationLogger, reportStatistics, requestLogger, simpleSt
 import { generateRecordsLoader, recordsFromCountLoader, recordsFromCSVFileLoader } from '../population/accounts.js';
 import { constantArrivalRate } from '../population/arrival/constant-arrival-rate.js';
 import { smoothRampUp } from '../population/arrival/smooth-ramp-up.js';
-import { Registry } from './registry.js';
+import { moduleAdapters } from './module-adapters.js';
+import { Registry, type ModuleAdapter, type PluginKind } from './registry.js';
 
 // Where the original kept each kind, so its dotted names resolve unchanged.
 const ORIGINAL = 'contrib.performance';
@@ -14,6 +15,8 @@ const LOADTEST = `${ORIGINAL}.loadtest`;
 /** A registry holding everything loadsim ships, under its short names and the original's dotted names. */
 export function createRegistry(): Registry {
   const r = new Registry();
+  // What a user's module may export for each kind, made into the same definitions as these.
+  for (const [kind, adapter] of Object.entries(moduleAdapters) as [PluginKind, ModuleAdapter][]) r.adapt(kind, adapter);
   // The unmerged 2015 clientsim branch kept distributions in loadtest.distributions.
   for (const d of builtinDistributions) r.register('distribution', d, [`${ORIGINAL}.stats`, `${LOADTEST}.distributions`]);
   for (const p of builtinProfiles) r.register('profile', p, [`${LOADTEST}.profiles`]);

@@ -6,6 +6,7 @@ import type { Observer, ObserverContext } from '../observers/observer.js';
 import type { AccountRecord } from '../population/account-record.js';
 import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
 import type { PluginDefinition } from './registry.js';
+import type { ModelBehaviour } from '../clients/models.js';
 import type { Profile, ProfileContext } from '../profile.js';
 
 /** A plug-in whose plist params are described declaratively. */
@@ -20,6 +21,11 @@ export interface SpecDefinition extends PluginDefinition {
   readonly generations?: Partial<Record<Generation, this>>;
   /** Set on such a variant: the generation it belongs to. */
   readonly generation?: Generation;
+  /**
+   * The params are not declared: they are passed through as written, unchecked (a user's
+   * plain class or function without a static `params` spec).
+   */
+  readonly openParams?: boolean;
 }
 
 export interface ProfileDefinition extends SpecDefinition {
@@ -31,6 +37,8 @@ export interface ClientModelDefinition extends SpecDefinition {
   /** What the title defaults to, e.g. `OS X 10.7`. */
   readonly defaultTitle: string;
   readonly userAgent: string;
+  /** Everything the engine does differently for this model (lib/clients/models.ts). */
+  readonly behaviour: ModelBehaviour;
 }
 
 export interface ObserverDefinition extends SpecDefinition {
@@ -39,10 +47,11 @@ export interface ObserverDefinition extends SpecDefinition {
 }
 
 export interface ArrivalDefinition extends SpecDefinition {
+  /** The policy; throws, saying why, when the params cannot make one. */
   create(values: ParamValues): ArrivalPolicy;
 }
 
 export interface AccountLoaderDefinition extends SpecDefinition {
   /** Load the records; problems (missing file, bad lines) go to `scope`. */
-  load(values: ParamValues, scope: Scope): AccountRecord[] | undefined;
+  load(values: ParamValues, scope: Scope): AccountRecord[] | undefined | Promise<AccountRecord[] | undefined>;
 }

@@ -10,7 +10,7 @@ import { KIND_NOUN, type PluginDefinition, type PluginKind, type Resolved } from
 export function unimplementedPlugins(config: LoadsimConfig): NotImplementedYetError[] {
   const seen = new Map<string, NotImplementedYetError>();
   const check = (kind: PluginKind, r: Resolved<PluginDefinition>) => {
-    if (r.source !== 'builtin' || !r.definition.plannedIn) return;
+    if (!r.definition.plannedIn) return;
     const what = `${KIND_NOUN[kind]} ${r.definition.name}`;
     if (!seen.has(what)) seen.set(what, new NotImplementedYetError(what, r.definition.plannedIn));
   };

@@ -30,22 +30,33 @@ export interface PluginDefinition {
   readonly plannedIn?: number;
 }
 
-/** A name from a config file, resolved. */
+/**
+ * A name from a config file, resolved to its definition. A built-in and a
+ * user's module give the same kind of definition (name, declared params,
+ * create), so everything after resolution treats them alike: the params are
+ * checked against the spec, and the run builds it with `create`.
+ */
 export type Resolved<D> =
   | { readonly source: 'builtin'; readonly written: string; readonly definition: D }
   | {
       readonly source: 'module';
       readonly written: string;
+      readonly definition: D;
       /** Absolute path of the user's module. */
       readonly modulePath: string;
       readonly exportName: string;
-      /** The export itself (a class, function or definition object). */
-      readonly value: unknown;
     };
+
+/**
+ * Turns what a user's module exports into a definition of one kind: a
+ * definition object as the built-ins are, or a plain class (`new Class(…)`),
+ * wrapped. Returns a message saying what was expected when it is neither.
+ */
+export type ModuleAdapter = (value: unknown, label: string) => PluginDefinition | string;
 
 /** The name to show for a resolved plug-in. */
 export function resolvedName(r: Resolved<PluginDefinition>): string {
-  return r.source === 'builtin' ? r.definition.name : `${r.exportName} from ${r.modulePath}`;
+  return r.source === 'builtin' ? r.definition.name : `${r.definition.name} from ${r.modulePath}`;
 }
 
 /**
@@ -89,6 +100,13 @@ interface Entry<D> {
  */
 export class Registry {
   private readonly entries = new Map<PluginKind, Map<string, Entry<PluginDefinition>>>();
+  private readonly adapters = new Map<PluginKind, ModuleAdapter>();
+
+  /** How a user's module export becomes a definition of `kind` (without one, only definition objects are taken). */
+  adapt(kind: PluginKind, adapter: ModuleAdapter): this {
+    this.adapters.set(kind, adapter);
+    return this;
+  }
 
   /**
    * Register a definition under its short name, its aliases, and each of the
@@ -184,6 +202,26 @@ export class Registry {
       scope.error(`module ${modulePath} has no export "${exportName}"; it exports ${names.length ? names.join(', ') : 'nothing'}`);
       return undefined;
     }
-    return { source: 'module', written, modulePath, exportName, value };
+    const label = `${exportName === 'default' ? 'the default export' : exportName} of ${modulePath}`;
+    const adapter = this.adapters.get(kind) ?? definitionObject;
+    let definition: PluginDefinition | string;
+    try {
+      definition = adapter(value, label);
+    } catch (e) {
+      definition = `${label}: ${firstLine(e)}`;
+    }
+    if (typeof definition === 'string') {
+      scope.error(definition);
+      return undefined;
+    }
+    return { source: 'module', written, modulePath, exportName, definition: definition as D };
   }
+}
+
+/** The adapter of a kind that takes definition objects only: `{ name, summary?, params, … }`. */
+function definitionObject(value: unknown, label: string): PluginDefinition | string {
+  if (typeof value !== 'object' || value === null || typeof (value as { name?: unknown }).name !== 'string') {
+    return `${label} is not a plug-in definition: expected an object with a name and params`;
+  }
+  return value as PluginDefinition;
 }

@@ -153,7 +153,6 @@ export class Population implements PopulationView {
   }
 
   private startClient(userNumber: number, record: AccountRecord, kind: ClientKind, instance: number): void {
-    if (kind.plugin.source !== 'builtin') throw new Error(`client model ${kind.plugin.written}: only the built-in models can run`);
     const pod = this.podFor(record);
     const uri = this.o.serverOverride ?? pod.uri;
     const origin = new URL(uri).origin;
@@ -163,7 +162,7 @@ export class Population implements PopulationView {
     const pushHost = (p.ampPushHosts as string[] | undefined)?.[0] ?? (p.ampPushHost as string | undefined) ?? pod.ampPushHosts[0] ?? new URL(uri).hostname;
     const pushPort = (p.ampPushPort as number | undefined) ?? pod.ampPushPort;
     const client = new CalDAVClient({
-      model: MODELS[kind.plugin.definition.name as ModelName],
+      model: kind.plugin.definition.behaviour,
       params,
       record,
       serverUri: uri,
@@ -184,7 +183,7 @@ export class Population implements PopulationView {
     // original ran them from the start: what the first poll fetches reaches the Accepter and the
     // AttachmentDownloader. Their loops start once the client has started.
     kind.profiles.forEach((pc, j) => {
-      if (!pc.enabled || pc.plugin.source !== 'builtin') return;
+      if (!pc.enabled) return;
       const def: ProfileDefinition = pc.plugin.definition;
       if (!def.create) return; // refused before the run started; see unimplementedPlugins
       const profile = def.create({

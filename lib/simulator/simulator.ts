@@ -155,8 +155,7 @@ export class LoadSimulator {
     const unimplemented = unimplementedPlugins(o.config);
     if (unimplemented.length) throw unimplemented[0];
     for (const c of o.config.observers) {
-      if (c.plugin.source !== 'builtin') throw new Error(`observer ${c.plugin.written}: only built-in observers can run`);
-      const def: ObserverDefinition & { create?: (v: typeof c.params, ctx: { clock: Clock; out: (l: string) => void }) => Observer } = c.plugin.definition;
+      const def: ObserverDefinition = c.plugin.definition;
       if (!def.create) throw new Error(`observer ${def.name} cannot be made`);
       const observer = def.create(c.params, { clock: this.clock, out: this.out });
       this.observers.push(observer);

@@ -66,7 +66,7 @@ describe('an arrival factory of the user’s own', () => {
   it('a module that makes no policy is refused at arrival.factory', async () => {
     for (const [name, message] of [
       ['broken', /broken made no arrival policy: it has no arrivals\(random\) method/],
-      ['notAFunction', /notAFunction is not a class or function/],
+      ['notAFunction', /notAFunction of .*arrivals\.mjs is not an arrival factory: export a class or function/],
     ] as const) {
       await assert.rejects(load(`./arrivals.mjs#${name}`, {}), (e: ConfigError) => {
         const text = e.problems.map(formatProblem).join('\n');

@@ -17,13 +17,14 @@ import { assertBooksBalance, runWithFaults } from './harness.js';
  * an injected one.
  *
  * The faults are put where each makes exactly one failed request: on the
- * multistatus reads (PROPFIND outside the notification collection, REPORT on
+ * multistatus reads (PROPFIND outside the notification collection and discovery, REPORT on
  * calendars), which never take a 404 or an unparsable 207 for an answer and
  * change nothing on the server, and resets only on a connection's first
  * request, which the HTTP layer does not retry.
  */
 
-const PROPFIND: Omit<FaultRule, 'kind'> = { method: 'PROPFIND', path: /^(?!.*\/notification\/)/ };
+// Not the discovery paths either: any answer from the well-known URI, and a 404 from the principal path, lead to the next discovery step (handled, not failed).
+const PROPFIND: Omit<FaultRule, 'kind'> = { method: 'PROPFIND', path: /^(?!.*\/notification\/)(?!\/\.well-known\/)(?!\/principals\/users\/[^/]+\/$)/ };
 const REPORT: Omit<FaultRule, 'kind'> = { method: 'REPORT', path: /^\/calendars\// };
 
 /** Each fault, where it is injected, and the kind the error table must name it by. */

@@ -20,8 +20,14 @@ import { TITLES, assertBooksBalance, goodPollsAfter, runWithFaults, titleOfAgent
  * response then took more than one exchange); none: no failed response at all.
  */
 type Rule = Omit<FaultRule, 'kind'>;
-// 10.6, 10.7 and iOS 5 PROPFIND the notification collection every poll and, as the original, ignore the answer.
-const MULTISTATUS_READ: Rule[] = [{ method: 'PROPFIND', path: /^(?!.*\/notification\/)/ }, { method: 'REPORT', path: /^\/calendars\// }];
+/**
+ * Discovery takes any HTTP answer from the well-known URI (it falls back to the configured path),
+ * and a 404 from the configured principal path (it asks the root): those answers are handled, not
+ * failures, so the faults that are answers stay off those paths. 10.6, 10.7 and iOS 5 take a
+ * refusal of the notification collection for an answer too.
+ */
+const NOT_DISCOVERY = /^(?!\/\.well-known\/)(?!\/principals\/users\/[^/]+\/$)/;
+const MULTISTATUS_READ: Rule[] = [{ method: 'PROPFIND', path: /^(?!.*\/notification\/)(?!\/\.well-known\/)(?!\/principals\/users\/[^/]+\/$)/ }, { method: 'REPORT', path: /^\/calendars\// }];
 const MATRIX: Record<FaultKind, { rule: Rule | Rule[]; fails: 'each' | 'fail-or-retry' | 'none' }> = {
   latency: { rule: { rate: 0.3, latencyMs: 50 }, fails: 'none' },
   // The 40 s timeout (sim) ends each stalled request; two per client keep the run moving.
@@ -31,8 +37,8 @@ const MATRIX: Record<FaultKind, { rule: Rule | Rule[]; fails: 'each' | 'fail-or-
   'close-mid-body': { rule: { rate: 0.2, limitPerClient: 6 }, fails: 'each' },
   // Some requests take a 404 for an answer (a notification or an event already gone): only the multistatus reads, which never do.
   'status-404': { rule: MULTISTATUS_READ.map((r) => ({ ...r, rate: 0.2, limitPerClient: 6 })), fails: 'each' },
-  'status-500': { rule: { rate: 0.2, limitPerClient: 6 }, fails: 'each' },
-  'status-503': { rule: { rate: 0.2, limitPerClient: 6 }, fails: 'each' },
+  'status-500': { rule: { path: NOT_DISCOVERY, rate: 0.2, limitPerClient: 6 }, fails: 'each' },
+  'status-503': { rule: { path: NOT_DISCOVERY, rate: 0.2, limitPerClient: 6 }, fails: 'each' },
   // Only answers every client reads as a multistatus: PROPFINDs, and REPORTs on calendar
   // collections (sync-collection, multiget). Some answers' bodies are ignored (PROPFIND{notification}),
   // so garbage there is rightly no failure, and "some failed" hung on where the seeded faults
