@@ -6,12 +6,16 @@ import { ConfigError, LoadsimError, UsageError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import type { ServeFlags } from './serve-command.js';
+import type { InitFlags } from './init-command.js';
 import { unimplementedPlugins } from '../registry/implemented.js';
 import { MAX_WAIT_SECONDS } from '../config/limits.js';
 
 const USAGE = `usage: loadsim <command> [options]
 
 commands:
+  init      --server URL --users N [--principal-path /principals/users/%s/] [--dir DIR] [--force]
+            write a commented starter config.plist, clients.plist and accounts.csv for
+            your server, for validate and run (overwrites existing ones only with --force)
   validate  --config config.plist --clients clients.plist
             load and check everything, print what a run would do (exit 0), or every
             problem as file: key.path: message (exit 2)
@@ -72,6 +76,7 @@ const RESULTS = {
 const POSITIONALS = new Set(['report', 'compare', 'merge']);
 /** The flags each command takes; any other flag is a usage error (exit 2). */
 const COMMAND_OPTIONS = {
+  init: { ...COMMON, server: { type: 'string' }, users: { type: 'string' }, 'principal-path': { type: 'string' }, dir: { type: 'string' }, force: { type: 'boolean' } },
   validate: { ...COMMON, ...CONFIG },
   demo: { ...COMMON, ...RESULTS, runtime: { type: 'string' } },
   run: { ...COMMON, ...CONFIG, ...RESULTS, runtime: { type: 'string' }, seed: { type: 'string' }, server: { type: 'string' }, 'worker-index': { type: 'string' }, 'worker-count': { type: 'string' }, workers: { type: 'string' } },
@@ -177,7 +182,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         err(`loadsim ${command}: not in this version yet (issue #${PLANNED[command]}).`);
         return EXIT.notImplemented;
       }
-      throw new UsageError(`unknown command "${command}"; commands: validate, demo, run, report, compare, merge, serve, worker`);
+      throw new UsageError(`unknown command "${command}"; commands: init, validate, demo, run, report, compare, merge, serve, worker`);
     }
     let values: Record<string, string | boolean | undefined>;
     let positionals: string[];
@@ -197,6 +202,9 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     const flags = values as Record<string, string | undefined>;
 
     switch (command) {
+      case 'init':
+        (await import('./init-command.js')).initCommand(values as InitFlags, cwd, out);
+        return EXIT.ok;
       case 'validate':
         await validateCommand(flags, cwd, out, err);
         return EXIT.ok;
