@@ -14,6 +14,8 @@ export type { LoadsimErrorCode, Problem } from './errors.js';
 
 // Configuration.
 export { loadConfig } from './config/load-config.js';
+export { configInCode } from './config/config-in-code.js';
+export type { ConfigInCode } from './config/config-in-code.js';
 export type { LoadConfigOptions, LoadConfigResult } from './config/load-config.js';
 export type { ClientKind, Configured, LoadsimConfig, ProfileConfig, ServerPod, WorkersConfig } from './config/config-types.js';
 export { describePlan } from './config/describe-plan.js';

@@ -67,8 +67,20 @@ export class IncorrectResponseCode extends Error {
   ) {
     // An expected status with a body that could not be used (a cut or malformed multistatus) says what was wrong with it.
     const what = status === 0 ? detail ?? 'no response' : expected.includes(status) ? `status ${status} but ${detail ?? 'an unusable body'}` : `unexpected status ${status}`;
-    super(`${label}: ${what} (expected ${expected.join(' or ')})`);
+    super(`${label}: ${what} (expected ${describeStatuses(expected)})`);
   }
+}
+
+/** `207 or 301 or 302`; a run of statuses as a range: `any status 100–599`. */
+function describeStatuses(statuses: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < statuses.length; ) {
+    let j = i;
+    while (j + 1 < statuses.length && statuses[j + 1] === statuses[j]! + 1) j++;
+    parts.push(j - i >= 2 ? `${statuses[i]}–${statuses[j]}` : statuses.slice(i, j + 1).join(' or '));
+    i = j + 1;
+  }
+  return statuses.length >= 400 ? `any status but ${[...Array.from({ length: 500 }, (_, i) => i + 100)].filter((x) => !statuses.includes(x)).join(', ')}` : parts.join(' or ');
 }
 
 interface RequestSpec {
@@ -93,8 +105,12 @@ const UPDATE_OK: readonly number[] = [200, 201, 204, 412];
 /** Labels of a calendar's sync-collection: 2013's names (ical.py _updateCalendar_SYNC at 2013), and master's for every model. */
 const SYNC_LABELS_2013 = { initial: 'REPORT{sync-init}', incremental: 'REPORT{sync}' } as const;
 const SYNC_LABELS_MASTER = { initial: 'REPORT{sync-coll-init}', incremental: 'REPORT{sync-coll}' } as const;
-/** Every HTTP status: discovery requests whose answer, whatever it is, leads to the next step. */
-const ANY_STATUS: readonly number[] = Array.from({ length: 500 }, (_, i) => i + 100);
+/**
+ * Every HTTP status but 401: a discovery request whose answer, whatever it is, leads to the next
+ * step. A 401 after credentials is the user's password refused, which no fallback mends (a real
+ * client asks for the password): that fails the request and the startup.
+ */
+const ANY_STATUS: readonly number[] = Array.from({ length: 500 }, (_, i) => i + 100).filter((s) => s !== 401);
 /** Redirects a discovery request follows (the original: 301 and 302; RFC 6764 §5 allows any). */
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** A refusal of the notification collection: the server does not have one (see notificationsRefusedBy). */

@@ -5,7 +5,7 @@ import type { DistributionSpec } from './distribution-spec.js';
 import type { FileParam, ParamSpec, ParamValue, ParamValues } from './param-spec.js';
 import type { Configured, LoadsimConfig } from './config-types.js';
 import { clientsPerKind } from '../population/client-cycle.js';
-import type { PluginDefinition, Resolved } from '../registry/registry.js';
+import { resolvedName, type PluginDefinition, type Resolved } from '../registry/registry.js';
 import type { SpecDefinition } from '../registry/definitions.js';
 import { filesOutsideConfigFolder } from './outside-files.js';
 import { describeGeneration, generationEffects } from './generation.js';
@@ -23,7 +23,7 @@ function formatValue(v: ParamValue, unit?: string): string {
 }
 
 function name(r: Resolved<PluginDefinition>): string {
-  return r.source === 'builtin' ? r.definition.name : `${r.definition.name} from ${r.modulePath}`;
+  return resolvedName(r);
 }
 
 /** A profile's name, marked when it is a generation's own variant, e.g. `Inviter (2013)`. */

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Distribution, DistributionContext, DistributionDefinition } from '../distribution.js';
 import { Random } from '../random.js';
-import type { Registry } from '../registry/registry.js';
+import { resolvedName, type Registry } from '../registry/registry.js';
 import { ParamReader } from './params.js';
 import { Problems, Scope, describeValue, isDict } from './problems.js';
 
@@ -49,7 +49,7 @@ export async function resolveDistribution(value: unknown, scope: Scope, registry
   const issues = def.samplingIssues?.(instance) ?? [];
   for (const issue of issues) (issue.key ? paramsScope.child(issue.key) : paramsScope).error(issue.message);
   if (issues.length > 0) return undefined;
-  const label = resolved.source === 'builtin' ? def.name : `${def.name} (${resolved.modulePath})`;
+  const label = resolvedName(resolved);
   return {
     written: resolved.written,
     description: describeInstance(instance, label),

@@ -18,7 +18,7 @@ import { readPlistFile } from './plist-file.js';
 import { checkDuplicateAccounts } from './duplicate-accounts.js';
 import { MAX_CLIENTS, MAX_GENERATED_ACCOUNTS, MAX_WAIT_SECONDS } from './limits.js';
 import type { FileParam } from './param-spec.js';
-import { Problems, Scope, describeValue, isDict } from './problems.js';
+import { Problems, Scope, describeValue, isDict, sourceFile } from './problems.js';
 import { readGenerationKey, type Generation, type GenerationSource } from './generation.js';
 
 export interface LoadConfigOptions {
@@ -39,6 +39,12 @@ export interface LoadConfigOptions {
   given?: { configText: string; clientsText: string | null; accounts: AccountRecord[] };
   /** `--generation`: overrides the `generation` key and the config's shape. */
   generation?: Generation;
+  /**
+   * A simulation written in code: what config.plist and clients.plist would hold, as objects of
+   * the same shape, checked the same way (see config-in-code.ts). The paths above then only name
+   * them in messages and anchor relative paths.
+   */
+  values?: { config: unknown; clients?: unknown };
 }
 
 export interface LoadConfigResult {
@@ -207,8 +213,15 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   const fail = () => new ConfigError(problems.list);
 
   const given = options.given;
-  const configFile = readPlistFile(options.configPath, problems, cwd, given?.configText);
-  const clientsFile = options.clientsPath ? readPlistFile(options.clientsPath, problems, cwd, given?.clientsText ?? undefined) : undefined;
+  const values = options.values;
+  const configFile = values ? { file: sourceFile(options.configPath, cwd), value: values.config } : readPlistFile(options.configPath, problems, cwd, given?.configText);
+  const clientsFile = values
+    ? values.clients !== undefined
+      ? { file: sourceFile(options.clientsPath ?? 'clients (in code)', cwd), value: values.clients }
+      : undefined
+    : options.clientsPath
+      ? readPlistFile(options.clientsPath, problems, cwd, given?.clientsText ?? undefined)
+      : undefined;
   if (configFile.value === undefined || (clientsFile && clientsFile.value === undefined)) throw fail();
 
   const rootScope = new Scope(problems, configFile.file);
@@ -460,9 +473,4 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
     },
     warnings: problems.warnings,
   };
-}
-
-/** The short name of a configured plug-in, and whether its implementation is still to come. */
-export function pluginLabel(r: Resolved<{ name: string; plannedIn?: number }>): string {
-  return r.source === 'builtin' ? r.definition.name : `${r.definition.name} (${r.modulePath})`;
 }

@@ -45,7 +45,9 @@ export type Resolved<D> =
       /** Absolute path of the user's module. */
       readonly modulePath: string;
       readonly exportName: string;
-    };
+    }
+  /** Given in code (a simulation written in TypeScript): the definition or class itself, in place of a name. */
+  | { readonly source: 'code'; readonly written: string; readonly definition: D };
 
 /**
  * Turns what a user's module exports into a definition of one kind: a
@@ -56,7 +58,7 @@ export type ModuleAdapter = (value: unknown, label: string) => PluginDefinition 
 
 /** The name to show for a resolved plug-in. */
 export function resolvedName(r: Resolved<PluginDefinition>): string {
-  return r.source === 'builtin' ? r.definition.name : `${r.definition.name} from ${r.modulePath}`;
+  return r.source === 'builtin' ? r.definition.name : r.source === 'code' ? `${r.definition.name} (in code)` : `${r.definition.name} from ${r.modulePath}`;
 }
 
 /**
@@ -155,6 +157,7 @@ export class Registry {
    */
   async resolve<D extends PluginDefinition>(kind: PluginKind, written: unknown, scope: Scope): Promise<Resolved<D> | undefined> {
     const noun = KIND_NOUN[kind];
+    if (typeof written === 'function' || (typeof written === 'object' && written !== null && !Array.isArray(written))) return this.resolveInCode<D>(kind, written, scope);
     if (typeof written !== 'string' || written.trim() === '') {
       scope.error(`expected the name of a ${noun}, got ${describeValue(written)}`);
       return undefined;
@@ -169,6 +172,17 @@ export class Registry {
       : `; did you mean ${this.closest(kind, written).join(', ')}?`;
     scope.error(`unknown ${noun} "${written}"${hint} (a module of your own is written ./file.js#ExportName)`);
     return undefined;
+  }
+
+  /** A definition or class given in code instead of a name: made into a definition as a module's export is. */
+  private resolveInCode<D>(kind: PluginKind, value: unknown, scope: Scope): Resolved<D> | undefined {
+    const label = `the ${KIND_NOUN[kind]} given in code`;
+    const definition = (this.adapters.get(kind) ?? definitionObject)(value, label);
+    if (typeof definition === 'string') {
+      scope.error(definition);
+      return undefined;
+    }
+    return { source: 'code', written: definition.name, definition: definition as D };
   }
 
   private async resolveModule<D>(kind: PluginKind, written: string, scope: Scope): Promise<Resolved<D> | undefined> {

@@ -22,7 +22,10 @@ export function tempDir(): string {
 /** Writes `config` as a plist in `dir`, loads it with the (unmodified) clients file. */
 export async function loadWith(dir: string, config: Record<string, unknown>, clientsPath: string) {
   const c = path.join(dir, `config-${Math.random().toString(36).slice(2)}.plist`);
-  writeFileSync(c, plist.build(config as plist.PlistValue));
+  // The runs are scaled (×100): the default 60 s timeout would be 0.6 s of real time, which a
+  // loaded machine exceeds now and then (a whole first request timed out). These tests are about
+  // the profiles, not timeouts: 3,600 simulated s is 36 s real.
+  writeFileSync(c, plist.build({ requestTimeout: 3600, ...config } as plist.PlistValue));
   return (await loadConfig({ configPath: c, clientsPath })).config;
 }
 
