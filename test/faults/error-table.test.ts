@@ -24,8 +24,8 @@ import { assertBooksBalance, runWithFaults } from './harness.js';
  */
 
 // Not the discovery paths either: any answer from the well-known URI, and a 404 from the principal path, lead to the next discovery step (handled, not failed).
-const PROPFIND: Omit<FaultRule, 'kind'> = { method: 'PROPFIND', path: /^(?!.*\/notification\/)(?!\/\.well-known\/)(?!\/principals\/users\/[^/]+\/$)/ };
-const REPORT: Omit<FaultRule, 'kind'> = { method: 'REPORT', path: /^\/calendars\// };
+const PROPFIND: Omit<FaultRule, 'kind'> = { method: 'PROPFIND', path: /^(?!.*\/notification\/)(?!\/\.well-known\/)(?!\/$)(?!\/principals\/users\/[^/]+\/$)/ };
+const REPORT: Omit<FaultRule, 'kind'> = { method: 'REPORT', path: /^\/calendars\/(?!.*\/notification\/)/ };
 
 /** Each fault, where it is injected, and the kind the error table must name it by. */
 const FAULTS: { kind: FaultKind; rule: Omit<FaultRule, 'kind'>; shows: string | RegExp }[] = [

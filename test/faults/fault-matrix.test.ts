@@ -21,13 +21,16 @@ import { TITLES, assertBooksBalance, goodPollsAfter, runWithFaults, titleOfAgent
  */
 type Rule = Omit<FaultRule, 'kind'>;
 /**
- * Discovery takes any HTTP answer from the well-known URI (it falls back to the configured path),
- * and a 404 from the configured principal path (it asks the root): those answers are handled, not
- * failures, so the faults that are answers stay off those paths. 10.6, 10.7 and iOS 5 take a
- * refusal of the notification collection for an answer too.
+ * Discovery takes any HTTP answer from the well-known URI and from where it redirects (`/`): it
+ * falls back to the configured path; and a 404 from the configured principal path: it asks the
+ * root. Those answers are handled, not failures, so the faults that are answers stay off those
+ * paths. Every model takes a refusal of the notification collection for an answer too.
  */
-const NOT_DISCOVERY = /^(?!\/\.well-known\/)(?!\/principals\/users\/[^/]+\/$)/;
-const MULTISTATUS_READ: Rule[] = [{ method: 'PROPFIND', path: /^(?!.*\/notification\/)(?!\/\.well-known\/)(?!\/principals\/users\/[^/]+\/$)/ }, { method: 'REPORT', path: /^\/calendars\// }];
+const NOT_DISCOVERY = /^(?!\/\.well-known\/)(?!\/$)(?!\/principals\/users\/[^/]+\/$)/;
+const MULTISTATUS_READ: Rule[] = [
+  { method: 'PROPFIND', path: /^(?!.*\/notification\/)(?!\/\.well-known\/)(?!\/$)(?!\/principals\/users\/[^/]+\/$)/ },
+  { method: 'REPORT', path: /^\/calendars\/(?!.*\/notification\/)/ },
+];
 const MATRIX: Record<FaultKind, { rule: Rule | Rule[]; fails: 'each' | 'fail-or-retry' | 'none' }> = {
   latency: { rule: { rate: 0.3, latencyMs: 50 }, fails: 'none' },
   // The 40 s timeout (sim) ends each stalled request; two per client keep the run moving.
