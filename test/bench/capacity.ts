@@ -1,7 +1,8 @@
 /**
  * Benchmark 1, capacity: how many clients of the accelerated-activity mix
  * (CalendarServer master's standard-configs/accelerated-activity-clients.plist,
- * read unmodified from ../shared, intervals as shipped) one generator process
+ * read unmodified from ../shared/reference, or $LOADSIM_SHARED/reference;
+ * intervals as shipped) one generator process
  * holds, against `loadsim serve` in a process of its own.
  *
  * A step ramp (support/step-ramp.ts, an arrival policy of the user's kind):
@@ -21,12 +22,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { REFERENCE } from '../helpers/reference.js';
 import { STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
 import { REPO, numberFromEnv, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./support/step-ramp.js', import.meta.url));
 
-export const ACCELERATED_CLIENTS = path.resolve(REPO, '../shared/reference/calendarserver-master/standard-configs/accelerated-activity-clients.plist');
+export const ACCELERATED_CLIENTS = path.join(REFERENCE, 'calendarserver-master/standard-configs/accelerated-activity-clients.plist');
+/** Why a benchmark of the accelerated mix cannot run, or undefined when its clients file is there. */
+export const acceleratedMissing = (): string | undefined =>
+  existsSync(ACCELERATED_CLIENTS) ? undefined : `${ACCELERATED_CLIENTS} not found (the original's files are read from ../shared/reference beside the clone, or $LOADSIM_SHARED/reference)`;
 
 export interface CapacityOptions {
   /** Users (= clients) added per step. */
@@ -82,7 +87,8 @@ export interface CapacityResult {
 }
 
 export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | { benchmark: 'capacity'; skipped: string }> {
-  if (!existsSync(ACCELERATED_CLIENTS)) return { benchmark: 'capacity', skipped: `${ACCELERATED_CLIENTS} is not there (../shared beside the clone holds the reference plists)` };
+  const missing = acceleratedMissing();
+  if (missing) return { benchmark: 'capacity', skipped: missing };
   const lagLimit = o.lagLimitMs ?? 10;
   const cpuLimit = o.cpuLimit ?? 0.9;
   const interval = 5;

@@ -41,7 +41,7 @@ import { r1, rssBytes, startTestbedProcess } from './support/kit.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as plist from 'plist';
 import { generatorNodeArgs, spreadArrival, startGeneratorRun, startupsOver, writeBenchConfig, writeOneKind } from './support/generator-run.js';
-import { ACCELERATED_CLIENTS } from './capacity.js';
+import { ACCELERATED_CLIENTS, acceleratedMissing } from './capacity.js';
 
 export interface MemoryOptions {
   sizes: number[];
@@ -149,6 +149,8 @@ function writeIdleClients(file: string): string {
 }
 
 export async function runMemory(o: MemoryOptions): Promise<MemoryResult | { benchmark: 'memory'; skipped: string }> {
+  const missing = acceleratedMissing();
+  if (missing) return { benchmark: 'memory', skipped: missing };
   const idle = writeIdleClients(path.join(o.dir, 'idle-clients.plist'));
   // Every client holds a socket in the generator and one in the testbed: both processes' limits bound the size.
   const limit = probeOpenFiles().limit;

@@ -2,8 +2,9 @@
  * Generator CPU per request through DavHttp (a benchmark, skipped unless
  * LOADSIM_BENCH=1): the server runs in a child process so that only the
  * client side is measured. 50 clients share one DavHttp, each on its own connection,
- * each looping over PROPFIND Depth 1 / REPORT sync-collection / GET, as the
- * FINDINGS.md measurement of bare undici did.
+ * each looping over PROPFIND Depth 1 / REPORT sync-collection / GET: the loop of
+ * a measurement of bare undici (50 keep-alive connections with `reset: false`:
+ * 36–42 µs of generator CPU per request on Node 20, 2 cores), to compare with.
  *
  * Two servers: the testbed (real work, Digest then Basic), and a canned
  * node:http server answering every request with the same 207 body, which is

@@ -1,24 +1,29 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { REPO, copyInto, mutated, referenceFile, referenceWorkspace, replaceOnce } from '../helpers/reference.js';
+import { REPO, copyInto, mutated, replaceOnce } from '../helpers/reference.js';
 
 /**
  * Broken inputs a user can write. Each must be refused before any traffic:
- * exit 2 and a message naming the file and the key path.
+ * exit 2 and a message naming the file and the key path. Each breaks one thing
+ * in a copy of test/fixtures/broken-inputs/ (a valid config of our own in the
+ * original's 2013 layout), copied into a temp folder with its accounts.csv and
+ * thresholds.json.
  */
-const G = 'calendarserver-2013' as const;
-let ws: ReturnType<typeof referenceWorkspace>;
+const FIXTURE = path.join(REPO, 'test', 'fixtures', 'broken-inputs');
+let ws: { dir: string };
 before(() => {
-  ws = referenceWorkspace(G);
+  ws = { dir: mkdtempSync(path.join(tmpdir(), 'loadsim-broken-')) };
+  for (const f of readdirSync(FIXTURE)) copyInto(ws.dir, path.join(FIXTURE, f));
 });
-after(() => ws.cleanup());
+after(() => rmSync(ws.dir, { recursive: true, force: true }));
 
-const config = () => referenceFile(G, 'config.plist');
-const clients = () => referenceFile(G, 'clients.plist');
+const config = () => path.join(ws.dir, 'config.plist');
+const clients = () => path.join(ws.dir, 'clients.plist');
 
 async function expectRefused(args: string[], ...patterns: RegExp[]): Promise<string> {
   const r = await runCli(['validate', ...args], ws.dir);
@@ -29,15 +34,15 @@ async function expectRefused(args: string[], ...patterns: RegExp[]): Promise<str
 
 /** A mutated copy of clients.plist in the workspace; returns validate args. */
 function badClients(name: string, mutate: (t: string) => string): string[] {
-  return ['--config', copyInto(ws.dir, config(), 'config.plist'), '--clients', path.basename(mutated(ws.dir, clients(), name, mutate))];
+  return ['--config', config(), '--clients', path.basename(mutated(ws.dir, clients(), name, mutate))];
 }
 function badConfig(name: string, mutate: (t: string) => string): string[] {
   return ['--config', path.basename(mutated(ws.dir, config(), name, mutate)), '--clients', clients()];
 }
 
-// The Eventer's `interval` is the first <key>interval</key> of the 2013 clients.plist.
-const EVENTER_INTERVAL = /(<key>interval<\/key>\s*)<integer>60<\/integer>/;
-const WORK_BEGIN = /(<key>beginHour<\/key>\s*)<integer>8<\/integer>/;
+// The Eventer's `interval` is the first <key>interval</key> of the fixture's clients.plist.
+const EVENTER_INTERVAL = /(<key>interval<\/key>\s*)<integer>45<\/integer>/;
+const WORK_BEGIN = /(<key>beginHour<\/key>\s*)<integer>9<\/integer>/;
 
 describe('broken inputs are refused with exit 2, file and key path', () => {
   it('1. truncated XML names the file and the line', async () => {
@@ -46,8 +51,8 @@ describe('broken inputs are refused with exit 2, file and key path', () => {
   });
 
   it('2. a wrong type: a number written as a string', async () => {
-    const args = badConfig('wrong-type.plist', (t) => replaceOnce(t, /(<key>groups<\/key>\s*)<integer>20<\/integer>/, '$1<string>20</string>'));
-    await expectRefused(args, /^wrong-type\.plist: arrival\.params\.groups: expected an integer ≥ 1, got "20" \(line \d+\)/m);
+    const args = badConfig('wrong-type.plist', (t) => replaceOnce(t, /(<key>groups<\/key>\s*)<integer>5<\/integer>/, '$1<string>5</string>'));
+    await expectRefused(args, /^wrong-type\.plist: arrival\.params\.groups: expected an integer ≥ 1, got "5" \(line \d+\)/m);
   });
 
   it('3. a negative interval', async () => {
@@ -66,13 +71,13 @@ describe('broken inputs are refused with exit 2, file and key path', () => {
   });
 
   it('6. a missing accounts file', async () => {
-    const args = badConfig('missing-accounts.plist', (t) => replaceOnce(t, /loadtest\/accounts\.csv/, 'loadtest/no-such-accounts.csv'));
+    const args = badConfig('missing-accounts.plist', (t) => replaceOnce(t, /<string>accounts\.csv</, '<string>no-such-accounts.csv<'));
     await expectRefused(args, /^missing-accounts\.plist: accounts\.params\.path: file not found: tried .*no-such-accounts\.csv/m);
   });
 
   it('7. LogNormal with mode > median', async () => {
-    // RealisticInviter's inviteeCountDistribution: mode 1, median 6.
-    const args = badClients('lognormal.plist', (t) => replaceOnce(t, /(<key>mode<\/key>\s*)<integer>1<\/integer>/, '$1<integer>9</integer>'));
+    // RealisticInviter's inviteeCountDistribution: mode 2, median 4.
+    const args = badClients('lognormal.plist', (t) => replaceOnce(t, /(<key>mode<\/key>\s*)<integer>2<\/integer>/, '$1<integer>9</integer>'));
     await expectRefused(args, /^lognormal\.plist: clients\[0\]\.profiles\[1\]\.params\.inviteeCountDistribution\.params\.mode: .*median/m);
   });
 
@@ -82,13 +87,13 @@ describe('broken inputs are refused with exit 2, file and key path', () => {
   });
 
   it('9. an unknown time zone', async () => {
-    const args = badClients('time-zone.plist', (t) => replaceOnce(t, /America\/Los_Angeles/, 'America/Los_Angles'));
+    const args = badClients('time-zone.plist', (t) => replaceOnce(t, /Europe\/Paris/, 'Europe/Pariss'));
     await expectRefused(args, /^time-zone\.plist: clients\[0\]\.profiles\[0\]\.params\.eventStartDistribution\.params\.tzname: .*time zone/m);
   });
 
   it('10. too few accounts for the arrival schedule', async () => {
-    const args = badConfig('too-many-users.plist', (t) => replaceOnce(t, /(<key>groups<\/key>\s*)<integer>20<\/integer>/, '$1<integer>120</integer>'));
-    await expectRefused(args, /^too-many-users\.plist: accounts: the arrival schedule needs 120 users .* only 99 accounts/m);
+    const args = badConfig('too-many-users.plist', (t) => replaceOnce(t, /(<key>groups<\/key>\s*)<integer>5<\/integer>/, '$1<integer>7</integer>'));
+    await expectRefused(args, /^too-many-users\.plist: accounts: the arrival schedule needs 14 users .* only 12 accounts/m);
   });
 
   it('11. a server that is not an http(s) URL', async () => {
@@ -98,7 +103,7 @@ describe('broken inputs are refused with exit 2, file and key path', () => {
 
   it('12. an accounts CSV with a short line names the line', async () => {
     writeFileSync(path.join(ws.dir, 'short.csv'), 'user01,user01,User 01,user01@example.com\nuser02,user02\n');
-    const args = badConfig('short-csv.plist', (t) => replaceOnce(t, /contrib\/performance\/loadtest\/accounts\.csv/, 'short.csv'));
+    const args = badConfig('short-csv.plist', (t) => replaceOnce(t, /<string>accounts\.csv</, '<string>short.csv<'));
     await expectRefused(args, /^short-csv\.plist: accounts\.params\.path: short\.csv: line 2: expected 4 to 6 comma-separated columns/m);
   });
 
@@ -114,13 +119,13 @@ describe('broken inputs are refused with exit 2, file and key path', () => {
 
   it('15. thresholds.json that is not JSON', async () => {
     writeFileSync(path.join(ws.dir, 'broken-thresholds.json'), '{"requests": {"limits": [0.1, 0.5,');
-    const args = badConfig('bad-thresholds.plist', (t) => replaceOnce(t, /contrib\/performance\/loadtest\/thresholds\.json/, 'broken-thresholds.json'));
+    const args = badConfig('bad-thresholds.plist', (t) => replaceOnce(t, /<string>thresholds\.json</, '<string>broken-thresholds.json<'));
     await expectRefused(args, /^bad-thresholds\.plist: observers\[0\]\.params\.thresholdsPath: .*broken-thresholds\.json: not valid JSON/m);
   });
 
   it('16. a thresholds row of the wrong length', async () => {
     writeFileSync(path.join(ws.dir, 'short-row.json'), JSON.stringify({ requests: { limits: [0.1, 1, 10], thresholds: { default: [100, 100, 5], 'GET{event}': [100, 5] } } }));
-    const args = badConfig('short-row.plist', (t) => replaceOnce(t, /contrib\/performance\/loadtest\/thresholds\.json/, 'short-row.json'));
+    const args = badConfig('short-row.plist', (t) => replaceOnce(t, /<string>thresholds\.json</, '<string>short-row.json<'));
     await expectRefused(args, /^short-row\.plist: observers\[0\]\.params\.thresholdsPath: .*thresholds\["GET\{event\}"\]: expected 3 percentages/m);
   });
 
@@ -156,7 +161,7 @@ describe('broken inputs are refused with exit 2, file and key path', () => {
   });
 
   it('23. UniformInteger with max ≤ min', async () => {
-    const args = badClients('uniform-integer.plist', (t) => replaceOnce(t, /(<key>max<\/key>\s*)<integer>99<\/integer>/, '$1<integer>0</integer>'));
+    const args = badClients('uniform-integer.plist', (t) => replaceOnce(t, /(<key>max<\/key>\s*)<integer>11<\/integer>/, '$1<integer>0</integer>'));
     await expectRefused(args, /^uniform-integer\.plist: clients\[0\]\.profiles\[1\]\.params\.inviteeDistribution\.params\.max: /m);
   });
 

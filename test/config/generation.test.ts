@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,7 +10,7 @@ import { ConfigError, formatProblem } from '../../lib/errors.js';
 import { Inviter } from '../../profiles/inviter.js';
 import { Inviter2013 } from '../../profiles/inviter-2013.js';
 import { runCli } from '../helpers/cli.js';
-import { REFERENCE, referenceFile, referenceWorkspace } from '../helpers/reference.js';
+import { needsReference, referenceFile, referenceWorkspace } from '../helpers/reference.js';
 
 /**
  * The generation a config reproduces (lib/config/generation.ts): detected
@@ -55,8 +55,8 @@ function write(shape: 'server' | 'servers', extra: Record<string, unknown> = {})
   return { config: c, clients: k };
 }
 
-describe('generation: detected from the reference configs', { skip: existsSync(REFERENCE) ? false : `no reference plists at ${REFERENCE} (set LOADSIM_SHARED)` }, () => {
-  it('the 2013 config.plist is 2013: its Eventer is the 2013 one, without attachment params', async () => {
+describe('generation: detected from the reference configs', () => {
+  it('the 2013 config.plist is 2013: its Eventer is the 2013 one, without attachment params', needsReference(), async () => {
     const ws = referenceWorkspace('calendarserver-2013');
     try {
       const { config } = await loadConfig({ configPath: referenceFile('calendarserver-2013', 'config.plist'), clientsPath: referenceFile('calendarserver-2013', 'clients.plist'), cwd: ws.dir });
@@ -71,7 +71,7 @@ describe('generation: detected from the reference configs', { skip: existsSync(R
     }
   });
 
-  it("master's config.plist is master: its Inviter is master's", async () => {
+  it("master's config.plist is master: its Inviter is master's", needsReference(), async () => {
     const ws = referenceWorkspace('calendarserver-master');
     try {
       const { config } = await loadConfig({ configPath: referenceFile('calendarserver-master', 'config.plist'), clientsPath: referenceFile('calendarserver-master', 'clients.plist'), cwd: ws.dir });

@@ -1,22 +1,33 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../lib/config/load-config.js';
 import { clientsPerKind } from '../../lib/population/client-cycle.js';
 import { runCli } from '../helpers/cli.js';
-import { REFERENCE_PAIRS, REPO, referenceFile, referenceWorkspace, type Generation } from '../helpers/reference.js';
+import { REFERENCE_PAIRS, REPO, needsReference, referenceFile, referenceWorkspace, type Generation } from '../helpers/reference.js';
 
 const workspaces = new Map<Generation, ReturnType<typeof referenceWorkspace>>();
 function workspace(g: Generation) {
   if (!workspaces.has(g)) workspaces.set(g, referenceWorkspace(g));
   return workspaces.get(g)!;
 }
-after(() => workspaces.forEach((w) => w.cleanup()));
+/** A temp folder of the test's own, for plists written from loadsim's config/ defaults. */
+let scratch: string | undefined;
+function scratchDir(): string {
+  scratch ??= mkdtempSync(path.join(tmpdir(), 'loadsim-configs-'));
+  return scratch;
+}
+after(() => {
+  workspaces.forEach((w) => w.cleanup());
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
 
 describe('the original reference plists load unmodified', () => {
   for (const pair of REFERENCE_PAIRS) {
-    it(`${pair.generation}: ${pair.config} + ${pair.clients}`, async () => {
+    it(`${pair.generation}: ${pair.config} + ${pair.clients}`, needsReference(), async () => {
       const ws = workspace(pair.generation);
       const r = await runCli(['validate', '--config', referenceFile(pair.generation, pair.config), '--clients', referenceFile(pair.generation, pair.clients)], ws.dir);
       assert.equal(r.code, 0, r.stderr);
@@ -28,7 +39,7 @@ describe('the original reference plists load unmodified', () => {
 });
 
 describe('2013 config.plist + clients.plist', () => {
-  it('is 20 users × 1 client of kind 10.7 with the 2013 profiles', async () => {
+  it('is 20 users × 1 client of kind 10.7 with the 2013 profiles', needsReference(), async () => {
     const ws = workspace('calendarserver-2013');
     const { config } = await loadConfig({
       configPath: referenceFile('calendarserver-2013', 'config.plist'),
@@ -52,7 +63,7 @@ describe('2013 config.plist + clients.plist', () => {
     assert.equal(thresholds.abs, path.join(ws.dir, 'contrib/performance/loadtest/thresholds.json'));
   });
 
-  it('validate prints the plan', async () => {
+  it('validate prints the plan', needsReference(), async () => {
     const ws = workspace('calendarserver-2013');
     const r = await runCli(['validate', '--config', referenceFile('calendarserver-2013', 'config.plist'), '--clients', referenceFile('calendarserver-2013', 'clients.plist')], ws.dir);
     assert.equal(r.code, 0, r.stderr);
@@ -65,7 +76,7 @@ describe('2013 config.plist + clients.plist', () => {
 });
 
 describe('master config.plist + clients.plist', () => {
-  it('is 15 users × 3 clients: one main and two idle each', async () => {
+  it('is 15 users × 3 clients: one main and two idle each', needsReference(), async () => {
     const ws = workspace('calendarserver-master');
     const { config } = await loadConfig({
       configPath: referenceFile('calendarserver-master', 'config.plist'),
@@ -88,7 +99,7 @@ describe('master config.plist + clients.plist', () => {
     assert.equal(main.profiles.find((p) => p.plugin.source === 'builtin' && p.plugin.definition.name === 'Resetter')?.enabled, false);
   });
 
-  it('validate prints 15 users × 3 clients, 15 main and 30 idle', async () => {
+  it('validate prints 15 users × 3 clients, 15 main and 30 idle', needsReference(), async () => {
     const ws = workspace('calendarserver-master');
     const r = await runCli(['validate', '--config', referenceFile('calendarserver-master', 'config.plist'), '--clients', referenceFile('calendarserver-master', 'clients.plist')], ws.dir);
     assert.equal(r.code, 0, r.stderr);
@@ -98,20 +109,21 @@ describe('master config.plist + clients.plist', () => {
     assert.match(r.stdout, /99 records from recordsFromCSVFile \(99 more on disabled pods\)/);
   });
 
-  it('clients.plist arrivalInterval overrides the config interval', async () => {
-    const ws = workspace('calendarserver-master');
-    const { writeFileSync } = await import('node:fs');
-    const clients = path.join(ws.dir, 'clients-interval.plist');
-    const { readFileSync } = await import('node:fs');
-    writeFileSync(clients, readFileSync(referenceFile('calendarserver-master', 'clients.plist'), 'utf8').replace('<key>clients</key>', '<key>arrivalInterval</key><integer>7</integer><key>clients</key>'));
-    const { config } = await loadConfig({ configPath: referenceFile('calendarserver-master', 'config.plist'), clientsPath: clients, cwd: ws.dir });
+});
+
+describe('arrivalInterval in clients.plist (a key of the original master clients files)', () => {
+  it('overrides the config interval', async () => {
+    // loadsim's own config/: SmoothRampUp of 5 groups, 1 s apart; the clients file says 7 s.
+    const clients = path.join(scratchDir(), 'clients-interval.plist');
+    writeFileSync(clients, readFileSync(path.join(REPO, 'config/clients.plist'), 'utf8').replace('<key>clients</key>', '<key>arrivalInterval</key><integer>7</integer><key>clients</key>'));
+    const { config } = await loadConfig({ configPath: path.join(REPO, 'config/config.plist'), clientsPath: clients, cwd: REPO });
     assert.equal(config.arrival.params.interval, 7);
     assert.deepEqual([...config.arrival.policy!.arrivals(undefined as never)].slice(0, 3).map((a) => a.at), [0, 7, 14]);
   });
 });
 
 describe('the loadsim command', () => {
-  it('runs as a process: validate exits 0 on the 2013 pair', () => {
+  it('runs as a process: validate exits 0 on the 2013 pair', needsReference(), () => {
     const ws = workspace('calendarserver-2013');
     const out = execFileSync(
       process.execPath,
@@ -142,7 +154,7 @@ describe('the loadsim command', () => {
 });
 
 describe('paths of the original layout', () => {
-  it('the reference plists validate from the repository folder too: contrib/performance/loadtest/X is found beside the plist', async () => {
+  it('the reference plists validate from the repository folder too: contrib/performance/loadtest/X is found beside the plist', needsReference(), async () => {
     const r = await runCli(['validate', '--config', referenceFile('calendarserver-2013', 'config.plist'), '--clients', referenceFile('calendarserver-2013', 'clients.plist')], REPO);
     assert.equal(r.code, 0, r.stderr);
     const { config } = await loadConfig({
@@ -175,11 +187,9 @@ describe('loadsim run with a plug-in that is registered but not implemented', ()
     const { createRegistry } = await import('../../lib/registry/builtins.js');
     const planned = createRegistry().definitions('profile').find((d) => d.plannedIn);
     if (!planned) return t.skip('every profile is implemented');
-    const ws = workspace('calendarserver-2013');
-    const { readFileSync, writeFileSync } = await import('node:fs');
-    const clients = path.join(ws.dir, 'planned-clients.plist');
-    writeFileSync(clients, readFileSync(referenceFile('calendarserver-2013', 'clients.plist'), 'utf8').replace('contrib.performance.loadtest.profiles.Tasker', planned.name));
-    const r = await runCli(['run', '--config', referenceFile('calendarserver-2013', 'config.plist'), '--clients', clients], ws.dir);
+    const clients = path.join(scratchDir(), 'planned-clients.plist');
+    writeFileSync(clients, readFileSync(path.join(REPO, 'config/clients.plist'), 'utf8').replace('<string>Tasker</string>', `<string>${planned.name}</string>`));
+    const r = await runCli(['run', '--config', path.join(REPO, 'config/config.plist'), '--clients', clients], scratchDir());
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, new RegExp(`profile ${planned.name} is registered but not implemented yet \\(planned in issue #${planned.plannedIn}\\)`));
   });

@@ -1,21 +1,32 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as plist from 'plist';
 import { loadConfig } from '../../lib/config/load-config.js';
 import { ConfigError } from '../../lib/errors.js';
 import { builtinObservers } from '../../lib/observers/catalog.js';
-import { mutated, referenceFile, referenceWorkspace, replaceOnce } from '../helpers/reference.js';
+import { REPO } from '../helpers/reference.js';
 
-const G = 'calendarserver-2013' as const;
-let ws: ReturnType<typeof referenceWorkspace>;
+let dir: string;
 before(() => {
-  ws = referenceWorkspace(G);
+  dir = mkdtempSync(path.join(tmpdir(), 'loadsim-catalog-'));
 });
-after(() => ws.cleanup());
+after(() => rmSync(dir, { recursive: true, force: true }));
 
-const THRESHOLDS_PATH = /(<key>thresholdsPath<\/key>\s*<string>contrib\/performance\/loadtest\/thresholds\.json<\/string>)/;
-const load = (configPath: string) => loadConfig({ configPath, clientsPath: referenceFile(G, 'clients.plist'), cwd: ws.dir });
+/** A config whose first observer is ReportStatistics with `params`, loaded with loadsim's own clients.plist. */
+function load(name: string, params: Record<string, unknown>) {
+  const config = {
+    server: 'http://127.0.0.1:8008',
+    accounts: { loader: 'generateRecords', params: { count: 4, uidPattern: 'user%02d', passwordPattern: 'user%02d' } },
+    arrival: { factory: 'SmoothRampUp', params: { groups: 2, groupSize: 2, interval: 1, clientsPerUser: 1 } },
+    observers: [{ type: 'contrib.performance.loadtest.population.ReportStatistics', params }],
+  };
+  const file = path.join(dir, name);
+  writeFileSync(file, plist.build(config as unknown as plist.PlistValue));
+  return loadConfig({ configPath: file, clientsPath: path.join(REPO, 'config/clients.plist'), cwd: dir });
+}
 
 describe('observer definitions', () => {
   it('every built-in observer can be built', () => {
@@ -26,10 +37,8 @@ describe('observer definitions', () => {
   });
 
   it('inline thresholds are checked at their key path', async () => {
-    const file = mutated(ws.dir, referenceFile(G, 'config.plist'), 'inline-bad.plist', (t) =>
-      replaceOnce(t, THRESHOLDS_PATH, '<key>thresholds</key><dict><key>requests</key><dict><key>limits</key><array><real>1</real><real>2</real></array><key>thresholds</key><dict><key>default</key><array><real>5</real></array></dict></dict></dict>'),
-    );
-    await assert.rejects(load(file), (e: unknown) => {
+    const thresholds = { requests: { limits: [1, 2], thresholds: { default: [5] } } };
+    await assert.rejects(load('inline-bad.plist', { thresholds }), (e: unknown) => {
       assert.ok(e instanceof ConfigError);
       assert.match(e.message, /observers\[0\]\.params\.thresholds: thresholds: requests\.thresholds\["default"\]: expected 2 percentages/);
       return true;
@@ -37,11 +46,8 @@ describe('observer definitions', () => {
   });
 
   it('warns when both are given (thresholdsPath wins) and when the section the observer reads is missing', async () => {
-    writeFileSync(path.join(ws.dir, 'ops-only.json'), JSON.stringify({ operations: { limits: [1], thresholds: { default: [100] } } }));
-    const file = mutated(ws.dir, referenceFile(G, 'config.plist'), 'both.plist', (t) =>
-      replaceOnce(t, THRESHOLDS_PATH, `<key>thresholdsPath</key><string>${path.join(ws.dir, 'ops-only.json')}</string><key>thresholds</key><dict/>`),
-    );
-    const { warnings } = await load(file);
+    writeFileSync(path.join(dir, 'ops-only.json'), JSON.stringify({ operations: { limits: [1], thresholds: { default: [100] } } }));
+    const { warnings } = await load('both.plist', { thresholdsPath: path.join(dir, 'ops-only.json'), thresholds: {} });
     const messages = warnings.map((w) => `${w.path}: ${w.message}`);
     assert.ok(messages.includes('observers[0].params.thresholds: ignored: thresholdsPath is given and wins'), messages.join('\n'));
     assert.ok(messages.includes('observers[0].params.thresholdsPath: no "requests" section; the default requests thresholds apply'), messages.join('\n'));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { liveLines, OperationLogger } from '../../lib/observers/operation-logger.js';
-import { referenceFile } from '../helpers/reference.js';
+import { needsReference, referenceFile } from '../helpers/reference.js';
 import { lines, observerContext, operation, reportContext } from './support.js';
 
 /** `n` operations of `label` that ended after `seconds`, the first `failed` of them unsuccessfully. */
@@ -73,7 +73,7 @@ describe('OperationLogger failures', () => {
     assert.deepEqual(logger.failures(), ['Greater than 1% INVITE failed']);
   });
 
-  it('applies the operations section of the reference thresholds files', () => {
+  it('applies the operations section of the reference thresholds files', needsReference(), () => {
     for (const generation of ['calendarserver-2013', 'calendarserver-master'] as const) {
       const logger = OperationLogger.fromParams({ thresholdsPath: { written: 'thresholds.json', abs: referenceFile(generation, 'thresholds.json') }, lagCutoff: 1.0, failCutoff: 1.0 }, observerContext());
       assert.deepEqual(logger.thresholds.thresholds.poll, [100, 100, 100, 75, 50, 10, 5]);

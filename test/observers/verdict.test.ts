@@ -10,7 +10,7 @@ import { OperationLogger } from '../../lib/observers/operation-logger.js';
 import { ReportStatistics } from '../../lib/observers/report-statistics.js';
 import { RequestLogger } from '../../lib/observers/request-logger.js';
 import { writeVerdict } from '../../lib/observers/verdict.js';
-import { REFERENCE_PAIRS, referenceFile, referenceWorkspace, type Generation } from '../helpers/reference.js';
+import { REFERENCE_PAIRS, needsReference, referenceFile, referenceWorkspace, type Generation } from '../helpers/reference.js';
 import { lines, observerContext, reportContext, response } from './support.js';
 
 const quiet = (failures: string[], report: string[] = []): Observer => ({
@@ -64,7 +64,7 @@ describe('observers built from the reference configs', () => {
   });
 
   for (const pair of REFERENCE_PAIRS) {
-    it(`${pair.generation}: ${pair.config}`, async () => {
+    it(`${pair.generation}: ${pair.config}`, needsReference(), async () => {
       if (!workspaces.has(pair.generation)) workspaces.set(pair.generation, referenceWorkspace(pair.generation));
       const { config, warnings } = await loadConfig({
         configPath: referenceFile(pair.generation, pair.config),

@@ -13,6 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it, test } from 'node:test';
 import { request } from 'undici';
+import { needsReference } from '../helpers/reference.js';
 import { realServer } from '../real-servers/support.js';
 import { loadWith, masterFile, observers, runScaled, tempDir, unfold } from './support.js';
 
@@ -48,7 +49,7 @@ if (!('server' in target)) {
 } else {
   const server = target.server;
   describe(`constant-invites against Cyrus (${server.url})`, { timeout: 120_000 }, () => {
-    it('10 users invite and accept; Cyrus holds the accepted attendee copies', async () => {
+    it('10 users invite and accept; Cyrus holds the accepted attendee copies', needsReference(), async () => {
       const dir = tempDir();
       try {
         const config = await loadWith(

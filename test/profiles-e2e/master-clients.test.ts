@@ -14,6 +14,7 @@ import { request } from 'undici';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
+import { needsReference } from '../helpers/reference.js';
 import { loadWith, masterFile, observers, runScaled, tableCounts, tempDir } from './support.js';
 
 const USERS = 15;
@@ -31,7 +32,7 @@ after(async () => {
 });
 
 describe("master's clients.plist against the testbed", { timeout: 90_000 }, () => {
-  it('every profile acts: operations in the operation table, or its own requests in the response events', async () => {
+  it('every profile acts: operations in the operation table, or its own requests in the response events', needsReference(), async () => {
     const config = await loadWith(
       dir,
       {

@@ -11,9 +11,10 @@ import { ScaledClock } from '../../lib/clock.js';
 import { loadConfig } from '../../lib/config/load-config.js';
 import type { OperationEvent, ResponseEvent, SimEvent } from '../../lib/events.js';
 import { LoadSimulator, type RunResult } from '../../lib/simulator/simulator.js';
+import { referenceFile } from '../helpers/reference.js';
 
-export const MASTER = '/work/shared/reference/calendarserver-master';
-export const masterFile = (name: string) => path.join(MASTER, name);
+/** A file of the original's master generation (../shared/reference); the tests that read one take `needsReference()`. */
+export const masterFile = (name: string) => referenceFile('calendarserver-master', name);
 
 export function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'loadsim-profiles-e2e-'));

@@ -1,28 +1,46 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as plist from 'plist';
 import { recordsFromCSVFile } from '../../lib/population/accounts.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
-import { REPO, referenceFile, referenceWorkspace } from '../helpers/reference.js';
+import { REFERENCE_AVAILABLE, REPO, needsReference, referenceFile, referenceWorkspace } from '../helpers/reference.js';
 
 /**
- * The reference 2013 config and clients, unmodified, pointed with --server at
- * the testbed (whose stats socket listens on the config's port 8100), as a
- * user runs them. Bounded: a short --runtime, or a signal.
+ * loadsim run as a user runs it, pointed with --server at the testbed (whose
+ * stats socket listens on port 8100, the port of both configs below): the
+ * reference 2013 config and clients, unmodified; and loadsim's own config/
+ * defaults. Bounded: a short --runtime, or a signal.
  */
 const G = 'calendarserver-2013' as const;
+const CLIENTS = path.join(REPO, 'config/clients.plist');
 let tb: Testbed;
-let ws: ReturnType<typeof referenceWorkspace>;
+let dir: string;
+let ws: ReturnType<typeof referenceWorkspace> | undefined;
 before(async () => {
-  tb = await startTestbed({ port: 0, statsPort: 8100, accounts: recordsFromCSVFile(referenceFile(G, 'accounts.csv')) });
-  ws = referenceWorkspace(G);
+  // The 2013 accounts.csv (user01…user99, password = uid) when the reference files are there, as its
+  // config expects; else the testbed's own user01…user20, all that loadsim's config/config.plist uses.
+  tb = await startTestbed({ port: 0, statsPort: 8100, ...(REFERENCE_AVAILABLE ? { accounts: recordsFromCSVFile(referenceFile(G, 'accounts.csv')) } : {}) });
+  dir = mkdtempSync(path.join(tmpdir(), 'loadsim-e2e-'));
 });
 after(async () => {
   await tb.close();
-  ws.cleanup();
+  ws?.cleanup();
+  rmSync(dir, { recursive: true, force: true });
 });
+
+/** loadsim's config/config.plist, its ReportStatistics given `params` too, written into the temp folder. */
+function ownConfig(name: string, params: Record<string, unknown> = {}): string {
+  const cfg = plist.parse(readFileSync(path.join(REPO, 'config/config.plist'), 'utf8')) as { observers: { type: string; params: Record<string, unknown> }[] };
+  const report = cfg.observers.find((o) => o.type === 'ReportStatistics')!;
+  Object.assign(report.params, params);
+  const file = path.join(dir, name);
+  writeFileSync(file, plist.build(cfg as unknown as plist.PlistValue));
+  return file;
+}
 
 function run(args: string[], cwd: string, signalAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -41,14 +59,13 @@ function run(args: string[], cwd: string, signalAfterMs?: number): Promise<{ cod
   });
 }
 
-const refArgs = (runtime?: number) => [
-  'run', '--config', referenceFile(G, 'config.plist'), '--clients', referenceFile(G, 'clients.plist'), '--server', tb.url, '--seed', '1', '--quiet',
-  ...(runtime ? ['--runtime', String(runtime)] : []),
-];
+const ownArgs = (config: string, runtime?: number) => ['run', '--config', config, '--clients', CLIENTS, '--server', tb.url, '--seed', '1', '--quiet', ...(runtime ? ['--runtime', String(runtime)] : [])];
 
 describe('loadsim run end to end against the testbed', { timeout: 240_000 }, () => {
-  it('the 2013 reference files: REPORT, the server section from the stats socket, per-label rows, PASS, exit 0', async () => {
-    const r = await run(refArgs(12), ws.dir);
+  it('the 2013 reference files: REPORT, the server section from the stats socket, per-label rows, PASS, exit 0', needsReference(), async () => {
+    ws = referenceWorkspace(G);
+    const args = ['run', '--config', referenceFile(G, 'config.plist'), '--clients', referenceFile(G, 'clients.plist'), '--server', tb.url, '--seed', '1', '--quiet', '--runtime', '12'];
+    const r = await run(args, ws.dir);
     assert.equal(r.code, 0, r.stderr + r.stdout.slice(-3000));
     assert.match(r.stdout, /\*\* REPORT \*\*/);
     assert.match(r.stdout, /\* Server PodA \(Last 5 minutes\)\n\s+Cpu : [\d.]+%\n\s+Req\/Sec : [\d.]+/);
@@ -61,25 +78,21 @@ describe('loadsim run end to end against the testbed', { timeout: 240_000 }, () 
   });
 
   it('with thresholds no server can meet: FAIL naming the labels, exit 1', async () => {
-    // Same files; the workspace's thresholds.json (found through the working directory) allows nothing over 0 s.
+    // loadsim's config, its ReportStatistics reading a thresholds file (relative, beside the plist) that allows nothing over 0 s.
     const impossible = { requests: { limits: [0], thresholds: { default: [0] } }, operations: { limits: [0], thresholds: { default: [0] } } };
-    const dir = path.join(ws.dir, 'contrib/performance/loadtest');
-    const { rmSync } = await import('node:fs');
-    rmSync(path.join(dir, 'thresholds.json'));
-    writeFileSync(path.join(dir, 'thresholds.json'), JSON.stringify(impossible));
-    const r = await run(refArgs(6), ws.dir);
+    writeFileSync(path.join(dir, 'impossible.json'), JSON.stringify(impossible));
+    const r = await run(ownArgs(ownConfig('impossible.plist', { thresholdsPath: 'impossible.json' }), 6), dir);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stdout, /\*\*\* FAIL/);
     assert.match(r.stdout, /Greater than 0% PROPFIND\{home\} exceeded 0 second response time/);
   });
 
   it('SIGINT prints the full report and every request has its response', async () => {
-    const r = await run([...refArgs(), '--json', path.join(ws.dir, 'summary.json')], ws.dir, 5000);
+    const r = await run([...ownArgs(ownConfig('sigint.plist')), '--json', path.join(dir, 'summary.json')], dir, 5000);
     assert.match(r.stdout, /\*\* REPORT \*\*/);
     assert.match(r.stdout, /\*\*\* (PASS|FAIL)/);
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}`);
-    const { readFileSync } = await import('node:fs');
-    const summary = JSON.parse(readFileSync(path.join(ws.dir, 'summary.json'), 'utf8')) as { endedBy: string; seed: string; requests: Record<string, { count: number; p99: number }>; server: Record<string, unknown> };
+    const summary = JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { endedBy: string; seed: string; requests: Record<string, { count: number; p99: number }>; server: Record<string, unknown> };
     assert.equal(summary.endedBy, 'interrupted');
     assert.equal(summary.seed, '1');
     assert.ok(summary.requests['PROPFIND{home}']!.count > 0);

@@ -1,5 +1,5 @@
 /**
- * The simulator turns the server's `5m` window into four numbers (notes §1.12, sim.py
+ * The simulator turns the server's `5m` window into four numbers (the original's sim.py,
  * updateStats): requests/300 (requests per second over 5 minutes), t/requests (mean
  * response, ms), slots/requests (mean other requests in flight at arrival), cpu/requests
  * (mean CPU %), each 0 when there were no requests. These check that the testbed's
@@ -26,7 +26,7 @@ function simFormulas(w: StatsWindow): { reqPerSec: number; responseMs: number; s
   };
 }
 
-describe('the simulator formulas of notes §1.12 on a testbed snapshot', () => {
+describe("the original simulator's formulas (sim.py, updateStats) on a testbed snapshot", () => {
   it('give requests/second, mean response ms, mean concurrency and mean CPU over 5 minutes', () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 5, 9, 0, 0));
     let cpu = 0;
