@@ -22,32 +22,34 @@ import { ProfileBase, defineProfile, type ProfileContext } from '../lib/index.js
 
 class LunchBooker extends ProfileBase {
   protected run(): void {
-    this.everyInterval((lagMs) => this.book(lagMs));
+    this.everyInterval(async (lagMs) => {
+      const calendar = this.randomCalendarOfType('VEVENT', true);
+      if (!calendar) return;
+      const uid = this.newUid();
+      await this.operation('lunch', lagMs, () => this.client.addEvent(`${calendar.href}${uid}.ics`, lunchAtNoon(uid, this.params.title, this.clock.now())));
+    });
   }
+}
 
-  private async book(lagMs: number): Promise<void> {
-    const calendar = this.randomCalendarOfType('VEVENT', true);
-    if (!calendar) return;
-    const uid = this.newUid();
-    const noon = new Date(this.clock.now() + 86_400_000);
-    noon.setUTCHours(12, 0, 0, 0);
-    const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-    const text = [
-      'BEGIN:VCALENDAR',
-      'VERSION:2.0',
-      'PRODID:-//loadsim//examples//EN',
-      'BEGIN:VEVENT',
-      `UID:${uid}`,
-      `DTSTAMP:${stamp(new Date(this.clock.now()))}`,
-      `DTSTART:${stamp(noon)}`,
-      'DURATION:PT1H',
-      `SUMMARY:${String(this.params.title)}`,
-      'END:VEVENT',
-      'END:VCALENDAR',
-      '',
-    ].join('\r\n');
-    await this.operation('lunch', lagMs, () => this.client.addEvent(`${calendar.href}${uid}.ics`, text));
-  }
+/** A one-hour event at noon (UTC) tomorrow. */
+function lunchAtNoon(uid: string, title: unknown, now: number): string {
+  const noon = new Date(now + 86_400_000);
+  noon.setUTCHours(12, 0, 0, 0);
+  const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return [
+    'BEGIN:VCALENDAR',
+    'VERSION:2.0',
+    'PRODID:-//loadsim//examples//EN',
+    'BEGIN:VEVENT',
+    `UID:${uid}`,
+    `DTSTAMP:${stamp(new Date(now))}`,
+    `DTSTART:${stamp(noon)}`,
+    'DURATION:PT1H',
+    `SUMMARY:${String(title)}`,
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '',
+  ].join('\r\n');
 }
 
 export const Lunch = defineProfile({
