@@ -19,7 +19,7 @@
  * runs it alone), LOADSIM_BENCH_SOAK_FAULTS=0.01 its fault rate (0: a clean soak),
  * LOADSIM_BENCH_SOAK_MIX=idle|accelerated its clients;
  * LOADSIM_BENCH_GENERATOR_NODE_ARGS sets the generator processes' node flags
- * (default --max-semi-space-size=64, as the README recommends for large runs;
+ * (default --max-semi-space-size=64, as docs/performance-notes.md recommends for large runs;
  * "" for node's own defaults); LOADSIM_BENCH_TESTBED_NODE_ARGS the testbed's
  * (capacity). LOADSIM_BENCH_KEEP=1 keeps the scratch folder. For trying the benchmarks
  * quickly: LOADSIM_BENCH_SECONDS (efficiency), LOADSIM_BENCH_STEP and

@@ -148,8 +148,8 @@ const ics = (uid: string, summary: string, extra: string[] = []) =>
 
 /**
  * Where master's own code raises a TypeError against this state (the golden
- * trace stops there, `crash`), loadsim does better, as the README lists under
- * "Where we differ from the original on purpose": it sends exactly what the
+ * trace stops there, `crash`), loadsim does better, as docs/compatibility.md lists under
+ * "Where loadsim differs from the original on purpose": it sends exactly what the
  * original sent up to that point, then carries on instead of ending the client.
  * Those phases are checked as a prefix; a poll after the original's client has
  * ended is checked against `instead`, when another case shows what the same

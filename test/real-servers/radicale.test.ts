@@ -4,7 +4,7 @@
  * password `password`, principals and homes at `/userNN/`, one calendar
  * `/userNN/calendar/`. Radicale does no scheduling (no inbox, outbox or
  * mailto: address), no notifications and no sync-collection on the home, so
- * the clients run without them (README: real servers).
+ * the clients run without them (docs/client-models.md, "Real servers").
  */
 
 import assert from 'node:assert/strict';

@@ -64,7 +64,7 @@ export interface GeneratorRun {
 
 /**
  * Node flags of the generator processes the benchmarks start: the young
- * generation loadsim's README recommends for thousands of clients (and its
+ * generation docs/performance-notes.md recommends for thousands of clients (and its
  * manager gives its workers), or LOADSIM_BENCH_GENERATOR_NODE_ARGS (e.g.
  * "--cpu-prof --cpu-prof-dir=/tmp/p"; "" for node's defaults).
  */
