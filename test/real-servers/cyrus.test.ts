@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
 import type { ModelName } from '../../lib/clients/models.js';
-import { assertAnswers, assertNoFailures, closeHttp, ics, makeClient, realServer, runId, startupAndPolls, unfold, type Harness } from './support.js';
+import { assertAnswers, assertNoFailures, closeHttp, ics, makeClient, realServer, runId, startupAndPolls, unfold, writerSeenByReader, type Harness } from './support.js';
 
 const ENV = 'LOADSIM_CYRUS_URL';
 const target = realServer(ENV, '/dav/principals/user/%s/', '.ci/run starts Cyrus');
@@ -113,26 +113,7 @@ if (!('server' in target)) {
     });
 
     it("a second client of the same user sees an event's creation, change and deletion on its next polls", async () => {
-      const uid = 'user09';
-      const writer = makeClient(server, 'OS_X_10_11', uid, 0);
-      const reader = makeClient(server, 'OS_X_10_7', uid, 1);
-      await startupAndPolls(writer, 0);
-      await startupAndPolls(reader, 0);
-      const seen: string[] = [];
-      reader.client.onEventChanged((href) => seen.push(href));
-      const href = `${home(uid)}Default/cw-${runId}.ics`;
-      await writer.client.addEvent(href, ics(`cw-${runId}`));
-      assert.equal(await reader.client.poll(), true);
-      assert.deepEqual(seen, [href]);
-      assert.equal(await writer.client.changeEvent(href, ics(`cw-${runId}`, ['DESCRIPTION:changed'])), 204);
-      assert.equal(await reader.client.poll(), true);
-      assert.deepEqual(seen, [href, href]);
-      assert.match(reader.client.state.events.get(href)!.data!, /DESCRIPTION:changed/);
-      await writer.client.deleteEvent(href);
-      assert.equal(await reader.client.poll(), true);
-      assert.equal(reader.client.state.events.has(href), false);
-      assertNoFailures(writer, 'writer');
-      assertNoFailures(reader, 'reader');
+      await writerSeenByReader(server, 'user09', `${home('user09')}Default/cw-${runId}.ics`, 204);
     });
   });
 }

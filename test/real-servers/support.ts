@@ -202,3 +202,37 @@ export async function simulate(server: RealServer, o: { models: ModelName[]; use
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A writer (OS X 10.11) and a reader (OS X 10.7) client of one user: the writer creates, changes
+ * and deletes the event at `href`, and the reader sees each on its next poll. `changeStatus` is
+ * what the server answers a replacing PUT. The reader's events are forgotten after its startup
+ * (mark), so its labels afterwards are those of the three polls. Returns both for more checks.
+ */
+export async function writerSeenByReader(server: RealServer, uid: string, href: string, changeStatus: number): Promise<{ writer: Harness; reader: Harness }> {
+  const writer = makeClient(server, 'OS_X_10_11', uid, 0);
+  const reader = makeClient(server, 'OS_X_10_7', uid, 1);
+  await startupAndPolls(writer, 0);
+  await startupAndPolls(reader, 0);
+  reader.mark();
+  const seen: string[] = [];
+  reader.client.onEventChanged((h) => seen.push(h));
+  const name = href.split('/').pop()!.replace(/\.ics$/, '');
+
+  await writer.client.addEvent(href, ics(name));
+  assert.ok(writer.client.state.events.get(href)?.etag, 'the PUT answered an ETag');
+  assert.equal(await reader.client.poll(), true);
+  assert.deepEqual(seen, [href]);
+
+  assert.equal(await writer.client.changeEvent(href, ics(name, ['DESCRIPTION:changed'])), changeStatus);
+  assert.equal(await reader.client.poll(), true);
+  assert.deepEqual(seen, [href, href]);
+  assert.match(reader.client.state.events.get(href)!.data!, /DESCRIPTION:changed/);
+
+  await writer.client.deleteEvent(href);
+  assert.equal(await reader.client.poll(), true);
+  assert.equal(reader.client.state.events.has(href), false);
+  assertNoFailures(writer, 'writer');
+  assertNoFailures(reader, 'reader');
+  return { writer, reader };
+}

@@ -31,7 +31,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it, test } from 'node:test';
 import { request } from 'undici';
 import type { ModelName } from '../../lib/clients/models.js';
-import { assertAnswers, assertNoFailures, closeHttp, ics, makeClient, realServer, runId, simulate, startupAndPolls, type Harness } from './support.js';
+import { assertAnswers, assertNoFailures, closeHttp, ics, makeClient, realServer, runId, simulate, writerSeenByReader, type Harness } from './support.js';
 
 const ENV = 'LOADSIM_XANDIKOS_URL';
 const target = realServer(ENV, '/%s/', '.ci/run starts Xandikos (.ci/servers/xandikos/start.sh)');
@@ -151,34 +151,10 @@ if (!('server' in target)) {
     }
 
     it("a second client (10.7) sees an event's creation, change and deletion on its next polls", async () => {
-      const uid = 'user05';
-      const writer = makeClient(server, 'OS_X_10_11', uid, 0);
-      const reader = makeClient(server, 'OS_X_10_7', uid, 1);
-      await startupAndPolls(writer, 0);
-      await startupAndPolls(reader, 0);
-      reader.mark();
-      const seen: string[] = [];
-      reader.client.onEventChanged((href) => seen.push(href));
-      const href = `${CALENDAR}xw-${runId}.ics`;
-
-      await writer.client.addEvent(href, ics(`xw-${runId}`));
-      assert.ok(writer.client.state.events.get(href)?.etag, 'the PUT answered an ETag');
-      assert.equal(await reader.client.poll(), true);
-      assert.deepEqual(seen, [href]);
-
-      assert.equal(await writer.client.changeEvent(href, ics(`xw-${runId}`, ['DESCRIPTION:changed'])), 204);
-      assert.equal(await reader.client.poll(), true);
-      assert.deepEqual(seen, [href, href]);
-      assert.match(reader.client.state.events.get(href)!.data!, /DESCRIPTION:changed/);
-
-      await writer.client.deleteEvent(href);
-      assert.equal(await reader.client.poll(), true);
-      assert.equal(reader.client.state.events.has(href), false);
+      const { reader } = await writerSeenByReader(server, 'user05', `${CALENDAR}xw-${runId}.ics`, 204);
       // The reader, refused sync at startup, listed the calendar on each poll and never asked for its sync again.
       assert.ok(!reader.labels().some((l) => l.startsWith('REPORT{sync-coll')), reader.labels().join(', '));
       assert.equal(reader.labels().filter((l) => l === 'PROPFIND{calendar}').length, 3);
-      assertNoFailures(writer, 'writer');
-      assertNoFailures(reader, 'reader');
     });
 
     it('a 15 s run of 20 clients (10 users, OS X 10.7 and 10.11 each): no failed request, no client failure, PASS', async () => {
