@@ -1,7 +1,7 @@
 import type ICAL from 'ical.js';
 import { addressOf, normalizeAddress } from '../lib/ical/calendar-object.js';
-import type { AccountRecord } from '../lib/population/account-record.js';
-import type { ProfileContext } from '../lib/profile.js';
+import type { AccountRecord } from '../lib/core/account-record.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { isSelf, mainComponent, parseCalendar } from './calendar-data.js';
 import { INVITEE_TRIES } from './invitation.js';
 import { ProfileBase } from './profile-base.js';

@@ -1,6 +1,7 @@
 import type { LoadsimConfig } from '../config/config-types.js';
-import { OutputError, UsageError } from '../errors.js';
-import { RealClock } from '../clock.js';
+import { overrideServer } from '../config/override-server.js';
+import { OutputError, UsageError } from '../core/errors.js';
+import { RealClock } from '../core/clock.js';
 import { JtlWriter } from '../report/jtl-writer.js';
 import { postRunEnvironment, runPostRun } from '../report/post-run.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
@@ -120,18 +121,6 @@ function checkResultFlags(flags: RunFlags): { intervalSeconds?: number } {
     if (v !== undefined && (v === '' || v.endsWith('/'))) throw new UsageError(`--${flag}: expected a file path, got "${v}"`);
   }
   return intervalSeconds !== undefined ? { intervalSeconds } : {};
-}
-
-/** Point every enabled pod at one server (`--server`), keeping its path-less origin form. */
-export function overrideServer(config: LoadsimConfig, server: string): void {
-  let u: URL;
-  try {
-    u = new URL(server);
-  } catch {
-    throw new UsageError(`--server: expected an http:// or https:// URL, got "${server}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--server: expected an http:// or https:// URL, got "${server}"`);
-  for (const pod of config.servers) if (pod.enabled) pod.uri = u.origin;
 }
 
 /** `loadsim run`: the simulation, its report and its verdict; the exit code is the verdict. */

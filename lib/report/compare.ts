@@ -1,5 +1,5 @@
-import type { SectionName } from '../observers/thresholds.js';
-import type { LabelSummary, ResultDocument } from './result-document.js';
+import type { SectionName } from '../stats/thresholds.js';
+import type { LabelSummary, ResultDocument } from '../result/result-document.js';
 
 /**
  * Two saved results side by side (`loadsim compare base.json next.json`): per

@@ -1,8 +1,8 @@
 import { close as closeFd, constants, fsync, mkdirSync, openSync, write } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
-import type { Clock, Timer } from '../clock.js';
-import type { ResponseEvent, SimEvent } from '../events.js';
+import type { Clock, Timer } from '../core/clock.js';
+import type { ResponseEvent, SimEvent } from '../core/events.js';
 
 /**
  * The columns of JMeter's default CSV results file, in its order. JMeter's

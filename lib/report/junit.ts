@@ -1,12 +1,12 @@
 import { g } from '../observers/format.js';
-import { judge, medianLagAbove, rowFor, type LabelVerdict, type SectionName } from '../observers/thresholds.js';
-import type { ThresholdSection } from '../observers/thresholds-file.js';
+import { judge, medianLagAbove, rowFor, type LabelVerdict, type SectionName } from '../stats/thresholds.js';
+import type { ThresholdSection } from '../stats/thresholds-file.js';
 import { FAILURE_TABLE_DEFAULTS, moreKindsText, topKinds, type FailureCounts, type FailureTable } from '../stats/failure-table.js';
 import type { LabelStats } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 import { escapeAttr, escapeXml } from '../xml/write.js';
-import type { ResultDocument, SavedLabel, SavedSection } from './result-document.js';
-import { restoreFailures } from './saved-section.js';
+import type { ResultDocument, SavedLabel, SavedSection } from '../result/result-document.js';
+import { restoreFailures } from '../result/saved-section.js';
 
 /**
  * A saved result as JUnit XML (the schema Jenkins, GitLab and GitHub test

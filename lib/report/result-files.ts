@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { renderHtml } from './html.js';
 import { renderJUnit } from './junit.js';
-import type { ResultDocument } from './result-document.js';
+import type { ResultDocument } from '../result/result-document.js';
 import { appendRunToDb } from './results-db.js';
 
 /** The files a run or `loadsim report` writes from a result document. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { RealClock, type Clock } from '../clock.js';
-import type { AccountRecord } from '../population/account-record.js';
+import { RealClock, type Clock } from '../core/clock.js';
+import type { AccountRecord } from '../core/account-record.js';
 import type { BinaryDavRequest, BinaryDavResponse } from './attachments.js';
 import { generateRecords } from '../population/accounts.js';
 import { NS } from '../xml/namespaces.js';

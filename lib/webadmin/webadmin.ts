@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RealClock } from '../clock.js';
+import { RealClock } from '../core/clock.js';
 
 export interface WebAdminOptions {
   /** 127.0.0.1 by default: Stop ends a load test, so it is not offered to the network unless asked. */

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../lib/config/load-config.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError } from '../../lib/core/errors.js';
 import { builtinObservers } from '../../lib/observers/catalog.js';
 import { mutated, referenceFile, referenceWorkspace, replaceOnce } from '../helpers/reference.js';
 

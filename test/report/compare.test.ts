@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError } from '../../lib/core/errors.js';
 import { compareResults, DEFAULT_COMPARE_OPTIONS, parsePercent, renderComparison } from '../../lib/report/compare.js';
 import { readResultDocument } from '../../lib/report/read-result.js';
 import { repeat, resultFixture, scaled, type LabelSpec } from './result-fixture.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Pool } from 'undici';
-import { Random } from '../../lib/random.js';
+import { Random } from '../../lib/core/random.js';
 
 /**
  * A misbehaving server on demand: an HTTP proxy in front of the testbed (or
