@@ -111,7 +111,7 @@ export const MAX_SAMPLE_FAILURE = 1e-3;
  * all its redraws exceed it.
  */
 export function maximumIssue(below: number, maximum: number, bulk: string): Issue[] {
-  const failure = Math.pow(1 - below, MAXIMUM_REDRAWS + 1);
+  const failure = (1 - below) ** (MAXIMUM_REDRAWS + 1);
   if (!(failure > MAX_SAMPLE_FAILURE)) return [];
   const odds = failure >= 0.5 ? 'almost every sample' : `about 1 sample in ${Math.round(1 / failure)}`;
   return [

@@ -53,7 +53,7 @@ export abstract class AttendeeAdder extends ProfileBase {
       for (const href of this.random.shuffle(state.eventsIn(calendar.href))) {
         const vcal = parseCalendar(state.events.get(href)?.data);
         const vevent = vcal && mainComponent(vcal);
-        if (!vevent || vevent.name !== 'vevent') continue;
+        if (vevent?.name !== 'vevent') continue;
         const organizer = vevent.getFirstProperty('organizer');
         // Organized by someone else: not ours to invite people to.
         if (organizer && !isSelf(organizer, this.self)) continue;

@@ -1,4 +1,5 @@
 import type { LoadsimConfig } from '../config/config-types.js';
+import type { ResultDocument } from '../result/result-document.js';
 import { overrideServer } from '../config/override-server.js';
 import { OutputError, UsageError } from '../core/errors.js';
 import { RealClock } from '../core/clock.js';
@@ -61,7 +62,7 @@ async function managerCommand(config: LoadsimConfig, launches: WorkerLaunch[], f
   const seed = flags.seed ?? String(Math.floor(Date.now() % 1e9));
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}; ${launches.length} workers`);
-  let doc;
+  let doc: ResultDocument;
   try {
     doc = await runManager({
       config,

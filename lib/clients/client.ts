@@ -627,7 +627,6 @@ export class CalDAVClient {
    */
   private async syncCalendar(cal: CalendarState, fetchEvents = true): Promise<string[] | undefined> {
     const s = this.state;
-    const m = this.model;
     const props = ['D:getetag', 'D:getcontenttype'];
     let full = cal.token === '';
     const labels = this.o.generation === '2013' ? SYNC_LABELS_2013 : SYNC_LABELS_MASTER;

@@ -25,8 +25,6 @@ import {
   utcMsToWall,
   wallOf,
   zoneOfProperty,
-  zoneOfTime,
-  type WallClock,
   type ZoneRef,
 } from './datetime.js';
 import { cloneComponent, setTimeProperty } from './edit.js';
@@ -280,7 +278,7 @@ export function deriveOverride(master: ICAL.Component, recurrenceId: number, flo
  */
 export function masterOccurrences(object: CalendarObject, opts: ExpansionOptions = {}): { starts: number[]; truncated: boolean } {
   const master = object.master;
-  if (!master || !master.getFirstProperty('dtstart')) return { starts: [], truncated: false };
+  if (!master?.getFirstProperty('dtstart')) return { starts: [], truncated: false };
   const o = resolve(object, opts);
   if (!(master.hasProperty('rrule') || master.hasProperty('rdate'))) {
     const start = singleInstance(master, o.floatingZone).start!;

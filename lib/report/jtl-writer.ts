@@ -96,7 +96,10 @@ export function jtlRow(e: ResponseEvent, activeClients: number, threadName = jtl
 function writeAll(fd: number, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const next = (offset: number): void => {
-      if (offset >= buf.length) return resolve();
+      if (offset >= buf.length) {
+        resolve();
+        return;
+      }
       write(fd, buf, offset, buf.length - offset, null, (err, n) => (err ? reject(err) : next(offset + n)));
     };
     next(0);

@@ -268,6 +268,7 @@ const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * such characters are written as visible `\uXXXX` text instead of making the
  * whole report unreadable.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finds the characters XML 1.0 forbids, to escape them
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function xmlChars(s: string): string {

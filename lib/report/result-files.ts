@@ -27,7 +27,7 @@ export interface ResultFiles {
 export async function writeResultFiles(doc: ResultDocument, files: ResultFiles): Promise<{ written: string[]; errors: string[] }> {
   const written: string[] = [];
   const errors: string[] = [];
-  const attempt = async (what: string, file: string | undefined, write: (file: string) => void | Promise<unknown>) => {
+  const attempt = async (what: string, file: string | undefined, write: (file: string) => unknown) => {
     if (!file) return;
     try {
       await write(file);

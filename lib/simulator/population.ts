@@ -3,7 +3,6 @@ import { AmpPushHub } from '../clients/amp-push-hub.js';
 import { CalDAVClient, type ClientParams } from '../clients/client.js';
 import { clientFolder } from '../clients/serialization.js';
 import type { StartupRetryPolicy } from '../clients/startup-retry.js';
-import { MODELS, type ModelName } from '../clients/models.js';
 import type { Clock } from '../core/clock.js';
 import type { ClientKind, LoadsimConfig, ServerPod } from '../config/config-types.js';
 import type { EmitEvent } from '../core/events.js';

@@ -38,6 +38,7 @@ export interface BinaryDavResponse extends DavResponse {
   bytes: Buffer;
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: strips control characters from header values
 const CONTROL = /[\x00-\x1f\x7f"]/g;
 
 /** `attachment; filename="x.txt"` (also `filename=x.txt` and RFC 6266 `filename*=UTF-8''x.txt`) → the file name. */

@@ -4,7 +4,7 @@ import { apnsTransportOf } from './apns.js';
 import { homePushKey, pushKeyProperty } from './push/push-keys.js';
 import { inviteProperty, sharedResourceType, sharedUrlProperty } from './sharing.js';
 import type { PropContext } from './request.js';
-import type { Collection, Store, User } from './store.js';
+import type { Collection, User } from './store.js';
 import type { Target } from './targets.js';
 
 const href = (h: string) => `<D:href>${escapeXml(h)}</D:href>`;

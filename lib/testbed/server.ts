@@ -4,7 +4,6 @@ import { RealClock, type Clock } from '../core/clock.js';
 import type { AccountRecord } from '../core/account-record.js';
 import type { BinaryDavRequest, BinaryDavResponse } from './attachments.js';
 import { generateRecords } from '../population/accounts.js';
-import { NS } from '../xml/namespaces.js';
 import { Authenticator } from './auth.js';
 import { DavError, davCondition } from './dav-error.js';
 import { mkcalendar } from './methods/mkcalendar.js';

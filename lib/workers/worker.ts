@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { RealClock } from '../core/clock.js';
+import type { LoadsimConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
 import { formatProblem, ConfigError } from '../core/errors.js';
 import { overrideServer } from '../config/override-server.js';
@@ -61,7 +62,7 @@ export async function runWorker(io: WorkerIO): Promise<number> {
     done();
     return 2;
   }
-  let config;
+  let config: LoadsimConfig;
   try {
     const loaded = await loadConfig({
       configPath: first.config.path,

@@ -21,7 +21,11 @@ describe('the cycle finder', () => {
     );
     assert.deepEqual(
       cycles.map((c) => c.path),
-      [['a', 'b', 'c', 'a'], ['d', 'e', 'd'], ['f', 'f']],
+      [
+        ['a', 'b', 'c', 'a'],
+        ['d', 'e', 'd'],
+        ['f', 'f'],
+      ],
     );
     assert.match(describeCycles(cycles), /^a → b → c → a\nd → e → d\nf → f$/);
   });
@@ -76,7 +80,7 @@ describe('the cycle finder', () => {
       "const i = () => import('./i.js');",
       "let j: import('./j.js').J;",
       "// import k from './k.js';",
-      "const l = \"import m from './m.js'\";",
+      'const l = "import m from \'./m.js\'";',
       "import n from 'node:fs';",
     ].join('\n');
     assert.deepEqual(moduleSpecifiers('x.ts', text), ['./a.js', './b.js', './c.js', './d.js', './e.js', './f.js', './g.js', './h.js', './i.js', './j.js', 'node:fs']);

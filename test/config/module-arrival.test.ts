@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { loadConfig } from '../../lib/config/load-config.js';
-import { ConfigError, formatProblem } from '../../lib/core/errors.js';
+import { type ConfigError, formatProblem } from '../../lib/core/errors.js';
 import { Random } from '../../lib/core/random.js';
 
 /**

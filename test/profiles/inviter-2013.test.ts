@@ -29,7 +29,7 @@ after(async () => {
 });
 
 const registry = createRegistry();
-const variant = (registry.get<ProfileDefinition>('profile', 'Inviter')!.generations ?? {})['2013']!;
+const variant = registry.get<ProfileDefinition>('profile', 'Inviter')!.generations!['2013']!;
 
 async function inviter2013(sim: Sim, clock: VirtualClock, raw: Record<string, unknown>) {
   const problems = new Problems();

@@ -40,7 +40,7 @@ describe('profiles prepared before the client starts', () => {
     accepter.stop();
     assert.equal(ends(att, 'accept')[0]!.success, true);
     const put = att.events.find((e): e is ResponseEvent => e.type === 'response' && e.label.startsWith('PUT{attendee'));
-    assert.ok(put && put.url.includes('/calendars/users/user02/calendar/'));
+    assert.ok(put?.url.includes('/calendars/users/user02/calendar/'));
   });
 
   it('the AttachmentDownloader downloads an attachment of an event the first poll fetched', async () => {

@@ -114,6 +114,7 @@ describe('compareResults', () => {
     const c = compareResults(b, n);
     assert.equal(c.labels[0]!.label, label);
     const text = renderComparison(c).join('\n');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no escape character reaches the terminal
     assert.doesNotMatch(text, /\u001B/);
     assert.ok(text.includes('GET{\\u001B[2Jx}'));
   });

@@ -103,7 +103,7 @@ export class FaultProxy {
   private refuseTimer: NodeJS.Timeout | undefined;
   port = 0;
 
-  private constructor(private readonly o: FaultProxyOptions) {
+  private constructor(o: FaultProxyOptions) {
     this.random = Random.create(o.seed ?? 'faults');
     this.pool = new Pool(o.target, { connections: 64, keepAliveTimeout: 10_000 });
     this.setRules(o.rules ?? []);
