@@ -1,11 +1,11 @@
-import { DistributionError } from '../lib/errors.js';
+import { DistributionError } from '../lib/core/errors.js';
 /**
  * Small helpers shared by the built-in distributions. Each distribution checks
  * its options twice with the same rules: from a plist (through ParamReader, so
  * every problem lands on its key path) and when built in code (its constructor
  * throws a RangeError), so an invalid object can never exist.
  */
-import { checkNumber, expectation, type NumberRule, type ParamReader } from '../lib/config/params.js';
+import { checkNumber, expectation, type NumberRule, type ParamReader } from '../lib/params/params.js';
 
 /** One problem with one option, named by its plist key. */
 export interface Issue {
@@ -111,7 +111,7 @@ export const MAX_SAMPLE_FAILURE = 1e-3;
  * all its redraws exceed it.
  */
 export function maximumIssue(below: number, maximum: number, bulk: string): Issue[] {
-  const failure = Math.pow(1 - below, MAXIMUM_REDRAWS + 1);
+  const failure = (1 - below) ** (MAXIMUM_REDRAWS + 1);
   if (!(failure > MAX_SAMPLE_FAILURE)) return [];
   const odds = failure >= 0.5 ? 'almost every sample' : `about 1 sample in ${Math.round(1 / failure)}`;
   return [

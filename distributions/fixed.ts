@@ -1,4 +1,4 @@
-import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/params/distribution.js';
 import { formatValue } from './common.js';
 
 export interface FixedOptions<T = unknown> {

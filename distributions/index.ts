@@ -3,7 +3,7 @@
  * parameters) and four new ones. Each module exports its class, its options
  * and its plist definition.
  */
-import type { DistributionDefinition } from '../lib/distribution.js';
+import type { DistributionDefinition } from '../lib/params/distribution.js';
 import { binomialDistribution } from './binomial.js';
 import { exponentialDistribution } from './exponential.js';
 import { fixedDistribution } from './fixed.js';

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
-import type { Clock } from '../lib/clock.js';
-import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
+import type { Clock } from '../lib/core/clock.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/params/distribution.js';
 import { formatNumber } from './common.js';
 import { LogNormalDistribution } from './log-normal.js';
 

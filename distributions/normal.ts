@@ -1,6 +1,6 @@
-import type { NumberRule } from '../lib/config/params.js';
-import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
-import type { Random } from '../lib/random.js';
+import type { NumberRule } from '../lib/params/params.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/params/distribution.js';
+import type { Random } from '../lib/core/random.js';
 import { assertValid, formatNumber, isNumber, numberIssues, reportIssues, type Issue } from './common.js';
 
 export interface NormalOptions {

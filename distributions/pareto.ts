@@ -1,6 +1,6 @@
-import type { NumberRule } from '../lib/config/params.js';
-import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
-import type { Random } from '../lib/random.js';
+import type { NumberRule } from '../lib/params/params.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/params/distribution.js';
+import type { Random } from '../lib/core/random.js';
 import { assertValid, drawBelow, formatNumber, isNumber, maximumIssue, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
 
 export interface ParetoOptions {
@@ -30,7 +30,7 @@ function crossIssues(o: ParetoOptions): Issue[] {
 /** Above scale but so close to it that nearly every draw exceeds it: P(X ≤ max) = 1 − (scale/max)^shape. */
 function reachIssues(d: ParetoDistribution): Issue[] {
   if (!Number.isFinite(d.maximum)) return [];
-  return maximumIssue(1 - Math.pow(d.scale / d.maximum, d.shape), d.maximum, `raise it well above scale, ${formatNumber(d.scale)}`);
+  return maximumIssue(1 - (d.scale / d.maximum) ** d.shape, d.maximum, `raise it well above scale, ${formatNumber(d.scale)}`);
 }
 
 /** Pareto (type I): heavy-tailed positive reals ≥ scale, by inverting the CDF. */
@@ -55,7 +55,7 @@ export class ParetoDistribution implements Distribution<number> {
 
   private draw(): number {
     // F(x) = 1 − (x_m/x)^α, so x = x_m·(1−U)^(−1/α); 1−U is in (0, 1], never 0.
-    return this.scale * Math.pow(1 - this.random.next(), -1 / this.shape);
+    return this.scale * (1 - this.random.next()) ** (-1 / this.shape);
   }
 
   describe(): string {

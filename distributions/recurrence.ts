@@ -1,7 +1,7 @@
-import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
-import type { Random } from '../lib/random.js';
-import { checkNumber } from '../lib/config/params.js';
-import { describeValue, isDict } from '../lib/config/problems.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/params/distribution.js';
+import type { Random } from '../lib/core/random.js';
+import { checkNumber } from '../lib/params/params.js';
+import { describeValue, isDict } from '../lib/params/problems.js';
 import { assertValid, formatNumber, type Issue } from './common.js';
 
 /** The rule names a `weights` dict may use, and the RRULE value each stands for (null: not recurring). */

@@ -1,6 +1,6 @@
-import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
-import type { Random } from '../lib/random.js';
-import { describeValue } from '../lib/config/problems.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/params/distribution.js';
+import type { Random } from '../lib/core/random.js';
+import { describeValue } from '../lib/params/problems.js';
 import { assertValid, formatValue, type Issue } from './common.js';
 
 export type DiscreteValue = number | string;

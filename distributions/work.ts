@@ -1,10 +1,10 @@
 import { DateTime, FixedOffsetZone, IANAZone, type Zone } from 'luxon';
-import type { Clock } from '../lib/clock.js';
-import type { NumberRule } from '../lib/config/params.js';
-import { describeValue } from '../lib/config/problems.js';
-import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/distribution.js';
-import { DistributionError } from '../lib/errors.js';
-import type { Random } from '../lib/random.js';
+import type { Clock } from '../lib/core/clock.js';
+import type { NumberRule } from '../lib/params/params.js';
+import { describeValue } from '../lib/params/problems.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../lib/params/distribution.js';
+import { DistributionError } from '../lib/core/errors.js';
+import type { Random } from '../lib/core/random.js';
 import { assertValid, isNumber, maybeNumber, numberIssues, reportIssues, type Issue } from './common.js';
 import { truncatedNormal } from './normal.js';
 

@@ -4,13 +4,13 @@
  */
 
 // Time and randomness (injected everywhere).
-export { RealClock, ScaledClock, VirtualClock } from './clock.js';
-export type { Clock, Timer } from './clock.js';
-export { Random } from './random.js';
+export { RealClock, ScaledClock, VirtualClock } from './core/clock.js';
+export type { Clock, Timer } from './core/clock.js';
+export { Random } from './core/random.js';
 
 // Errors.
-export { ConfigError, DistributionError, LoadsimError, NotImplementedYetError, OutputError, UsageError, formatProblem } from './errors.js';
-export type { LoadsimErrorCode, Problem } from './errors.js';
+export { ConfigError, DistributionError, LoadsimError, NotImplementedYetError, OutputError, UsageError, formatProblem } from './core/errors.js';
+export type { LoadsimErrorCode, Problem } from './core/errors.js';
 
 // Configuration.
 export { loadConfig } from './config/load-config.js';
@@ -19,39 +19,39 @@ export type { ConfigInCode } from './config/config-in-code.js';
 export type { LoadConfigOptions, LoadConfigResult } from './config/load-config.js';
 export type { ClientKind, Configured, LoadsimConfig, ProfileConfig, ServerPod, WorkersConfig } from './config/config-types.js';
 export { describePlan } from './config/describe-plan.js';
-export { readPlistFile } from './config/plist-file.js';
-export { ParamReader, checkNumber } from './config/params.js';
-export type { NumberRule } from './config/params.js';
-export { readParams, resolveFile } from './config/param-spec.js';
-export type { FileParam, ParamDef, ParamSpec, ParamType, ParamValue, ParamValues, ResolveContext } from './config/param-spec.js';
-export { resolveDistribution } from './config/distribution-spec.js';
-export type { DistributionSpec } from './config/distribution-spec.js';
-export { Problems, Scope, sourceFile } from './config/problems.js';
-export type { SourceFile } from './config/problems.js';
+export { readPlistFile } from './params/plist-file.js';
+export { ParamReader, checkNumber } from './params/params.js';
+export type { NumberRule } from './params/params.js';
+export { readParams, resolveFile } from './params/param-spec.js';
+export type { FileParam, ParamDef, ParamSpec, ParamType, ParamValue, ParamValues, ResolveContext } from './params/param-spec.js';
+export { resolveDistribution } from './params/distribution-spec.js';
+export type { DistributionSpec } from './params/distribution-spec.js';
+export { Problems, Scope, sourceFile } from './params/problems.js';
+export type { SourceFile } from './params/problems.js';
 
 // Registries.
-export { Registry, KIND_NOUN, isModuleReference } from './registry/registry.js';
-export type { PluginDefinition, PluginKind, Resolved } from './registry/registry.js';
-export { createRegistry } from './registry/builtins.js';
-export { unimplementedPlugins } from './registry/implemented.js';
+export { Registry, KIND_NOUN, isModuleReference } from './params/registry.js';
+export type { PluginDefinition, PluginKind, Resolved } from './params/registry.js';
+export { createRegistry } from './config/builtins.js';
+export { unimplementedPlugins } from './config/implemented.js';
 export type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from './registry/definitions.js';
 
 // Your own plug-ins: profiles (on ProfileBase), observers and client models, named from plists as ./module.js#Export.
 export { defineObserver, defineProfile } from './registry/define.js';
 export type { ObserverOptions, ProfileOptions } from './registry/define.js';
 export { ProfileBase, OperationFailed } from '../profiles/profile-base.js';
-export { defineClientModel, clientModelParams } from './clients/catalog.js';
-export type { ClientModelOptions } from './clients/catalog.js';
+export { defineClientModel, clientModelParams } from './registry/client-models.js';
+export type { ClientModelOptions } from './registry/client-models.js';
 
 // Distributions.
-export type { Distribution, DistributionContext, DistributionDefinition } from './distribution.js';
+export type { Distribution, DistributionContext, DistributionDefinition } from './params/distribution.js';
 export * from '../distributions/index.js';
 
 // Population: accounts, arrival, the client-kind cycle.
-export type { AccountRecord } from './population/account-record.js';
+export type { AccountRecord } from './core/account-record.js';
 export { formatPattern, generateRecords, interleavePods, parseAccountsCSV, recordsFromCSVFile } from './population/accounts.js';
 export type { GenerateRecordsOptions } from './population/accounts.js';
-export type { Arrival, ArrivalPolicy } from './population/arrival/arrival-policy.js';
+export type { Arrival, ArrivalPolicy } from './registry/arrival-policy.js';
 export { SmoothRampUp, smoothRampUpDefaults } from './population/arrival/smooth-ramp-up.js';
 export type { SmoothRampUpOptions } from './population/arrival/smooth-ramp-up.js';
 export { ConstantArrivalRate, constantArrivalRateDefaults } from './population/arrival/constant-arrival-rate.js';
@@ -60,10 +60,10 @@ export { clientKindCycle, clientsPerKind } from './population/client-cycle.js';
 
 // Catalogs of what is registered (profiles, client models, observers).
 export { builtinProfiles } from '../profiles/catalog.js';
-export { builtinClientModels } from './clients/catalog.js';
+export { builtinClientModels } from './registry/client-models.js';
 export { builtinObservers } from './observers/catalog.js';
-export { checkThresholds } from './observers/thresholds-file.js';
-export type { ThresholdSection, Thresholds } from './observers/thresholds-file.js';
+export { checkThresholds } from './stats/thresholds-file.js';
+export type { ThresholdSection, Thresholds } from './stats/thresholds-file.js';
 
 // The simulation.
 export { LoadSimulator } from './simulator/simulator.js';
@@ -72,9 +72,9 @@ export { runInVirtualTime } from './simulator/virtual-time.js';
 export { Population } from './simulator/population.js';
 export { EventBus } from './simulator/event-bus.js';
 export { readServerStats } from './simulator/server-stats-reader.js';
-export type { ClientFailureEvent, ClientIdentity, EmitEvent, NoticeEvent, OperationEvent, RequestEvent, ResponseEvent, SimEvent, SimExpiredEvent, SimFailureEvent, StatusEvent } from './events.js';
-export type { Observer, ObserverContext, ReportContext } from './observers/observer.js';
-export type { Profile, ProfileContext, PopulationView } from './profile.js';
+export type { ClientFailureEvent, ClientIdentity, EmitEvent, NoticeEvent, OperationEvent, RequestEvent, ResponseEvent, SimEvent, SimExpiredEvent, SimFailureEvent, StatusEvent } from './core/events.js';
+export type { Observer, ObserverContext, ReportContext } from './registry/observer.js';
+export type { Profile, ProfileContext, PopulationView } from './registry/profile.js';
 export { CalDAVClient, IncorrectResponseCode } from './clients/client.js';
 export type { ClientOptions, ClientParams } from './clients/client.js';
 export { MODELS } from './clients/models.js';
@@ -97,8 +97,8 @@ export type { EventSink } from './simulator/simulator.js';
 // Results: the saved document, the time series, and what is made from them.
 export { buildResult } from './report/build-result.js';
 export type { BuildResultArgs } from './report/build-result.js';
-export type { FullStats, IntervalFigures, IntervalRecord, LabelSummary, ResultDocument, SavedLabel, SavedSection, ServerSummary } from './report/result-document.js';
-export { PERCENTILE_KEYS } from './report/result-document.js';
+export type { FullStats, IntervalFigures, IntervalRecord, LabelSummary, ResultDocument, SavedLabel, SavedSection, ServerSummary } from './result/result-document.js';
+export { PERCENTILE_KEYS } from './result/result-document.js';
 export { IntervalRecorder } from './report/interval-recorder.js';
 export { renderTextReport } from './report/text-report.js';
 export { fullStats, percentileCurve } from './report/full-stats.js';

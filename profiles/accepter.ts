@@ -1,5 +1,5 @@
 import type ICAL from 'ical.js';
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { calendarText, isSelf, mainComponent, parseCalendar, uidOf } from './calendar-data.js';
 import { OperationFailed, ProfileBase } from './profile-base.js';
 

@@ -1,4 +1,4 @@
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { calendarText, mainComponent, parseCalendar, utcNow } from './calendar-data.js';
 import { EventMaker } from './event-maker.js';
 import { buildEvent } from './ical-template.js';

@@ -1,7 +1,7 @@
 import type ICAL from 'ical.js';
 import { addressOf, normalizeAddress } from '../lib/ical/calendar-object.js';
-import type { AccountRecord } from '../lib/population/account-record.js';
-import type { ProfileContext } from '../lib/profile.js';
+import type { AccountRecord } from '../lib/core/account-record.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { isSelf, mainComponent, parseCalendar } from './calendar-data.js';
 import { INVITEE_TRIES } from './invitation.js';
 import { ProfileBase } from './profile-base.js';
@@ -53,7 +53,7 @@ export abstract class AttendeeAdder extends ProfileBase {
       for (const href of this.random.shuffle(state.eventsIn(calendar.href))) {
         const vcal = parseCalendar(state.events.get(href)?.data);
         const vevent = vcal && mainComponent(vcal);
-        if (!vevent || vevent.name !== 'vevent') continue;
+        if (vevent?.name !== 'vevent') continue;
         const organizer = vevent.getFirstProperty('organizer');
         // Organized by someone else: not ours to invite people to.
         if (organizer && !isSelf(organizer, this.self)) continue;

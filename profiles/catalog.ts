@@ -1,5 +1,5 @@
-import type { ParamDef, ParamSpec } from '../lib/config/param-spec.js';
-import type { Profile, ProfileContext } from '../lib/profile.js';
+import type { ParamDef, ParamSpec } from '../lib/params/param-spec.js';
+import type { Profile, ProfileContext } from '../lib/registry/profile.js';
 import type { ProfileDefinition } from '../lib/registry/definitions.js';
 import { Accepter } from './accepter.js';
 import { AlarmAcknowledger } from './alarm-acknowledger.js';
@@ -58,7 +58,7 @@ const profile = (name: string, Impl: ProfileClass, summary: string, params: Para
 
 /**
  * A profile whose 2013 code differed from master's: a config of the 2013
- * generation (lib/config/generation.ts) gets `variant` under the same name.
+ * generation (lib/params/generation.ts) gets `variant` under the same name.
  */
 const withGeneration2013 = (master: ProfileDefinition, variant: ProfileDefinition): ProfileDefinition => ({
   ...master,

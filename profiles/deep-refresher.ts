@@ -1,4 +1,4 @@
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { ProfileBase } from './profile-base.js';
 
 /** DeepRefresher (the original's profiles.py): every `interval` seconds, `PROPFIND{home}` and `PROPFIND{calendar}` of every calendar, results thrown away; no operation. */

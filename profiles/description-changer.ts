@@ -1,5 +1,5 @@
 import type ICAL from 'ical.js';
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { EventUpdater } from './event-updater.js';
 
 /** DescriptionChanger (the original's profiles.py): DESCRIPTION becomes `descriptionLengthDistribution` dots; operation `update`. */

@@ -1,4 +1,4 @@
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { AttendeeAdder } from './attendee-adder.js';
 
 /**

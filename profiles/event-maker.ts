@@ -1,4 +1,4 @@
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { asDateTime, type EventSpec } from './ical-template.js';
 import { ProfileBase } from './profile-base.js';
 

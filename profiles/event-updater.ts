@@ -1,5 +1,5 @@
 import type ICAL from 'ical.js';
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { calendarText, mainComponent, parseCalendar, utcNow } from './calendar-data.js';
 import { ProfileBase } from './profile-base.js';
 

@@ -1,6 +1,6 @@
 import { normalizeAddress } from '../lib/ical/calendar-object.js';
-import type { AccountRecord } from '../lib/population/account-record.js';
-import type { ProfileContext } from '../lib/profile.js';
+import type { AccountRecord } from '../lib/core/account-record.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { EventMaker } from './event-maker.js';
 import { buildEvent, type AttendeeSpec } from './ical-template.js';
 

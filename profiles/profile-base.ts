@@ -15,14 +15,14 @@
  */
 import { IncorrectResponseCode, type CalDAVClient } from '../lib/clients/client.js';
 import type { CalendarState, EventState } from '../lib/clients/state.js';
-import type { Clock, Timer } from '../lib/clock.js';
-import type { DistributionSpec } from '../lib/config/distribution-spec.js';
-import type { ParamValues } from '../lib/config/param-spec.js';
-import type { Distribution } from '../lib/distribution.js';
-import type { OperationEvent } from '../lib/events.js';
-import type { PopulationView, Profile, ProfileContext } from '../lib/profile.js';
-import type { AccountRecord } from '../lib/population/account-record.js';
-import type { Random } from '../lib/random.js';
+import type { Clock, Timer } from '../lib/core/clock.js';
+import type { DistributionSpec } from '../lib/params/distribution-spec.js';
+import type { ParamValues } from '../lib/params/param-spec.js';
+import type { Distribution } from '../lib/params/distribution.js';
+import type { OperationEvent } from '../lib/core/events.js';
+import type { PopulationView, Profile, ProfileContext } from '../lib/registry/profile.js';
+import type { AccountRecord } from '../lib/core/account-record.js';
+import type { Random } from '../lib/core/random.js';
 import type { CalendarUser } from './ical-template.js';
 import type { SelfAddresses } from './calendar-data.js';
 import { randomUuid } from './random-uuid.js';

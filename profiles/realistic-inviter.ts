@@ -1,4 +1,4 @@
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { InvitationMaker } from './invitation.js';
 
 /** The reason RealisticInviter reports when it gives up an invitation, as the 2013 original words it. */

@@ -1,5 +1,5 @@
 import type ICAL from 'ical.js';
-import type { ProfileContext } from '../lib/profile.js';
+import type { ProfileContext } from '../lib/registry/profile.js';
 import { EventUpdater } from './event-updater.js';
 
 /** TitleChanger (the original's profiles.py): SUMMARY becomes `Event` and dots, `titleLengthDistribution` characters long (at least 5); operation `update`. */

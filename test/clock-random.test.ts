@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RealClock, VirtualClock } from '../lib/clock.js';
-import { Random } from '../lib/random.js';
+import { RealClock, VirtualClock } from '../lib/core/clock.js';
+import { Random } from '../lib/core/random.js';
 
 describe('VirtualClock', () => {
   it('runs timers in due order, ties in the order set, including timers set while running', () => {

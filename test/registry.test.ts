@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Problems, Scope, sourceFile } from '../lib/config/problems.js';
-import { NotImplementedYetError } from '../lib/errors.js';
-import { createRegistry } from '../lib/registry/builtins.js';
-import type { PluginKind } from '../lib/registry/registry.js';
+import { Problems, Scope, sourceFile } from '../lib/params/problems.js';
+import { NotImplementedYetError } from '../lib/core/errors.js';
+import { createRegistry } from '../lib/config/builtins.js';
+import type { PluginKind } from '../lib/params/registry.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'loadsim-registry-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -22,7 +22,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 
 /** What an exchange wants to learn when its request is written. */
 export interface SendWatcher {

@@ -11,7 +11,7 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import type { Clock, Timer } from '../clock.js';
+import type { Clock, Timer } from '../core/clock.js';
 import { BodyReader, contentCoding, type BodySink } from './body-reader.js';
 import { cancelSend, expectSend, type SendWatcher } from './connection-timing.js';
 import { classifyNetworkError, type DavFailure } from './errors.js';

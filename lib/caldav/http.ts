@@ -32,8 +32,8 @@
 
 import type { IncomingHttpHeaders } from 'node:http';
 import { Client, Pool, type Dispatcher } from 'undici';
-import { RealClock, type Clock } from '../clock.js';
-import type { ClientIdentity, EmitEvent, RequestEvent, ResponseEvent } from '../events.js';
+import { RealClock, type Clock } from '../core/clock.js';
+import type { ClientIdentity, EmitEvent, RequestEvent, ResponseEvent } from '../core/events.js';
 import type { AuthSession } from './auth.js';
 import { timedConnector, watchSends } from './connection-timing.js';
 import { CONNECTION_MODELS, type ConnectionModel } from './connection-model.js';

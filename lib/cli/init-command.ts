@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startupRetryDefaults } from '../clients/startup-retry.js';
 import { httpSettingsDefaults } from '../config/config-types.js';
-import { OutputError, UsageError } from '../errors.js';
+import { OutputError, UsageError } from '../core/errors.js';
 
 /**
  * `loadsim init`: a starter config.plist, clients.plist and accounts.csv for

@@ -2,13 +2,13 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ConfigError, LoadsimError, UsageError } from '../errors.js';
+import { ConfigError, LoadsimError, UsageError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import type { ServeFlags } from './serve-command.js';
 import type { InitFlags } from './init-command.js';
-import { unimplementedPlugins } from '../registry/implemented.js';
-import { MAX_WAIT_SECONDS } from '../config/limits.js';
+import { unimplementedPlugins } from '../config/implemented.js';
+import { MAX_WAIT_SECONDS } from '../params/limits.js';
 
 const USAGE = `usage: loadsim <command> [options]
 

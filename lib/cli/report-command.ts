@@ -1,10 +1,10 @@
-import { ConfigError } from '../errors.js';
+import { ConfigError } from '../core/errors.js';
 import { compareResults, parsePercent, renderComparison } from '../report/compare.js';
 import { readResultDocument } from '../report/read-result.js';
-import type { ResultDocument } from '../report/result-document.js';
+import type { ResultDocument } from '../result/result-document.js';
 import { writeResultFiles, type ResultFiles } from '../report/result-files.js';
 import { reportText } from '../report/report-text.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 import { mergeResults } from '../workers/merge-results.js';
 

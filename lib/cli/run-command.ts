@@ -1,6 +1,8 @@
 import type { LoadsimConfig } from '../config/config-types.js';
-import { OutputError, UsageError } from '../errors.js';
-import { RealClock } from '../clock.js';
+import type { ResultDocument } from '../result/result-document.js';
+import { overrideServer } from '../config/override-server.js';
+import { OutputError, UsageError } from '../core/errors.js';
+import { RealClock } from '../core/clock.js';
 import { JtlWriter } from '../report/jtl-writer.js';
 import { postRunEnvironment, runPostRun } from '../report/post-run.js';
 import { writeFileAtomic } from '../report/atomic-write.js';
@@ -60,7 +62,7 @@ async function managerCommand(config: LoadsimConfig, launches: WorkerLaunch[], f
   const seed = flags.seed ?? String(Math.floor(Date.now() % 1e9));
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}; ${launches.length} workers`);
-  let doc;
+  let doc: ResultDocument;
   try {
     doc = await runManager({
       config,
@@ -120,18 +122,6 @@ function checkResultFlags(flags: RunFlags): { intervalSeconds?: number } {
     if (v !== undefined && (v === '' || v.endsWith('/'))) throw new UsageError(`--${flag}: expected a file path, got "${v}"`);
   }
   return intervalSeconds !== undefined ? { intervalSeconds } : {};
-}
-
-/** Point every enabled pod at one server (`--server`), keeping its path-less origin form. */
-export function overrideServer(config: LoadsimConfig, server: string): void {
-  let u: URL;
-  try {
-    u = new URL(server);
-  } catch {
-    throw new UsageError(`--server: expected an http:// or https:// URL, got "${server}"`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--server: expected an http:// or https:// URL, got "${server}"`);
-  for (const pod of config.servers) if (pod.enabled) pod.uri = u.origin;
 }
 
 /** `loadsim run`: the simulation, its report and its verdict; the exit code is the verdict. */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { recordsFromCSVFile } from '../population/accounts.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { QUIRK_CHOICES, parseQuirk, type ServerQuirks } from '../testbed/quirks.js';
 import { startTestbed, type TestbedOptions } from '../testbed/server.js';
 

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type LoadConfigResult } from '../config/load-config.js';
 import { describePlan } from '../config/describe-plan.js';
-import { ConfigError, UsageError, formatProblem } from '../errors.js';
-import { isGeneration } from '../config/generation.js';
+import { ConfigError, UsageError, formatProblem } from '../core/errors.js';
+import { isGeneration } from '../params/generation.js';
 
 /** The package's own default plists (config/), used when no --config is given. */
 export const DEFAULT_CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));

@@ -4,10 +4,10 @@ import { AuthSession } from '../caldav/auth.js';
 import * as bodies from '../caldav/bodies.js';
 import type { DavChannel, DavHttp, DavResult } from '../caldav/http.js';
 import { parseMultistatus, propsOk, type Multistatus } from '../caldav/multistatus.js';
-import type { Clock, Timer } from '../clock.js';
-import type { ClientIdentity, EmitEvent } from '../events.js';
-import type { AccountRecord } from '../population/account-record.js';
-import type { Random } from '../random.js';
+import type { Clock, Timer } from '../core/clock.js';
+import type { ClientIdentity, EmitEvent } from '../core/events.js';
+import type { AccountRecord } from '../core/account-record.js';
+import type { Random } from '../core/random.js';
 import { startupRetryDefaults, startupRetryDelayMs, type StartupRetryPolicy } from './startup-retry.js';
 import { NS, clark } from '../xml/namespaces.js';
 import { childrenNamed, parseXml, textOf, type XmlElement } from '../xml/parse.js';
@@ -15,7 +15,7 @@ import type { AmpPushHub } from './amp-push-hub.js';
 import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
 import { ClientState, componentList, detach, keptOr, type CalendarState } from './state.js';
-import type { Generation } from '../config/generation.js';
+import type { Generation } from '../params/generation.js';
 
 /** The client's parameters from clients.plist (the original's ical.py). */
 export interface ClientParams {
@@ -52,7 +52,7 @@ export interface ClientOptions {
   dataFolder?: string;
   /** How a failed startup is tried again (default `startupRetryDefaults`). */
   startupRetry?: StartupRetryPolicy;
-  /** The reference generation reproduced (absent: master); see lib/config/generation.ts. */
+  /** The reference generation reproduced (absent: master); see lib/params/generation.ts. */
   generation?: Generation;
 }
 
@@ -643,7 +643,6 @@ export class CalDAVClient {
    */
   private async syncCalendar(cal: CalendarState, fetchEvents = true): Promise<string[] | undefined> {
     const s = this.state;
-    const m = this.model;
     const props = ['D:getetag', 'D:getcontenttype'];
     let full = cal.token === '';
     const labels = this.o.generation === '2013' ? SYNC_LABELS_2013 : SYNC_LABELS_MASTER;

@@ -8,7 +8,7 @@ export type ModelName = 'OS_X_10_6' | 'OS_X_10_7' | 'OS_X_10_11' | 'iOS_5';
  * new entry, not new code.
  */
 export interface ModelBehaviour {
-  /** A built-in's ModelName, or the name of a model of your own (catalog.ts defineClientModel). */
+  /** A built-in's ModelName, or the name of a model of your own (lib/registry/client-models.ts defineClientModel). */
   readonly name: string;
   readonly defaultTitle: string;
   readonly userAgent: string;

@@ -1,4 +1,4 @@
-import type { Random } from '../random.js';
+import type { Random } from '../core/random.js';
 
 /**
  * How a client whose startup failed tries again (config.plist

@@ -1,4 +1,4 @@
-import { flatString } from '../flat-string.js';
+import { flatString } from '../core/flat-string.js';
 
 /**
  * What one simulated client remembers, kept small: 10,000 clients share a

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { Registry } from '../registry/registry.js';
+import type { Clock } from '../core/clock.js';
+import type { Registry } from '../params/registry.js';
 import { loadConfig, type LoadConfigResult } from './load-config.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { ConnectionModel } from '../caldav/connection-model.js';
 import type { StartupRetryPolicy } from '../clients/startup-retry.js';
-import type { ParamValues } from './param-spec.js';
-import type { AccountRecord } from '../population/account-record.js';
-import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
+import type { ParamValues } from '../params/param-spec.js';
+import type { AccountRecord } from '../core/account-record.js';
+import type { ArrivalPolicy } from '../registry/arrival-policy.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition } from '../registry/definitions.js';
-import type { Resolved } from '../registry/registry.js';
-import type { Generation, GenerationSource } from './generation.js';
+import type { Resolved } from '../params/registry.js';
+import type { Generation, GenerationSource } from '../params/generation.js';
 
 /** One server ("pod"). The 2013 generation's single `server` becomes pod `PodA`. */
 export interface ServerPod {

@@ -1,14 +1,14 @@
 import { describeConnectionModel } from '../caldav/connection-model.js';
 import { withoutCredentials } from '../observers/request-logger.js';
 import path from 'node:path';
-import type { DistributionSpec } from './distribution-spec.js';
-import type { FileParam, ParamSpec, ParamValue, ParamValues } from './param-spec.js';
+import type { DistributionSpec } from '../params/distribution-spec.js';
+import type { FileParam, ParamSpec, ParamValue, ParamValues } from '../params/param-spec.js';
 import type { Configured, LoadsimConfig } from './config-types.js';
 import { clientsPerKind } from '../population/client-cycle.js';
-import { resolvedName, type PluginDefinition, type Resolved } from '../registry/registry.js';
+import { resolvedName, type PluginDefinition, type Resolved } from '../params/registry.js';
 import type { SpecDefinition } from '../registry/definitions.js';
 import { filesOutsideConfigFolder } from './outside-files.js';
-import { describeGeneration, generationEffects } from './generation.js';
+import { describeGeneration, generationEffects } from '../params/generation.js';
 
 const isDistribution = (v: ParamValue): v is DistributionSpec => typeof v === 'object' && v !== null && 'description' in v && 'create' in v;
 const isFile = (v: ParamValue): v is FileParam => typeof v === 'object' && v !== null && 'abs' in v && 'written' in v;

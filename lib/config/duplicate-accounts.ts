@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { AccountRecord } from '../population/account-record.js';
-import type { FileParam } from './param-spec.js';
-import type { Scope } from './problems.js';
+import type { AccountRecord } from '../core/account-record.js';
+import type { FileParam } from '../params/param-spec.js';
+import type { Scope } from '../params/problems.js';
 
 /** Up to this many repeated uids are named; the rest are counted. */
 const SHOWN = 3;

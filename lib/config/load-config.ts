@@ -1,25 +1,25 @@
 import { CONNECTION_MODELS, type ConnectionModel } from '../caldav/connection-model.js';
 import { startupRetryDefaults, type StartupRetryPolicy } from '../clients/startup-retry.js';
 import path from 'node:path';
-import { RealClock, type Clock } from '../clock.js';
-import { ConfigError, type Problem } from '../errors.js';
-import type { AccountRecord } from '../population/account-record.js';
-import { DEFAULT_POD } from '../population/account-record.js';
-import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
+import { RealClock, type Clock } from '../core/clock.js';
+import { ConfigError, type Problem } from '../core/errors.js';
+import type { AccountRecord } from '../core/account-record.js';
+import { DEFAULT_POD } from '../core/account-record.js';
+import type { ArrivalPolicy } from '../registry/arrival-policy.js';
 import { smoothRampUpDefaults } from '../population/arrival/smooth-ramp-up.js';
-import { createRegistry } from '../registry/builtins.js';
-import { PluginShapeError } from '../registry/module-adapters.js';
+import { createRegistry } from './builtins.js';
+import { PluginShapeError } from './module-adapters.js';
 import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from '../registry/definitions.js';
-import { isModuleReference, type Registry, type Resolved } from '../registry/registry.js';
+import { isModuleReference, type Registry, type Resolved } from '../params/registry.js';
 import { httpSettingsDefaults, resultsSettingsDefaults, type ClientKind, type Configured, type LoadsimConfig, type ProfileConfig, type ServerPod, type WorkersConfig } from './config-types.js';
-import { readParams, type ParamValues, type ResolveContext } from './param-spec.js';
-import { ParamReader } from './params.js';
-import { readPlistFile } from './plist-file.js';
+import { readParams, type ParamValues, type ResolveContext } from '../params/param-spec.js';
+import { ParamReader } from '../params/params.js';
+import { readPlistFile } from '../params/plist-file.js';
 import { checkDuplicateAccounts } from './duplicate-accounts.js';
-import { MAX_CLIENTS, MAX_GENERATED_ACCOUNTS, MAX_WAIT_SECONDS } from './limits.js';
-import type { FileParam } from './param-spec.js';
-import { Problems, Scope, describeValue, isDict, sourceFile } from './problems.js';
-import { readGenerationKey, type Generation, type GenerationSource } from './generation.js';
+import { MAX_CLIENTS, MAX_GENERATED_ACCOUNTS, MAX_WAIT_SECONDS } from '../params/limits.js';
+import type { FileParam } from '../params/param-spec.js';
+import { Problems, Scope, describeValue, isDict, sourceFile } from '../params/problems.js';
+import { readGenerationKey, type Generation, type GenerationSource } from '../params/generation.js';
 
 export interface LoadConfigOptions {
   /** config.plist, as the user named it. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Configured, LoadsimConfig } from './config-types.js';
-import type { FileParam, ParamValue } from './param-spec.js';
+import type { FileParam, ParamValue } from '../params/param-spec.js';
 
 /** A file a config names that lies outside the folder of the plist naming it. */
 export interface OutsideFile {

@@ -7,7 +7,7 @@
  */
 import ICAL from 'ical.js';
 import { isIanaTzid, propertyUtcMs } from './datetime.js';
-import { checkRule } from './recurrence.js';
+import { checkRule } from './rrule.js';
 
 /** The calendar component types a calendar object resource may hold (RFC 4791 §4.1). */
 export type CalendarComponentName = 'VEVENT' | 'VTODO' | 'VJOURNAL' | 'VFREEBUSY';

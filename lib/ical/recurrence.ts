@@ -25,11 +25,10 @@ import {
   utcMsToWall,
   wallOf,
   zoneOfProperty,
-  zoneOfTime,
-  type WallClock,
   type ZoneRef,
 } from './datetime.js';
 import { cloneComponent, setTimeProperty } from './edit.js';
+import { DEFAULT_STEP_BUDGET, dateKey, ruleOccurrences, type Truncation } from './rrule.js';
 
 export interface ExpansionOptions {
   /** The most instances generated per recurring master. Default: the object's `maxInstances`. */
@@ -46,7 +45,7 @@ export interface ExpansionOptions {
   stepBudget?: number;
 }
 
-export const expansionDefaults = { floatingZone: 'UTC', stepBudget: 20_000 } as const;
+export const expansionDefaults = { floatingZone: 'UTC', stepBudget: DEFAULT_STEP_BUDGET } as const;
 
 /** One instance of a component, with the effective values RFC 4791 §9.9 needs. */
 export interface RawInstance {
@@ -68,56 +67,10 @@ export interface RawInstance {
   fromPeriod?: boolean;
 }
 
-/** Where a generator records that a bound stopped it. */
-export interface Truncation {
-  truncated: boolean;
-}
-
 export interface RecurrenceSet {
   instances: RawInstance[];
   /** True if a bound (maxInstances or the step budget) stopped generation early. */
   truncated: boolean;
-}
-
-class StepBudgetExceeded extends Error {}
-
-/**
- * The step guard of the iterator being advanced. Module state is safe: ical.js is
- * synchronous, and the guard of each rule is installed around each of its next() calls.
- */
-interface StepGuard {
-  /** Steps left for this rule. */
-  left: number;
-  /** Failed candidates since the last good one. */
-  streak: number;
-}
-let guard: StepGuard = { left: Infinity, streak: 0 };
-
-/**
- * ical.js's RecurIterator with a step guard: `next()` retries candidates in an
- * unbounded loop until `check_contracting_rules()` passes, so that is where we count.
- * A rule is abandoned after `STREAK_LIMIT` failed candidates in a row (it cannot match
- * again, or only once in years of its frequency) or when its total budget is spent.
- * (The method is not part of ical.js's documented API: a test guards against it going away.)
- */
-class GuardedRecurIterator extends ICAL.RecurIterator {
-  override check_contracting_rules(): boolean {
-    if (--guard.left < 0 || guard.streak > STREAK_LIMIT) throw new StepBudgetExceeded();
-    const ok = super.check_contracting_rules();
-    guard.streak = ok ? 0 : guard.streak + 1;
-    return ok;
-  }
-}
-
-/** Failed candidates in a row before a rule is abandoned: about 20 ms of ical.js work; FREQ=DAILY;BYMONTH=2;BYMONTHDAY=29 needs up to 1,461. */
-const STREAK_LIMIT = 2_000;
-
-function wallKey(w: WallClock): number {
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-}
-
-function dateKey(w: WallClock): number {
-  return Date.UTC(w.year, w.month - 1, w.day);
 }
 
 /** The RECURRENCE-ID of an override as an instant. */
@@ -152,110 +105,6 @@ interface Occurrence {
   start: number;
   /** An explicit end, from RDATE;VALUE=PERIOD. */
   end?: number;
-}
-
-/** Impossible days in a row before a rule is abandoned (a real rule has at most a few between real ones). */
-const BOGUS_LIMIT = 50;
-
-/**
- * ical.js turns an impossible day into the next real one (BYMONTHDAY=30 in February
- * gives 2 March). RFC 5545 §3.3.10: such instances MUST be ignored. Returns a test
- * that an occurrence really satisfies BYMONTH and BYMONTHDAY.
- */
-function dayFilter(rule: ICAL.Recur): ((t: ICAL.Time) => boolean) | undefined {
-  const months = rule.getComponent('bymonth').map(Number);
-  const days = rule.getComponent('bymonthday').map(Number);
-  if (months.length === 0 && days.length === 0) return undefined;
-  return (t) => {
-    if (months.length > 0 && !months.includes(t.month)) return false;
-    if (days.length === 0) return true;
-    const dim = ICAL.Time.daysInMonth(t.month, t.year);
-    return days.some((d) => (d > 0 ? t.day === d : t.day === dim + d + 1));
-  };
-}
-
-/** One RRULE's occurrence instants, in order, up to `until`; marks `trunc` if its step guard gives up. */
-function* ruleOccurrences(
-  recur: ICAL.Recur,
-  dtstart: ICAL.Time,
-  zone: ZoneRef,
-  until: number,
-  floatingZone: string,
-  stepBudget: number,
-  trunc: Truncation,
-): Generator<number> {
-  const rule = recur.clone();
-  const ruleUntil = rule.until;
-  // UNTIL is applied here (see the file comment), so ical.js is given the rule without it.
-  rule.until = null as unknown as ICAL.Time;
-  let withinUntil: ((t: ICAL.Time, ms: number) => boolean) | undefined;
-  if (ruleUntil) {
-    if (ruleUntil.isDate) {
-      const k = dateKey(wallOf(ruleUntil));
-      withinUntil = (t) => dateKey(wallOf(t)) <= k;
-    } else if (zoneOfTime(ruleUntil).kind === 'utc') {
-      const k = timeToUtcMs(ruleUntil, zoneOfTime(ruleUntil), floatingZone);
-      withinUntil = (_t, ms) => ms <= k;
-    } else {
-      // A floating UNTIL goes with a floating DTSTART: compare wall clocks.
-      const k = wallKey(wallOf(ruleUntil));
-      withinUntil = (t) => wallKey(wallOf(t)) <= k;
-    }
-  }
-  const realDay = dayFilter(rule);
-  const state: StepGuard = { left: stepBudget, streak: 0 };
-  let it: GuardedRecurIterator;
-  const step = (): ICAL.Time | null => {
-    const saved = guard;
-    guard = state;
-    try {
-      return it ? (it.next() as ICAL.Time | null) : null;
-    } finally {
-      guard = saved;
-    }
-  };
-  try {
-    const saved = guard;
-    guard = state;
-    try {
-      it = new GuardedRecurIterator({ rule, dtstart: dtstart.clone() });
-    } finally {
-      guard = saved;
-    }
-    let bogus = 0;
-    for (let t = step(); t; t = step()) {
-      if (realDay && !realDay(t)) {
-        // A rule whose every day is impossible (BYMONTH=2;BYMONTHDAY=30) would go on forever.
-        if (++bogus > BOGUS_LIMIT) throw new StepBudgetExceeded();
-        continue;
-      }
-      bogus = 0;
-      const ms = timeToUtcMs(t, zone, floatingZone);
-      if (withinUntil && !withinUntil(t, ms)) return;
-      if (ms > until) return;
-      yield ms;
-    }
-  } catch {
-    // The step guard, or ical.js giving up on the rule mid-way ("Same occurrence found
-    // twice"): either way the rule yields nothing more, and a request must not fail on it.
-    trunc.truncated = true;
-  }
-}
-
-/**
- * Throws ical.js's complaint if `recur` cannot be iterated from `dtstart` (parts it
- * rejects, such as BYMONTHDAY with FREQ=WEEKLY), under the same step guard.
- */
-export function checkRule(recur: ICAL.Recur, dtstart: ICAL.Time): void {
-  const saved = guard;
-  guard = { left: expansionDefaults.stepBudget, streak: 0 };
-  try {
-    new GuardedRecurIterator({ rule: recur.clone(), dtstart: dtstart.clone() });
-  } catch (e) {
-    if (!(e instanceof StepBudgetExceeded)) throw e;
-  } finally {
-    guard = saved;
-  }
 }
 
 /**
@@ -429,7 +278,7 @@ export function deriveOverride(master: ICAL.Component, recurrenceId: number, flo
  */
 export function masterOccurrences(object: CalendarObject, opts: ExpansionOptions = {}): { starts: number[]; truncated: boolean } {
   const master = object.master;
-  if (!master || !master.getFirstProperty('dtstart')) return { starts: [], truncated: false };
+  if (!master?.getFirstProperty('dtstart')) return { starts: [], truncated: false };
   const o = resolve(object, opts);
   if (!(master.hasProperty('rrule') || master.hasProperty('rdate'))) {
     const start = singleInstance(master, o.floatingZone).start!;

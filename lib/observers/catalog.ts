@@ -4,7 +4,7 @@ import { OperationLogger } from './operation-logger.js';
 import { ReportStatistics } from './report-statistics.js';
 import { RequestLogger } from './request-logger.js';
 import { SimpleStatistics } from './simple-statistics.js';
-import { checkBenchmarksFile, checkThresholdParams, checkThresholdsFile } from './thresholds-file.js';
+import { checkBenchmarksFile, checkThresholdParams, checkThresholdsFile } from '../stats/thresholds-file.js';
 
 /** The original's observers, with their parameters and how each is built. */
 

@@ -1,10 +1,10 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FileParam, ParamValues } from '../config/param-spec.js';
-import type { ResponseEvent, SimEvent } from '../events.js';
+import type { FileParam, ParamValues } from '../params/param-spec.js';
+import type { ResponseEvent, SimEvent } from '../core/events.js';
 import { fixed } from './format.js';
-import type { Observer, ObserverContext, ReportContext } from './observer.js';
+import type { Observer, ObserverContext, ReportContext } from '../registry/observer.js';
 import { withoutCredentials } from './request-logger.js';
 
 export interface ErrorLoggerOptions {

@@ -1,19 +1,19 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { FileParam, ParamValues } from '../config/param-spec.js';
-import type { OperationEvent, SimEvent } from '../events.js';
+import type { FileParam, ParamValues } from '../params/param-spec.js';
+import type { OperationEvent, SimEvent } from '../core/events.js';
 import { operationFailureKind } from '../stats/failure-kind.js';
 import { FailureTable } from '../stats/failure-table.js';
 import { LabelTable } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
-import type { ResultDocument } from '../report/result-document.js';
-import { restoreFailures, restoreLags, restoreTable, thresholdsOf } from '../report/saved-section.js';
+import type { ResultDocument } from '../result/result-document.js';
+import { restoreFailures, restoreLags, restoreTable, thresholdsOf } from '../result/saved-section.js';
 import { writeErrorTable } from './error-table.js';
 import { fixed, g, pad, pyFloat } from './format.js';
-import type { Observer, ObserverContext, ReportContext } from './observer.js';
+import type { Observer, ObserverContext, ReportContext } from '../registry/observer.js';
 import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
-import type { ThresholdSection } from './thresholds-file.js';
-import { DEFAULT_OPERATION_THRESHOLDS, medianLagAbove, thresholdSection } from './thresholds.js';
+import type { ThresholdSection } from '../stats/thresholds-file.js';
+import { DEFAULT_OPERATION_THRESHOLDS, medianLagAbove, thresholdSection } from '../stats/thresholds.js';
 
 export interface OperationLoggerOptions {
   /** Where the live lines go. */

@@ -1,17 +1,17 @@
-import type { FileParam, ParamValues } from '../config/param-spec.js';
-import type { SimEvent, SimExpiredEvent } from '../events.js';
+import type { FileParam, ParamValues } from '../params/param-spec.js';
+import type { SimEvent, SimExpiredEvent } from '../core/events.js';
 import { responseFailureKind } from '../stats/failure-kind.js';
 import { FailureTable } from '../stats/failure-table.js';
 import { LabelTable } from '../stats/label-table.js';
-import type { ResultDocument } from '../report/result-document.js';
-import { restoreFailures, restoreTable, thresholdsOf } from '../report/saved-section.js';
+import type { ResultDocument } from '../result/result-document.js';
+import { restoreFailures, restoreTable, thresholdsOf } from '../result/saved-section.js';
 import { writeErrorTable } from './error-table.js';
 import { fixed, g, hms, monthDayTime } from './format.js';
-import type { Observer, ReportContext } from './observer.js';
+import type { Observer, ReportContext } from '../registry/observer.js';
 import { loadBenchmarks, overallQos, qosValue, type Benchmarks } from './qos.js';
 import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
-import type { ThresholdSection } from './thresholds-file.js';
-import { DEFAULT_REQUEST_THRESHOLDS, thresholdSection } from './thresholds.js';
+import type { ThresholdSection } from '../stats/thresholds-file.js';
+import { DEFAULT_REQUEST_THRESHOLDS, thresholdSection } from '../stats/thresholds.js';
 
 export interface ReportStatisticsOptions {
   /** The `requests` section of thresholds.json (default: the original's, `DEFAULT_REQUEST_THRESHOLDS`). */

@@ -1,6 +1,6 @@
-import type { ResponseEvent, SimEvent } from '../events.js';
+import type { ResponseEvent, SimEvent } from '../core/events.js';
 import { fixed, pad } from './format.js';
-import type { Observer, ReportContext } from './observer.js';
+import type { Observer, ReportContext } from '../registry/observer.js';
 
 const CHECK_MARK = '\u2713';
 const BALLOT_X = '\u2717';

@@ -1,6 +1,6 @@
-import type { SimEvent } from '../events.js';
+import type { SimEvent } from '../core/events.js';
 import { pyFloat } from './format.js';
-import type { Observer, ReportContext } from './observer.js';
+import type { Observer, ReportContext } from '../registry/observer.js';
 
 export interface SimpleStatisticsOptions {
   /** Where the periodic lines go. */

@@ -1,7 +1,7 @@
 import type { LabelStats, LabelTable } from '../stats/label-table.js';
 import { fixed, g, pad } from './format.js';
-import type { ThresholdSection } from './thresholds-file.js';
-import { judge, type LabelVerdict } from './thresholds.js';
+import type { ThresholdSection } from '../stats/thresholds-file.js';
+import { judge, type LabelVerdict } from '../stats/thresholds.js';
 
 /**
  * The end-of-run table of ReportStatistics and OperationLogger (the original's

@@ -1,4 +1,4 @@
-import type { Observer, ReportContext } from './observer.js';
+import type { Observer, ReportContext } from '../registry/observer.js';
 
 export interface Verdict {
   passed: boolean;

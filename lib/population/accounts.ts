@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { FileParam } from '../config/param-spec.js';
-import type { Scope } from '../config/problems.js';
+import type { FileParam } from '../params/param-spec.js';
+import type { Scope } from '../params/problems.js';
 import type { AccountLoaderDefinition } from '../registry/definitions.js';
-import { DEFAULT_POD, type AccountRecord } from './account-record.js';
+import { DEFAULT_POD, type AccountRecord } from '../core/account-record.js';
 
 export class AccountsFileError extends Error {
   constructor(

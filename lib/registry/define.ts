@@ -1,6 +1,6 @@
-import type { ParamSpec, ParamValues } from '../config/param-spec.js';
-import type { Observer, ObserverContext } from '../observers/observer.js';
-import type { Profile, ProfileContext } from '../profile.js';
+import type { ParamSpec, ParamValues } from '../params/param-spec.js';
+import type { Observer, ObserverContext } from './observer.js';
+import type { Profile, ProfileContext } from './profile.js';
 import type { ObserverDefinition, ProfileDefinition } from './definitions.js';
 
 /**

@@ -1,13 +1,13 @@
-import type { ParamReader } from '../config/params.js';
-import type { ParamSpec, ParamValues } from '../config/param-spec.js';
-import type { Generation } from '../config/generation.js';
-import type { Scope } from '../config/problems.js';
-import type { Observer, ObserverContext } from '../observers/observer.js';
-import type { AccountRecord } from '../population/account-record.js';
-import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
-import type { PluginDefinition } from './registry.js';
+import type { ParamReader } from '../params/params.js';
+import type { ParamSpec, ParamValues } from '../params/param-spec.js';
+import type { Generation } from '../params/generation.js';
+import type { Scope } from '../params/problems.js';
+import type { Observer, ObserverContext } from './observer.js';
+import type { AccountRecord } from '../core/account-record.js';
+import type { ArrivalPolicy } from './arrival-policy.js';
+import type { PluginDefinition } from '../params/registry.js';
 import type { ModelBehaviour } from '../clients/models.js';
-import type { Profile, ProfileContext } from '../profile.js';
+import type { Profile, ProfileContext } from './profile.js';
 
 /** A plug-in whose plist params are described declaratively. */
 export interface SpecDefinition extends PluginDefinition {

@@ -1,20 +1,19 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { LoadsimConfig } from '../config/config-types.js';
-import type { SimExpiredEvent } from '../events.js';
-import type { Observer, ReportContext } from '../observers/observer.js';
+import type { SimExpiredEvent } from '../core/events.js';
+import type { Observer, ReportContext } from '../registry/observer.js';
 import { OperationLogger } from '../observers/operation-logger.js';
 import { ReportStatistics } from '../observers/report-statistics.js';
 import { summaryRows } from '../observers/summary-table.js';
 import { g } from '../observers/format.js';
-import type { ThresholdSection } from '../observers/thresholds-file.js';
-import { medianLagAbove } from '../observers/thresholds.js';
+import type { ThresholdSection } from '../stats/thresholds-file.js';
+import { medianLagAbove } from '../stats/thresholds.js';
 import type { LabelTable } from '../stats/label-table.js';
 import type { LatencyHistogram } from '../stats/latency-histogram.js';
 import { fullStats } from './full-stats.js';
-import type { IntervalRecord, LabelSummary, ResultDocument, SavedInterval, ServerSummary } from './result-document.js';
-import type { RequestCounts } from './request-accounting.js';
-import { saveSection } from './saved-section.js';
+import type { IntervalRecord, LabelSummary, RequestCounts, ResultDocument, SavedInterval, ServerSummary } from '../result/result-document.js';
+import { saveSection } from '../result/saved-section.js';
 
 export interface BuildResultArgs {
   observers: readonly Observer[];
@@ -108,7 +107,7 @@ function publicUri(uri: string): string {
 }
 
 /**
- * The result document of a finished run (see result-document.ts): summary
+ * The result document of a finished run (see lib/result/result-document.ts): summary
  * figures from the observers' histograms, and the histograms themselves.
  * Without a ReportStatistics or OperationLogger in the config, that section
  * is empty, judged by the default rules.

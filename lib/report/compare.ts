@@ -1,5 +1,5 @@
-import type { SectionName } from '../observers/thresholds.js';
-import type { LabelSummary, ResultDocument } from './result-document.js';
+import type { SectionName } from '../stats/thresholds.js';
+import type { LabelSummary, ResultDocument } from '../result/result-document.js';
 
 /**
  * Two saved results side by side (`loadsim compare base.json next.json`): per
@@ -193,6 +193,7 @@ function definedOnly(o: Partial<CompareOptions>): Partial<CompareOptions> {
  * `\uXXXX` text. The comparison's data keeps the labels as they were.
  */
 function printable(label: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finds control characters to show them escaped
   return label.replace(/[\u0000-\u001F\u007F-\u009F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`);
 }
 

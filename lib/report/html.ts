@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { moreKindsText, topKinds, type FailureCounts } from '../stats/failure-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
-import type { IntervalRecord, LabelSummary, ResultDocument, SavedLabel, ServerSummary } from './result-document.js';
-import { restoreFailures } from './saved-section.js';
+import type { IntervalRecord, LabelSummary, ResultDocument, SavedLabel, ServerSummary } from '../result/result-document.js';
+import { restoreFailures } from '../result/saved-section.js';
 
 /**
  * The HTML report (`--html FILE`): one self-contained file that opens offline

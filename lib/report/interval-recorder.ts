@@ -1,7 +1,7 @@
 import { AppendFile } from './append-file.js';
-import type { SimEvent } from '../events.js';
+import type { SimEvent } from '../core/events.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
-import type { IntervalFigures, IntervalRecord, SavedInterval } from './result-document.js';
+import type { IntervalFigures, IntervalRecord, SavedInterval } from '../result/result-document.js';
 
 export interface IntervalRecorderOptions {
   /** Seconds per interval (used for rates; the caller's timer decides when an interval ends). */

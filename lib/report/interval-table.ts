@@ -1,4 +1,4 @@
-import type { IntervalRecord } from './result-document.js';
+import type { IntervalRecord } from '../result/result-document.js';
 
 /** At most this many rows are printed; longer runs show every k-th interval (all of them are in the NDJSON and HTML). */
 export const MAX_INTERVAL_ROWS = 100;

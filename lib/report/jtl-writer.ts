@@ -1,8 +1,8 @@
 import { close as closeFd, constants, fsync, mkdirSync, openSync, write } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
-import type { Clock, Timer } from '../clock.js';
-import type { ResponseEvent, SimEvent } from '../events.js';
+import type { Clock, Timer } from '../core/clock.js';
+import type { ResponseEvent, SimEvent } from '../core/events.js';
 
 /**
  * The columns of JMeter's default CSV results file, in its order. JMeter's
@@ -96,7 +96,10 @@ export function jtlRow(e: ResponseEvent, activeClients: number, threadName = jtl
 function writeAll(fd: number, buf: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     const next = (offset: number): void => {
-      if (offset >= buf.length) return resolve();
+      if (offset >= buf.length) {
+        resolve();
+        return;
+      }
       write(fd, buf, offset, buf.length - offset, null, (err, n) => (err ? reject(err) : next(offset + n)));
     };
     next(0);

@@ -1,12 +1,12 @@
 import { g } from '../observers/format.js';
-import { judge, medianLagAbove, rowFor, type LabelVerdict, type SectionName } from '../observers/thresholds.js';
-import type { ThresholdSection } from '../observers/thresholds-file.js';
+import { judge, medianLagAbove, rowFor, type LabelVerdict, type SectionName } from '../stats/thresholds.js';
+import type { ThresholdSection } from '../stats/thresholds-file.js';
 import { FAILURE_TABLE_DEFAULTS, moreKindsText, topKinds, type FailureCounts, type FailureTable } from '../stats/failure-table.js';
 import type { LabelStats } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 import { escapeAttr, escapeXml } from '../xml/write.js';
-import type { ResultDocument, SavedLabel, SavedSection } from './result-document.js';
-import { restoreFailures } from './saved-section.js';
+import type { ResultDocument, SavedLabel, SavedSection } from '../result/result-document.js';
+import { restoreFailures } from '../result/saved-section.js';
 
 /**
  * A saved result as JUnit XML (the schema Jenkins, GitLab and GitHub test
@@ -268,6 +268,7 @@ const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * such characters are written as visible `\uXXXX` text instead of making the
  * whole report unreadable.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finds the characters XML 1.0 forbids, to escape them
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function xmlChars(s: string): string {

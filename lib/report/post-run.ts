@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { RealClock, type Clock, type Timer } from '../clock.js';
+import { RealClock, type Clock, type Timer } from '../core/clock.js';
 import { parseResultsDbTarget } from './results-db.js';
 
 export interface PostRunOptions {

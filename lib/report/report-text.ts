@@ -1,7 +1,7 @@
 import { OperationLogger } from '../observers/operation-logger.js';
 import { ReportStatistics } from '../observers/report-statistics.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
-import type { ResultDocument } from './result-document.js';
+import type { ResultDocument } from '../result/result-document.js';
 import { renderTextReport } from './text-report.js';
 
 /** The text report of a saved run, as the run printed it (observers restored from their histograms). */

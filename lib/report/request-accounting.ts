@@ -1,17 +1,5 @@
-import type { SimEvent } from '../events.js';
-import type { IntervalRecord, ResultDocument } from './result-document.js';
-
-/** One label's requests, by how they ended. */
-export interface RequestCounts {
-  /** Request events: requests the clients started. */
-  started: number;
-  /** Responses with an expected status and a body read in full. */
-  succeeded: number;
-  /** Responses that failed: a wrong status, a timeout, a reset, a malformed body. */
-  failed: number;
-  /** Requests still open when the run ended (after the grace period), counted as failed in the report. */
-  interrupted: number;
-}
+import type { SimEvent } from '../core/events.js';
+import type { IntervalRecord, RequestCounts, ResultDocument } from '../result/result-document.js';
 
 /**
  * The accounting invariant, kept per label as the run goes: every request

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
 import { renderHtml } from './html.js';
 import { renderJUnit } from './junit.js';
-import type { ResultDocument } from './result-document.js';
+import type { ResultDocument } from '../result/result-document.js';
 import { appendRunToDb } from './results-db.js';
 
 /** The files a run or `loadsim report` writes from a result document. */
@@ -27,7 +27,7 @@ export interface ResultFiles {
 export async function writeResultFiles(doc: ResultDocument, files: ResultFiles): Promise<{ written: string[]; errors: string[] }> {
   const written: string[] = [];
   const errors: string[] = [];
-  const attempt = async (what: string, file: string | undefined, write: (file: string) => void | Promise<unknown>) => {
+  const attempt = async (what: string, file: string | undefined, write: (file: string) => unknown) => {
     if (!file) return;
     try {
       await write(file);

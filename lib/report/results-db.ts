@@ -64,8 +64,8 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type BetterSqlite3 from 'better-sqlite3';
-import { UsageError } from '../errors.js';
-import type { IntervalFigures, LabelSummary, ResultDocument } from './result-document.js';
+import { UsageError } from '../core/errors.js';
+import type { IntervalFigures, LabelSummary, ResultDocument } from '../result/result-document.js';
 
 /** What `PRAGMA user_version` holds once this module has created or checked the schema. */
 export const RESULTS_DB_SCHEMA_VERSION = 1;

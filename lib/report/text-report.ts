@@ -1,7 +1,7 @@
-import type { Observer, ReportContext } from '../observers/observer.js';
+import type { Observer, ReportContext } from '../registry/observer.js';
 import type { LatencyHistogram } from '../stats/latency-histogram.js';
 import { writeIntervalTable } from './interval-table.js';
-import type { IntervalRecord } from './result-document.js';
+import type { IntervalRecord } from '../result/result-document.js';
 
 export interface TextReportInput {
   /** In config order; each writes its part and says why the run fails. */

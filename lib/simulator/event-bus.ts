@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import type { SimEvent } from '../events.js';
+import type { SimEvent } from '../core/events.js';
 
 export interface EventBusOptions {
   /** Events held for observers before new ones are dropped (and the run fails). */

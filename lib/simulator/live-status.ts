@@ -1,5 +1,5 @@
-import type { Clock, Timer } from '../clock.js';
-import type { SimEvent } from '../events.js';
+import type { Clock, Timer } from '../core/clock.js';
+import type { SimEvent } from '../core/events.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 
 export type LiveMode = 'tty' | 'lines' | 'off';

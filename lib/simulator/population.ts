@@ -3,14 +3,13 @@ import { AmpPushHub } from '../clients/amp-push-hub.js';
 import { CalDAVClient, type ClientParams } from '../clients/client.js';
 import { clientFolder } from '../clients/serialization.js';
 import type { StartupRetryPolicy } from '../clients/startup-retry.js';
-import { MODELS, type ModelName } from '../clients/models.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { ClientKind, LoadsimConfig, ServerPod } from '../config/config-types.js';
-import type { EmitEvent } from '../events.js';
-import type { AccountRecord } from '../population/account-record.js';
+import type { EmitEvent } from '../core/events.js';
+import type { AccountRecord } from '../core/account-record.js';
 import { clientKindCycle } from '../population/client-cycle.js';
-import type { Profile, PopulationView } from '../profile.js';
-import type { Random } from '../random.js';
+import type { Profile, PopulationView } from '../registry/profile.js';
+import type { Random } from '../core/random.js';
 import type { ProfileDefinition } from '../registry/definitions.js';
 
 export interface PopulationOptions {

@@ -1,4 +1,4 @@
-import type { RequestEvent, ResponseEvent, SimEvent } from '../events.js';
+import type { RequestEvent, ResponseEvent, SimEvent } from '../core/events.js';
 
 /**
  * Requests sent and not yet answered, per client. At the end of a run, what

@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { LoadsimConfig } from '../config/config-types.js';
-import { ResourceLimitError } from '../errors.js';
+import { ResourceLimitError } from '../core/errors.js';
 
 /** Descriptors kept for everything else a run opens: result files, stats sockets, web admin, push hubs, worker pipes. */
 export const RESERVED_FILES = 64;

@@ -1,4 +1,4 @@
-import type { VirtualClock } from '../clock.js';
+import type { VirtualClock } from '../core/clock.js';
 import type { LoadSimulator, RunOptions, RunResult } from './simulator.js';
 
 const turn = () => new Promise<void>((r) => setImmediate(r));

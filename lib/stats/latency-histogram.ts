@@ -68,7 +68,7 @@ export class LatencyHistogram {
     this.m4 += term1 * deltaN2 * (n * n - 3 * n + 3) + 6 * deltaN2 * this.m2 - 4 * deltaN * this.m3;
     this.m3 += term1 * deltaN * (n - 2) - 3 * deltaN * this.m2;
     this.m2 += (ms - meanBefore) * (ms - this.sum / n);
-    const floored = ms < MIN_POSITIVE_MS ? MIN_POSITIVE_MS : ms;
+    const floored = Math.max(ms, MIN_POSITIVE_MS);
     this.sumLn += Math.log(floored);
     this.sumInv += 1 / floored;
     if (ms < this.lo) this.lo = ms;
@@ -109,7 +109,7 @@ export class LatencyHistogram {
   get skewness(): number {
     if (this.n === 0) return NaN;
     if (this.degenerate()) return 0;
-    return (Math.sqrt(this.n) * this.m3) / Math.pow(this.m2, 1.5);
+    return (Math.sqrt(this.n) * this.m3) / this.m2 ** 1.5;
   }
 
   /** Exact excess kurtosis g2 = m4 / m2² − 3 (= n·M4 / M2² − 3); 0 when every duration is the same, NaN when empty. */

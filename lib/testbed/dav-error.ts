@@ -20,11 +20,11 @@ export class DavError extends Error {
   body(): string {
     if (!this.condition) return '';
     const { ns, name, inner } = this.condition;
-    return `<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:" xmlns:C="${NS.CALDAV}" xmlns:CS="${NS.CS}">${element(ns, name, inner ?? '')}<D:responsedescription>${escape(this.message)}</D:responsedescription></D:error>`;
+    return `<?xml version="1.0" encoding="utf-8"?>\n<D:error xmlns:D="DAV:" xmlns:C="${NS.CALDAV}" xmlns:CS="${NS.CS}">${element(ns, name, inner ?? '')}<D:responsedescription>${escapeText(this.message)}</D:responsedescription></D:error>`;
   }
 }
 
-function escape(s: string): string {
+function escapeText(s: string): string {
   return s.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 

@@ -1,20 +1,11 @@
 import { ROOT_XMLNS, splitClark } from '../xml/namespaces.js';
 import { element, escapeXml } from '../xml/write.js';
-import { allPropNames, propertyValue, type PropContext } from './properties.js';
+import { allPropNames, propertyValue } from './properties.js';
+import { statusLine, type PropContext } from './request.js';
 import type { Target } from './targets.js';
 
 /** What a PROPFIND (or REPORT) asks for. */
 export type PropRequest = { type: 'allprop'; include: string[] } | { type: 'propname' } | { type: 'prop'; names: string[] };
-
-export const STATUS_TEXT: Readonly<Record<number, string>> = {
-  200: 'OK',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  424: 'Failed Dependency',
-};
-
-export const statusLine = (code: number) => `<D:status>HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? ''}</D:status>`;
 
 export function multistatus(responses: string, extra = ''): string {
   return `<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus${ROOT_XMLNS}>${responses}${extra}</D:multistatus>`;

@@ -3,14 +3,9 @@ import { element, escapeXml } from '../xml/write.js';
 import { apnsTransportOf } from './apns.js';
 import { homePushKey, pushKeyProperty } from './push/push-keys.js';
 import { inviteProperty, sharedResourceType, sharedUrlProperty } from './sharing.js';
-import type { Collection, Store, User } from './store.js';
+import type { PropContext } from './request.js';
+import type { Collection, User } from './store.js';
 import type { Target } from './targets.js';
-
-/** Who asks: live properties such as current-user-principal depend on it. */
-export interface PropContext {
-  store: Store;
-  user: User;
-}
 
 const href = (h: string) => `<D:href>${escapeXml(h)}</D:href>`;
 const report = (ns: string, name: string) => `<D:supported-report><D:report>${element(ns, name)}</D:report></D:supported-report>`;

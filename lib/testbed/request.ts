@@ -1,7 +1,12 @@
-import type { Clock } from '../clock.js';
-import type { PropContext } from './properties.js';
+import type { Clock } from '../core/clock.js';
 import type { Store, User } from './store.js';
 import type { Target } from './targets.js';
+
+/** Who asks: live properties such as current-user-principal depend on it. */
+export interface PropContext {
+  store: Store;
+  user: User;
+}
 
 /** A request as the DAV methods see it: authenticated, body read, target resolved. */
 export interface DavRequest {
@@ -30,3 +35,13 @@ export function header(req: DavRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
 }
+
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: 'OK',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  424: 'Failed Dependency',
+};
+
+export const statusLine = (code: number) => `<D:status>HTTP/1.1 ${code} ${STATUS_TEXT[code] ?? ''}</D:status>`;

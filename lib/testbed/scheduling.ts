@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { parseCalendarObject, type CalendarObject } from '../ical/calendar-object.js';
 import { applyReply, attendeeCopy, isSchedulingSignificantChange, itipMessage, partstatOf, resetPartstatsOnReschedule, withPartstat } from '../ical/itip.js';
 import { freshTag, type Collection, type Store, type StoredResource, type User } from './store.js';

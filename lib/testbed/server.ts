@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { RealClock, type Clock } from '../clock.js';
-import type { AccountRecord } from '../population/account-record.js';
+import { RealClock, type Clock } from '../core/clock.js';
+import type { AccountRecord } from '../core/account-record.js';
 import type { BinaryDavRequest, BinaryDavResponse } from './attachments.js';
 import { generateRecords } from '../population/accounts.js';
-import { NS } from '../xml/namespaces.js';
 import { Authenticator } from './auth.js';
 import { DavError, davCondition } from './dav-error.js';
 import { mkcalendar } from './methods/mkcalendar.js';

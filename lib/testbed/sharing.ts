@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { NS, ROOT_XMLNS } from '../xml/namespaces.js';
 import { child, parseXml, textOf, type XmlElement } from '../xml/parse.js';
 import { escapeXml } from '../xml/write.js';
 import { DavError } from './dav-error.js';
-import { statusLine } from './multistatus.js';
-import { header, type DavRequest, type DavResponse } from './request.js';
+import { header, statusLine, type DavRequest, type DavResponse } from './request.js';
 import { Collection, freshTag, type ChangeLog, type Home, type StoredResource, type User } from './store.js';
 
 /**

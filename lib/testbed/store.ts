@@ -1,5 +1,5 @@
 import { serverQuirksDefaults, type PrincipalsQuirk, type ServerQuirks } from './quirks.js';
-import type { AccountRecord } from '../population/account-record.js';
+import type { AccountRecord } from '../core/account-record.js';
 
 /** What a collection holds. Calendars hold calendar object resources; the inbox holds scheduling messages. */
 export type CollectionKind = 'calendar' | 'inbox' | 'outbox' | 'notification';

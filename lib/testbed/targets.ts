@@ -1,4 +1,4 @@
-import { findAttachment, type Attachment } from './attachments.js';
+import { findAttachment, type Attachment } from './attachment-store.js';
 import type { Collection, Home, Store, StoredResource, User } from './store.js';
 
 /** What a request path names. */

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { RealClock } from '../clock.js';
+import { RealClock } from '../core/clock.js';
 
 export interface WebAdminOptions {
   /** 127.0.0.1 by default: Stop ends a load test, so it is not offered to the network unless asked. */
@@ -48,13 +48,13 @@ function loopbackHost(hostHeader: string | undefined): boolean {
 
 const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function page(title: string, token: string | null, report: string, ms: number): string {
   const form = token
     ? `<form method="post"><input type="hidden" name="token" value="${token}"><button name="results" value="1">Refresh</button> <button name="stop" value="1">Stop Sim</button></form>`
     : '';
-  return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${form}<pre>${escape(report)}</pre><p>Generated in ${ms.toFixed(1)} milliseconds</p></body></html>`;
+  return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${form}<pre>${escapeHtml(report)}</pre><p>Generated in ${ms.toFixed(1)} milliseconds</p></body></html>`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { AppendFile } from '../report/append-file.js';
 import { intervalFigures, type IntervalHistograms } from '../report/interval-recorder.js';
 import { sumAccountingColumns } from '../report/request-accounting.js';
-import type { IntervalFigures, IntervalRecord } from '../report/result-document.js';
+import type { IntervalFigures, IntervalRecord } from '../result/result-document.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 
 interface Part {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { RealClock, type Clock } from '../clock.js';
+import { RealClock, type Clock } from '../core/clock.js';
 import type { LoadsimConfig } from '../config/config-types.js';
-import type { ResultDocument } from '../report/result-document.js';
+import type { ResultDocument } from '../result/result-document.js';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { IntervalMerger } from './interval-merger.js';

@@ -1,6 +1,6 @@
 import type { IntervalHistograms } from '../report/interval-recorder.js';
-import type { IntervalRecord, ResultDocument } from '../report/result-document.js';
-import type { Generation } from '../config/generation.js';
+import type { IntervalRecord, ResultDocument } from '../result/result-document.js';
+import type { Generation } from '../params/generation.js';
 
 /**
  * The manager ⇄ worker protocol: one JSON object per line, over the worker's

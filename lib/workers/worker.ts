@@ -1,11 +1,12 @@
 import path from 'node:path';
-import { RealClock } from '../clock.js';
+import { RealClock } from '../core/clock.js';
+import type { LoadsimConfig } from '../config/config-types.js';
 import { loadConfig } from '../config/load-config.js';
-import { formatProblem, ConfigError } from '../errors.js';
-import { overrideServer } from '../cli/run-command.js';
+import { formatProblem, ConfigError } from '../core/errors.js';
+import { overrideServer } from '../config/override-server.js';
 import { LoadSimulator } from '../simulator/simulator.js';
 import { JtlWriter } from '../report/jtl-writer.js';
-import type { AccountRecord } from '../population/account-record.js';
+import type { AccountRecord } from '../core/account-record.js';
 import { lineReader, PROTOCOL_VERSION, type AccountRow, type FromWorker, type StartMessage, type ToWorker } from './protocol.js';
 
 const accountOf = ([uid, password, commonName, email, guid, podID]: AccountRow): AccountRecord => ({ uid, password, commonName, email, guid, podID });
@@ -61,7 +62,7 @@ export async function runWorker(io: WorkerIO): Promise<number> {
     done();
     return 2;
   }
-  let config;
+  let config: LoadsimConfig;
   try {
     const loaded = await loadConfig({
       configPath: first.config.path,

@@ -16,7 +16,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ResultDocument } from '../../lib/report/result-document.js';
+import type { ResultDocument } from '../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { r2, startTestbedProcess } from './support/kit.js';
 import { spreadArrival, startGeneratorRun, startupsOver, takeServiceTimes, writeBenchConfig } from './support/generator-run.js';

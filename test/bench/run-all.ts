@@ -36,7 +36,7 @@ import { runAccuracy, type AccuracyResult } from './accuracy.js';
 import { acceleratedMissing, runCapacity, type CapacityResult } from './capacity.js';
 import { runEfficiency, type EfficiencyResult } from './efficiency.js';
 import { runSoak } from './soak.js';
-import { runMemory, type MemoryResult } from './memory.js';
+import { runMemory } from './memory.js';
 import { conditions, ensureTool, numberFromEnv, r1, RESULTS_DIR, table, underTestRunner, writeResult } from './support/kit.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);

@@ -50,9 +50,8 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as plist from 'plist';
-import type { ResultDocument } from '../../lib/report/result-document.js';
+import type { ResultDocument } from '../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { CLI, REPO, RESULTS_DIR, childrenCpuSeconds, cpuSeconds, machineSeconds, numberFromEnv, processTree, r1, r2, r3, startTestbedProcess } from './support/kit.js';
 

@@ -13,7 +13,7 @@ const MB = 1_000_000;
 describe('response bodies', () => {
   let s: Served;
   let http: DavHttp;
-  let acceptEncoding: (string | undefined)[] = [];
+  const acceptEncoding: (string | undefined)[] = [];
   let serverWrote = 0;
   // A zip bomb: 10 MB of zeros gzip to ~10 KB; ten gzip members back to back inflate to 100 MB.
   const bomb = Buffer.concat(Array.from({ length: 10 }, () => gzipSync(Buffer.alloc(10 * MB))));

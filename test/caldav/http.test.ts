@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { RealClock } from '../../lib/clock.js';
+import { RealClock } from '../../lib/core/clock.js';
 import { DavHttp, davHttpDefaults } from '../../lib/caldav/http.js';
 import { parseMultistatus, propsOk } from '../../lib/caldav/multistatus.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';

@@ -8,10 +8,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RealClock } from '../../lib/clock.js';
+import { RealClock } from '../../lib/core/clock.js';
 import { AuthSession } from '../../lib/caldav/auth.js';
 import type { DavClient } from '../../lib/caldav/http.js';
-import type { RequestEvent, ResponseEvent, SimEvent } from '../../lib/events.js';
+import type { RequestEvent, ResponseEvent, SimEvent } from '../../lib/core/events.js';
 
 export interface Served {
   url: string;

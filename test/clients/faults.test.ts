@@ -6,9 +6,9 @@ import { request } from 'undici';
 import { DavHttp } from '../../lib/caldav/http.js';
 import { CalDAVClient } from '../../lib/clients/client.js';
 import { MODELS } from '../../lib/clients/models.js';
-import { RealClock } from '../../lib/clock.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import { RealClock } from '../../lib/core/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 
 type Fault = 'garbage' | '500' | 'reset' | 'stall' | 'huge' | null;

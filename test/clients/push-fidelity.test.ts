@@ -8,9 +8,9 @@ import { DavHttp } from '../../lib/caldav/http.js';
 import { AmpPushHub } from '../../lib/clients/amp-push-hub.js';
 import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
-import { RealClock, VirtualClock } from '../../lib/clock.js';
-import type { OperationEvent, SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import { RealClock, VirtualClock } from '../../lib/core/clock.js';
+import type { OperationEvent, SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { event, http } from '../testbed/support.js';
 

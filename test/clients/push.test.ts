@@ -5,9 +5,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { AmpPushHub } from '../../lib/clients/amp-push-hub.js';
 import { CalDAVClient } from '../../lib/clients/client.js';
 import { MODELS } from '../../lib/clients/models.js';
-import { RealClock } from '../../lib/clock.js';
-import type { SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import { RealClock } from '../../lib/core/clock.js';
+import type { SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { closeHttp, httpFor, makeClient } from './support.js';
 

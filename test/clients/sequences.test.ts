@@ -4,14 +4,14 @@ import * as bodies from '../../lib/caldav/bodies.js';
 import type { DavHttp, DavRequestSpec } from '../../lib/caldav/http.js';
 import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
-import { RealClock } from '../../lib/clock.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import { RealClock } from '../../lib/core/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { NS, clark } from '../../lib/xml/namespaces.js';
 import { childrenNamed, parseXml, textOf, type XmlElement } from '../../lib/xml/parse.js';
 import { closeHttp, generationOf, httpFor } from './support.js';
-import type { Generation } from '../../lib/config/generation.js';
+import type { Generation } from '../../lib/params/generation.js';
 
 /** What the client sent, request by request: method, Depth, body, label. */
 interface Sent {

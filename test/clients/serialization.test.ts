@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import { CalDAVClient } from '../../lib/clients/client.js';
 import { MODELS } from '../../lib/clients/models.js';
 import { clientFolder } from '../../lib/clients/serialization.js';
-import { RealClock } from '../../lib/clock.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import { RealClock } from '../../lib/core/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { closeHttp, httpFor } from './support.js';
 

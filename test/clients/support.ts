@@ -1,11 +1,11 @@
 import { DavHttp } from '../../lib/caldav/http.js';
 import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
-import { RealClock } from '../../lib/clock.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import { RealClock } from '../../lib/core/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import type { Testbed } from '../../lib/testbed/server.js';
-import type { Generation } from '../../lib/config/generation.js';
+import type { Generation } from '../../lib/params/generation.js';
 
 export interface Harness {
   client: CalDAVClient;

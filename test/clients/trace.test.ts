@@ -17,9 +17,9 @@ import { after, before, describe, it } from 'node:test';
 import { DavHttp } from '../../lib/caldav/http.js';
 import { CalDAVClient, type ClientOptions } from '../../lib/clients/client.js';
 import { MODELS } from '../../lib/clients/models.js';
-import { RealClock } from '../../lib/clock.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import { RealClock } from '../../lib/core/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { GOLDEN, MODELS_BY_GENERATION, type Generation, type GoldenCase, type Phase, type Step, type TraceModel } from './trace-golden.js';
 

@@ -6,14 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { loadConfig } from '../../lib/config/load-config.js';
 import type { LoadsimConfig } from '../../lib/config/config-types.js';
-import { ConfigError, formatProblem } from '../../lib/errors.js';
+import { ConfigError, formatProblem } from '../../lib/core/errors.js';
 import { Inviter } from '../../profiles/inviter.js';
 import { Inviter2013 } from '../../profiles/inviter-2013.js';
 import { runCli } from '../helpers/cli.js';
 import { needsReference, referenceFile, referenceWorkspace } from '../helpers/reference.js';
 
 /**
- * The generation a config reproduces (lib/config/generation.ts): detected
+ * The generation a config reproduces (lib/params/generation.ts): detected
  * from its shape, set by the `generation` key or --generation, shown by
  * validate, and deciding which implementation a profile name gets.
  */

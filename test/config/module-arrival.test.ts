@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { loadConfig } from '../../lib/config/load-config.js';
-import { ConfigError, formatProblem } from '../../lib/errors.js';
-import { Random } from '../../lib/random.js';
+import { type ConfigError, formatProblem } from '../../lib/core/errors.js';
+import { Random } from '../../lib/core/random.js';
 
 /**
  * An arrival policy of the user's own, named `./file.js#Export` as the

@@ -169,10 +169,10 @@ describe('paths of the original layout', () => {
 
 describe('a distribution of your own, named in a plist', () => {
   it('examples/custom-distribution-clients.plist loads the TriangularDistribution and samples it with the owner stream', async () => {
-    const { Random } = await import('../../lib/random.js');
-    const { VirtualClock } = await import('../../lib/clock.js');
+    const { Random } = await import('../../lib/core/random.js');
+    const { VirtualClock } = await import('../../lib/core/clock.js');
     const { config } = await loadConfig({ configPath: path.join(REPO, 'config/config.plist'), clientsPath: path.join(REPO, 'examples/custom-distribution-clients.plist'), cwd: REPO });
-    const spec = config.clients[0]!.profiles[0]!.params.eventDurationDistribution as import('../../lib/config/distribution-spec.js').DistributionSpec;
+    const spec = config.clients[0]!.profiles[0]!.params.eventDurationDistribution as import('../../lib/params/distribution-spec.js').DistributionSpec;
     assert.equal(spec.description, 'TriangularDistribution(min=900, mode=1800, max=7200)');
     const a = spec.create({ random: new Random('s').derive('user01/mac/Eventer'), clock: new VirtualClock() });
     const b = spec.create({ random: new Random('s').derive('user01/mac/Eventer'), clock: new VirtualClock() });
@@ -184,7 +184,7 @@ describe('a distribution of your own, named in a plist', () => {
 
 describe('loadsim run with a plug-in that is registered but not implemented', () => {
   it('checks the config, names exactly what is missing, and exits 3 before sending anything', async (t) => {
-    const { createRegistry } = await import('../../lib/registry/builtins.js');
+    const { createRegistry } = await import('../../lib/config/builtins.js');
     const planned = createRegistry().definitions('profile').find((d) => d.plannedIn);
     if (!planned) return t.skip('every profile is implemented');
     const clients = path.join(scratchDir(), 'planned-clients.plist');

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DateTime } from 'luxon';
 import { builtinDistributions } from '../../distributions/index.js';
-import type { DistributionDefinition } from '../../lib/distribution.js';
-import { VirtualClock } from '../../lib/clock.js';
-import { Random } from '../../lib/random.js';
+import type { DistributionDefinition } from '../../lib/params/distribution.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import { Random } from '../../lib/core/random.js';
 import { build, BASE } from './support.js';
 
 /** Typical params of each built-in (the reference plists' where they have them). */

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fixedDistribution } from '../../distributions/fixed.js';
-import { Random } from '../../lib/random.js';
-import { VirtualClock } from '../../lib/clock.js';
+import { Random } from '../../lib/core/random.js';
+import { VirtualClock } from '../../lib/core/clock.js';
 import { assertErrorsAt, build, make } from './support.js';
 
 describe('FixedDistribution', () => {

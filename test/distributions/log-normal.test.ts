@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LogNormalDistribution, logNormalDistribution } from '../../distributions/log-normal.js';
-import { DistributionError } from '../../lib/errors.js';
-import { Random } from '../../lib/random.js';
-import { VirtualClock } from '../../lib/clock.js';
+import { DistributionError } from '../../lib/core/errors.js';
+import { Random } from '../../lib/core/random.js';
+import { VirtualClock } from '../../lib/core/clock.js';
 import { K, assertErrorsAt, assertMoments, build, context, make, moments, samples } from './support.js';
 
 const N = 100_000;

@@ -32,7 +32,7 @@ describe('NearFutureDistribution', () => {
     const ctx = context('near-future-clock', Date.UTC(2026, 0, 1));
     const d = make(nearFutureDistribution, {}, ctx);
     const before = d.sample();
-    (ctx.clock as import('../../lib/clock.js').VirtualClock).advance(86_400_000 * 30);
+    (ctx.clock as import('../../lib/core/clock.js').VirtualClock).advance(86_400_000 * 30);
     assert.ok(d.sample().toMillis() > before.toMillis() + 86_400_000 * 29);
   });
 

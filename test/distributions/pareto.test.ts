@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ParetoDistribution, paretoDistribution } from '../../distributions/pareto.js';
-import { DistributionError } from '../../lib/errors.js';
+import { DistributionError } from '../../lib/core/errors.js';
 import { K, assertErrorsAt, assertMoments, build, context, make, moments, samples } from './support.js';
 
 const N = 100_000;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RECURRENCE_RULES, RecurrenceDistribution, recurrenceDistribution, type RecurrenceRule } from '../../distributions/recurrence.js';
-import { Random } from '../../lib/random.js';
-import { VirtualClock } from '../../lib/clock.js';
+import { Random } from '../../lib/core/random.js';
+import { VirtualClock } from '../../lib/core/clock.js';
 import { assertErrorsAt, build, chiSquare, context, counts, make } from './support.js';
 
 /** The weights of the master reference clients.plist. */

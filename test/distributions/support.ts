@@ -1,10 +1,10 @@
 /** Shared helpers of the distribution tests (not a test file itself). */
 import assert from 'node:assert/strict';
-import { VirtualClock } from '../../lib/clock.js';
-import { ParamReader } from '../../lib/config/params.js';
-import { Problems, Scope, sourceFile } from '../../lib/config/problems.js';
-import type { Distribution, DistributionContext, DistributionDefinition } from '../../lib/distribution.js';
-import { Random } from '../../lib/random.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import { ParamReader } from '../../lib/params/params.js';
+import { Problems, Scope, sourceFile } from '../../lib/params/problems.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../../lib/params/distribution.js';
+import { Random } from '../../lib/core/random.js';
 
 /** Where a profile's distribution params sit in a clients.plist. */
 export const BASE = 'clients[0].profiles[1].params.someDistribution.params';

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { readResultDocument } from '../../lib/report/read-result.js';
 import { accountingProblems, intervalAccountingProblems } from '../../lib/report/request-accounting.js';
-import type { IntervalRecord } from '../../lib/report/result-document.js';
+import type { IntervalRecord } from '../../lib/result/result-document.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 

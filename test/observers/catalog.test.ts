@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { loadConfig } from '../../lib/config/load-config.js';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError } from '../../lib/core/errors.js';
 import { builtinObservers } from '../../lib/observers/catalog.js';
 import { REPO } from '../helpers/reference.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SimEvent } from '../../lib/events.js';
+import type { SimEvent } from '../../lib/core/events.js';
 import { OperationLogger } from '../../lib/observers/operation-logger.js';
 import { ReportStatistics } from '../../lib/observers/report-statistics.js';
 import { OTHER_KINDS } from '../../lib/stats/failure-table.js';

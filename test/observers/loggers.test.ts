@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { ErrorLogger } from '../../lib/observers/error-logger.js';
 import { pathOf, RequestLogger, requestLine, withoutCredentials } from '../../lib/observers/request-logger.js';
 import { SimpleStatistics, windowStatistics } from '../../lib/observers/simple-statistics.js';
-import { Random } from '../../lib/random.js';
+import { Random } from '../../lib/core/random.js';
 import { lines, observerContext, reportContext, response } from './support.js';
 
 describe('RequestLogger', () => {

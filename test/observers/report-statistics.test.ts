@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { SimEvent } from '../../lib/events.js';
+import type { SimEvent } from '../../lib/core/events.js';
 import { overallQos, qosValue, type Benchmarks } from '../../lib/observers/qos.js';
 import { ReportStatistics } from '../../lib/observers/report-statistics.js';
 import { needsReference, referenceFile } from '../helpers/reference.js';

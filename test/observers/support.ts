@@ -1,6 +1,6 @@
-import { VirtualClock } from '../../lib/clock.js';
-import type { OperationEvent, ResponseEvent } from '../../lib/events.js';
-import type { ObserverContext, ReportContext } from '../../lib/observers/observer.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { OperationEvent, ResponseEvent } from '../../lib/core/events.js';
+import type { ObserverContext, ReportContext } from '../../lib/registry/observer.js';
 
 /** A response event; `duration` in seconds, as the original's tests wrote them. */
 export function response(label: string, duration: number, success = true, more: Partial<ResponseEvent> = {}): ResponseEvent {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../../lib/config/load-config.js';
 import { ErrorLogger } from '../../lib/observers/error-logger.js';
-import type { Observer } from '../../lib/observers/observer.js';
+import type { Observer } from '../../lib/registry/observer.js';
 import { OperationLogger } from '../../lib/observers/operation-logger.js';
 import { ReportStatistics } from '../../lib/observers/report-statistics.js';
 import { RequestLogger } from '../../lib/observers/request-logger.js';

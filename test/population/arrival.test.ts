@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { ConstantArrivalRate } from '../../lib/population/arrival/constant-arrival-rate.js';
 import { SmoothRampUp } from '../../lib/population/arrival/smooth-ramp-up.js';
 import { clientKindCycle, clientsPerKind } from '../../lib/population/client-cycle.js';
-import { Random } from '../../lib/random.js';
+import { Random } from '../../lib/core/random.js';
 
 describe('arrival', () => {
   it('SmoothRampUp adds groups at 0, interval, 2·interval…', () => {

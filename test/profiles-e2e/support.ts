@@ -7,9 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as plist from 'plist';
-import { ScaledClock } from '../../lib/clock.js';
+import { ScaledClock } from '../../lib/core/clock.js';
 import { loadConfig } from '../../lib/config/load-config.js';
-import type { OperationEvent, ResponseEvent, SimEvent } from '../../lib/events.js';
+import type { OperationEvent, ResponseEvent, SimEvent } from '../../lib/core/events.js';
 import { LoadSimulator, type RunResult } from '../../lib/simulator/simulator.js';
 import { referenceFile } from '../helpers/reference.js';
 

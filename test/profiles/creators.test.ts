@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { VirtualClock } from '../../lib/clock.js';
-import type { ResponseEvent } from '../../lib/events.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { ResponseEvent } from '../../lib/core/events.js';
 import { parseCalendarObject } from '../../lib/ical/calendar-object.js';
 import { propertyUtcMs } from '../../lib/ical/datetime.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';

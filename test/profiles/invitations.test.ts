@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ICAL from 'ical.js';
-import { VirtualClock } from '../../lib/clock.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
 import { parseCalendarObject } from '../../lib/ical/calendar-object.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { closeHttp, ends, fixed, simFor, until } from './support.js';

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { VirtualClock } from '../../lib/clock.js';
-import { readParams } from '../../lib/config/param-spec.js';
-import { ParamReader } from '../../lib/config/params.js';
-import { Problems, Scope, sourceFile } from '../../lib/config/problems.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import { readParams } from '../../lib/params/param-spec.js';
+import { ParamReader } from '../../lib/params/params.js';
+import { Problems, Scope, sourceFile } from '../../lib/params/problems.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
 import { parseCalendarObject } from '../../lib/ical/calendar-object.js';
-import { Random } from '../../lib/random.js';
-import { createRegistry } from '../../lib/registry/builtins.js';
+import { Random } from '../../lib/core/random.js';
+import { createRegistry } from '../../lib/config/builtins.js';
 import type { ProfileDefinition } from '../../lib/registry/definitions.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { asDateTime, buildEvent } from '../../profiles/ical-template.js';
@@ -29,7 +29,7 @@ after(async () => {
 });
 
 const registry = createRegistry();
-const variant = (registry.get<ProfileDefinition>('profile', 'Inviter')!.generations ?? {})['2013']!;
+const variant = registry.get<ProfileDefinition>('profile', 'Inviter')!.generations!['2013']!;
 
 async function inviter2013(sim: Sim, clock: VirtualClock, raw: Record<string, unknown>) {
   const problems = new Problems();

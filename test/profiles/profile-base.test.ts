@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IncorrectResponseCode, type CalDAVClient } from '../../lib/clients/client.js';
 import { ClientState } from '../../lib/clients/state.js';
-import { VirtualClock } from '../../lib/clock.js';
-import type { ParamValues } from '../../lib/config/param-spec.js';
-import type { OperationEvent, SimEvent } from '../../lib/events.js';
-import type { ProfileContext } from '../../lib/profile.js';
-import { Random } from '../../lib/random.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { ParamValues } from '../../lib/params/param-spec.js';
+import type { OperationEvent, SimEvent } from '../../lib/core/events.js';
+import type { ProfileContext } from '../../lib/registry/profile.js';
+import { Random } from '../../lib/core/random.js';
 import { OperationFailed, ProfileBase } from '../../profiles/profile-base.js';
 import { fixed, populationOf, profileParams, until } from './support.js';
 

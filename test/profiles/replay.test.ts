@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { VirtualClock } from '../../lib/clock.js';
-import type { ResponseEvent } from '../../lib/events.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { ResponseEvent } from '../../lib/core/events.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { closeHttp, simFor, until } from './support.js';
 

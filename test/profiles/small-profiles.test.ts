@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DateTime } from 'luxon';
-import { VirtualClock } from '../../lib/clock.js';
-import type { ResponseEvent } from '../../lib/events.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { ResponseEvent } from '../../lib/core/events.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { MinuteEdge } from '../../profiles/alarm-acknowledger.js';
 import { normalizeAttachmentHref } from '../../profiles/attachment-downloader.js';

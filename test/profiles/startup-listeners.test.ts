@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { VirtualClock } from '../../lib/clock.js';
-import type { ResponseEvent } from '../../lib/events.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { ResponseEvent } from '../../lib/core/events.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { closeHttp, ends, fixed, simFor, until } from './support.js';
 
@@ -40,7 +40,7 @@ describe('profiles prepared before the client starts', () => {
     accepter.stop();
     assert.equal(ends(att, 'accept')[0]!.success, true);
     const put = att.events.find((e): e is ResponseEvent => e.type === 'response' && e.label.startsWith('PUT{attendee'));
-    assert.ok(put && put.url.includes('/calendars/users/user02/calendar/'));
+    assert.ok(put?.url.includes('/calendars/users/user02/calendar/'));
   });
 
   it('the AttachmentDownloader downloads an attachment of an event the first poll fetched', async () => {

@@ -1,16 +1,16 @@
 import { CalDAVClient } from '../../lib/clients/client.js';
 import { generationOf } from '../clients/support.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
-import { RealClock, type Clock } from '../../lib/clock.js';
-import type { ParamValues } from '../../lib/config/param-spec.js';
-import { ParamReader } from '../../lib/config/params.js';
-import { readParams } from '../../lib/config/param-spec.js';
-import { Problems, Scope, sourceFile } from '../../lib/config/problems.js';
-import type { OperationEvent, SimEvent } from '../../lib/events.js';
-import type { AccountRecord } from '../../lib/population/account-record.js';
-import type { PopulationView, Profile, ProfileContext } from '../../lib/profile.js';
-import { Random } from '../../lib/random.js';
-import { createRegistry } from '../../lib/registry/builtins.js';
+import { RealClock, type Clock } from '../../lib/core/clock.js';
+import type { ParamValues } from '../../lib/params/param-spec.js';
+import { ParamReader } from '../../lib/params/params.js';
+import { readParams } from '../../lib/params/param-spec.js';
+import { Problems, Scope, sourceFile } from '../../lib/params/problems.js';
+import type { OperationEvent, SimEvent } from '../../lib/core/events.js';
+import type { AccountRecord } from '../../lib/core/account-record.js';
+import type { PopulationView, Profile, ProfileContext } from '../../lib/registry/profile.js';
+import { Random } from '../../lib/core/random.js';
+import { createRegistry } from '../../lib/config/builtins.js';
 import type { ProfileDefinition } from '../../lib/registry/definitions.js';
 import type { Testbed } from '../../lib/testbed/server.js';
 

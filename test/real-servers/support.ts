@@ -18,10 +18,10 @@ import * as plist from 'plist';
 import { DavHttp } from '../../lib/caldav/http.js';
 import { CalDAVClient, type ClientParams } from '../../lib/clients/client.js';
 import { MODELS, type ModelName } from '../../lib/clients/models.js';
-import { RealClock } from '../../lib/clock.js';
+import { RealClock } from '../../lib/core/clock.js';
 import { loadConfig } from '../../lib/config/load-config.js';
-import type { NoticeEvent, OperationEvent, ResponseEvent, SimEvent } from '../../lib/events.js';
-import { Random } from '../../lib/random.js';
+import type { NoticeEvent, OperationEvent, ResponseEvent, SimEvent } from '../../lib/core/events.js';
+import { Random } from '../../lib/core/random.js';
 import { LoadSimulator, type RunResult } from '../../lib/simulator/simulator.js';
 
 export interface RealServer {

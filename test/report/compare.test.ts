@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ConfigError } from '../../lib/errors.js';
+import { ConfigError } from '../../lib/core/errors.js';
 import { compareResults, DEFAULT_COMPARE_OPTIONS, parsePercent, renderComparison } from '../../lib/report/compare.js';
 import { readResultDocument } from '../../lib/report/read-result.js';
 import { repeat, resultFixture, scaled, type LabelSpec } from './result-fixture.js';
@@ -114,6 +114,7 @@ describe('compareResults', () => {
     const c = compareResults(b, n);
     assert.equal(c.labels[0]!.label, label);
     const text = renderComparison(c).join('\n');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no escape character reaches the terminal
     assert.doesNotMatch(text, /\u001B/);
     assert.ok(text.includes('GET{\\u001B[2Jx}'));
   });

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { VirtualClock } from '../../lib/clock.js';
-import type { ResponseEvent } from '../../lib/events.js';
+import { VirtualClock } from '../../lib/core/clock.js';
+import type { ResponseEvent } from '../../lib/core/events.js';
 import { JTL_COLUMNS, JtlWriter, jtlThreadName } from '../../lib/report/jtl-writer.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'loadsim-jtl-'));

@@ -23,6 +23,7 @@ describe('post-run command', () => {
   it('runs the command with the variables in its environment and reports its exit code', async () => {
     const lines: string[] = [];
     const env = postRunEnvironment({ json: path.join(dir, 'r.json'), html: path.join(dir, 'r.html') }, 'PASS', 0);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, for the shell
     const result = await runPostRun('echo "verdict=$LOADSIM_VERDICT json=$LOADSIM_JSON"; echo "html=$LOADSIM_HTML jtl=${LOADSIM_JTL-unset}" >&2; pwd; exit 3', env, {
       cwd: dir,
       out: (l) => lines.push(l),

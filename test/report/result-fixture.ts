@@ -1,7 +1,7 @@
 import { g, pyFloat } from '../../lib/observers/format.js';
-import { DEFAULT_OPERATION_THRESHOLDS, DEFAULT_REQUEST_THRESHOLDS, judge, type SectionName } from '../../lib/observers/thresholds.js';
-import type { ThresholdSection } from '../../lib/observers/thresholds-file.js';
-import { PERCENTILE_KEYS, type FullStats, type LabelSummary, type ResultDocument, type SavedLabel } from '../../lib/report/result-document.js';
+import { DEFAULT_OPERATION_THRESHOLDS, DEFAULT_REQUEST_THRESHOLDS, judge, type SectionName } from '../../lib/stats/thresholds.js';
+import type { ThresholdSection } from '../../lib/stats/thresholds-file.js';
+import { PERCENTILE_KEYS, type FullStats, type LabelSummary, type ResultDocument, type SavedLabel } from '../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 
 /**

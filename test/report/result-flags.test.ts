@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/core/clock.js';
 import { IntervalRecorder } from '../../lib/report/interval-recorder.js';
 import { LiveStatus } from '../../lib/simulator/live-status.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
@@ -11,7 +11,7 @@ import { build } from 'hdr-histogram-js';
 import { runCli } from '../helpers/cli.js';
 import { startTestbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
-import type { ResponseEvent } from '../../lib/events.js';
+import type { ResponseEvent } from '../../lib/core/events.js';
 
 let dir: string;
 /** A plain file: no folder can be made inside it. */

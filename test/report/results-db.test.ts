@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type BetterSqlite3 from 'better-sqlite3';
-import { UsageError } from '../../lib/errors.js';
-import type { FullStats, IntervalRecord, LabelSummary, ResultDocument } from '../../lib/report/result-document.js';
+import { UsageError } from '../../lib/core/errors.js';
+import type { FullStats, IntervalRecord, LabelSummary, ResultDocument } from '../../lib/result/result-document.js';
 import { RESULTS_DB_SCHEMA_VERSION, appendRunToDb, loadSqlite, parseResultsDbTarget } from '../../lib/report/results-db.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SaxesParser } from 'saxes';
-import type { IntervalRecord, ResultDocument } from '../../lib/report/result-document.js';
+import type { IntervalRecord, ResultDocument } from '../../lib/result/result-document.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 import { spawnCli } from '../helpers/cli.js';

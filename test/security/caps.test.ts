@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { loadConfig } from '../../lib/config/load-config.js';
-import type { ResponseEvent, SimEvent } from '../../lib/events.js';
+import type { ResponseEvent, SimEvent } from '../../lib/core/events.js';
 import { readServerStats, statsReadDefaults } from '../../lib/simulator/server-stats-reader.js';
 import { LoadSimulator } from '../../lib/simulator/simulator.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { loadConfig } from '../../lib/config/load-config.js';
-import { ConfigError, formatProblem } from '../../lib/errors.js';
+import { ConfigError, formatProblem } from '../../lib/core/errors.js';
 import { PROTOCOL_VERSION, type FromWorker, type StartMessage } from '../../lib/workers/protocol.js';
 import { runWorker } from '../../lib/workers/worker.js';
 import { REPO } from '../helpers/reference.js';
@@ -81,7 +81,7 @@ describe('modules of the user’s own are resolved from the file that names them
     assert.equal(imported(cwdDir, 'both.mjs'), false, 'the working directory’s look-alike was never imported');
   });
 
-  // lib/registry/registry.ts resolveModule falls back to path.resolve(spec), the process's working directory,
+  // lib/params/registry.ts resolveModule falls back to path.resolve(spec), the process's working directory,
   // when the config's folder has no such file. Fix there: candidates = [path.resolve(scope.dir, spec)] only.
   it('a module only in the working directory is not found, and never imported', async () => {
     writeModule(cwdDir, 'cwd-only.mjs', 'working directory');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
 import { request } from 'undici';
-import type { AccountRecord } from '../../lib/population/account-record.js';
+import type { AccountRecord } from '../../lib/core/account-record.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 import { cliWithLines, filesUnder, leakIn, readAll, secretForms } from './support.js';

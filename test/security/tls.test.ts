@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
-import type { ResultDocument } from '../../lib/report/result-document.js';
+import type { ResultDocument } from '../../lib/result/result-document.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 import { serveTls, type Served } from '../caldav/support.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { DavHttp } from '../../lib/caldav/http.js';
 import { MalformedResponseError, parseMultistatus } from '../../lib/caldav/multistatus.js';
-import { RealClock } from '../../lib/clock.js';
+import { RealClock } from '../../lib/core/clock.js';
 import { parseXml, XmlError } from '../../lib/xml/parse.js';
 import { client, serve, type Served } from '../caldav/support.js';
 

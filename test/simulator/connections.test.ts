@@ -24,7 +24,7 @@ import * as plist from 'plist';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { checkSocketBudget, RESERVED_FILES } from '../../lib/simulator/socket-budget.js';
 import { loadConfig } from '../../lib/config/load-config.js';
-import { ResourceLimitError } from '../../lib/errors.js';
+import { ResourceLimitError } from '../../lib/core/errors.js';
 import { REPO } from '../helpers/reference.js';
 
 const CLIENTS = 400;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/core/clock.js';
 import { readServerStats, readingFrom } from '../../lib/simulator/server-stats-reader.js';
 import { startTestbed } from '../../lib/testbed/server.js';
 import { PROPFIND, http } from '../testbed/support.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Random } from '../../lib/random.js';
+import { Random } from '../../lib/core/random.js';
 import { httpStatusKind, operationFailureKind, responseFailureKind } from '../../lib/stats/failure-kind.js';
 import { FAILURE_TABLE_DEFAULTS, FailureTable, OTHER_KINDS, moreKindsText, topKinds } from '../../lib/stats/failure-table.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { Random } from '../../lib/random.js';
+import { Random } from '../../lib/core/random.js';
 import { fullStats, percentileCurve } from '../../lib/report/full-stats.js';
-import { PERCENTILE_KEYS } from '../../lib/report/result-document.js';
+import { PERCENTILE_KEYS } from '../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 
 /*

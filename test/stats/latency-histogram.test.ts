@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Random } from '../../lib/random.js';
+import { Random } from '../../lib/core/random.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 
 const LIMITS = [0.1, 0.5, 1.0, 3.0, 5.0, 10.0, 30.0];

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Pool } from 'undici';
-import { Random } from '../../lib/random.js';
+import { Random } from '../../lib/core/random.js';
 
 /**
  * A misbehaving server on demand: an HTTP proxy in front of the testbed (or
@@ -103,7 +103,7 @@ export class FaultProxy {
   private refuseTimer: NodeJS.Timeout | undefined;
   port = 0;
 
-  private constructor(private readonly o: FaultProxyOptions) {
+  private constructor(o: FaultProxyOptions) {
     this.random = Random.create(o.seed ?? 'faults');
     this.pool = new Pool(o.target, { connections: 64, keepAliveTimeout: 10_000 });
     this.setRules(o.rules ?? []);

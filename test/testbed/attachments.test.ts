@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
-import { attachmentsOf } from '../../lib/testbed/attachments.js';
+import { attachmentsOf } from '../../lib/testbed/attachment-store.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { basic, event, http, invitation, unfold } from './support.js';
 

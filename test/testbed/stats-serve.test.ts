@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { VirtualClock } from '../../lib/clock.js';
+import { VirtualClock } from '../../lib/core/clock.js';
 import { startTestbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 import { PROPFIND, http } from './support.js';

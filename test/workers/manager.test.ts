@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as plist from 'plist';
-import type { IntervalRecord, ResultDocument } from '../../lib/report/result-document.js';
+import type { IntervalRecord, ResultDocument } from '../../lib/result/result-document.js';
 import { PROTOCOL_VERSION, type StartMessage } from '../../lib/workers/protocol.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';

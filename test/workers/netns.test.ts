@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
-import type { ResultDocument } from '../../lib/report/result-document.js';
+import type { ResultDocument } from '../../lib/result/result-document.js';
 import { REPO } from '../helpers/reference.js';
 import { spawnCli } from '../helpers/cli.js';
 

@@ -1,6 +1,6 @@
-import type { Random } from '../../random.js';
+import type { Random } from '../../core/random.js';
 import type { ArrivalDefinition } from '../../registry/definitions.js';
-import type { Arrival, ArrivalPolicy } from './arrival-policy.js';
+import type { Arrival, ArrivalPolicy } from '../../registry/arrival-policy.js';
 
 export interface ConstantArrivalRateOptions {
   /** Mean arrivals per second. */

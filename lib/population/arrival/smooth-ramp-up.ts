@@ -1,5 +1,5 @@
 import type { ArrivalDefinition } from '../../registry/definitions.js';
-import type { Arrival, ArrivalPolicy } from './arrival-policy.js';
+import type { Arrival, ArrivalPolicy } from '../../registry/arrival-policy.js';
 
 export interface SmoothRampUpOptions {
   /** Number of groups. */

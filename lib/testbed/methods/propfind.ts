@@ -1,5 +1,5 @@
 import { NS, clark } from '../../xml/namespaces.js';
-import { child, parseXml, XmlError, type XmlElement } from '../../xml/parse.js';
+import { child, parseXml, type XmlError, type XmlElement } from '../../xml/parse.js';
 import { DavError, davCondition } from '../dav-error.js';
 import { multistatus, propResponse, type PropRequest } from '../multistatus.js';
 import { XML_HEADERS, header, type DavRequest, type DavResponse } from '../request.js';

@@ -2,9 +2,9 @@ import { NS, clark } from '../../xml/namespaces.js';
 import { childrenNamed, parseXml, type XmlElement } from '../../xml/parse.js';
 import { element, serialize } from '../../xml/write.js';
 import { DavError } from '../dav-error.js';
-import { multistatus, statusLine } from '../multistatus.js';
+import { multistatus } from '../multistatus.js';
 import { deadPropsOf, isProtected } from '../properties.js';
-import { XML_HEADERS, type DavRequest, type DavResponse } from '../request.js';
+import { XML_HEADERS, statusLine, type DavRequest, type DavResponse } from '../request.js';
 
 export function parseBody(body: string, ns: string, name: string): XmlElement {
   let root: XmlElement;

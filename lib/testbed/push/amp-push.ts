@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { Home, Store } from '../store.js';
 import { AMP, AmpBoxDecoder, answerBox, commandBox, encodeBox, errorBox, type AmpBox } from '../../amp/amp-box.js';
 import { homePushKey } from './push-keys.js';

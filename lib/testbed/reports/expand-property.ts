@@ -1,9 +1,9 @@
 import { NS, clark } from '../../xml/namespaces.js';
 import { childrenNamed, type XmlElement } from '../../xml/parse.js';
 import { element, escapeXml } from '../../xml/write.js';
-import { multistatus, statusLine } from '../multistatus.js';
+import { multistatus } from '../multistatus.js';
 import { propertyValue } from '../properties.js';
-import { XML_HEADERS, type DavRequest, type DavResponse } from '../request.js';
+import { XML_HEADERS, statusLine, type DavRequest, type DavResponse } from '../request.js';
 import { resolveTarget, type Target } from '../targets.js';
 
 const HREF = /<D:href>([^<]*)<\/D:href>/g;

@@ -9,7 +9,7 @@
  * take it above 100.
  */
 
-import type { Clock, Timer } from '../../clock.js';
+import type { Clock, Timer } from '../../core/clock.js';
 
 export interface CpuSampler {
   /** The latest sample, percent of one CPU (0 until the first interval has passed). */

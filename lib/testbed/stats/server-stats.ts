@@ -21,7 +21,7 @@
  */
 
 import { availableParallelism, totalmem } from 'node:os';
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { LatencyHistogram } from '../../stats/latency-histogram.js';
 import { startProcessCpuSampler, type CpuSampler } from './cpu-sampler.js';
 import { WindowAccumulator, type LegacyStatsWindow, type RequestRecord, type StatsWindow } from './stats-window.js';

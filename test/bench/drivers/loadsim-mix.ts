@@ -15,7 +15,7 @@
  */
 import { AuthSession } from '../../../lib/caldav/auth.js';
 import { DavHttp } from '../../../lib/caldav/http.js';
-import type { SimEvent } from '../../../lib/events.js';
+import type { SimEvent } from '../../../lib/core/events.js';
 import { LabelTable } from '../../../lib/stats/label-table.js';
 import { EVENTS_PER_USER, uidOf, userMix } from '../support/mix.js';
 import { underTestRunner } from '../support/kit.js';

@@ -111,6 +111,7 @@ function locustVersion(): string {
   // Debian's build reports an empty version ("locust "), so ask dpkg when it does.
   const v = toolVersion('locust', ['--version']).trim();
   if (/\d/.test(v)) return v;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
   const d = spawnSync('dpkg-query', ['-W', '-f', '${Version}', 'python3-locust'], { encoding: 'utf8' });
   return d.status === 0 && d.stdout.trim() ? `locust ${d.stdout.trim()} (Debian python3-locust)` : v || 'unknown';
 }

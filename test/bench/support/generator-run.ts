@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as plist from 'plist';
-import type { IntervalRecord } from '../../../lib/report/result-document.js';
+import type { IntervalRecord } from '../../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
 import { YOUNG_GENERATION_FLAG } from '../../../lib/workers/worker-node-args.js';
 import { CLI, REPO } from './kit.js';

@@ -8,7 +8,7 @@
  * users keeps their polls from all falling due in the same millisecond, as a
  * real population's do not.
  */
-import type { Arrival, ArrivalPolicy } from '../../../lib/population/arrival/arrival-policy.js';
+import type { Arrival, ArrivalPolicy } from '../../../lib/registry/arrival-policy.js';
 
 export interface StepRampParams {
   steps: number;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VirtualClock, type Clock } from '../../../lib/clock.js';
+import { VirtualClock, type Clock } from '../../../lib/core/clock.js';
 import { ServerStats, type FinishedRequest } from '../../../lib/testbed/stats/server-stats.js';
 import { TIME_BINS, type TimeHistogram } from '../../../lib/testbed/stats/stats-window.js';
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/core/clock.js';
 import { ServerStats } from '../../../lib/testbed/stats/server-stats.js';
 import type { StatsWindow } from '../../../lib/testbed/stats/stats-window.js';
 

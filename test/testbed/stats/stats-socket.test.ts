@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { VirtualClock } from '../../../lib/clock.js';
+import { VirtualClock } from '../../../lib/core/clock.js';
 import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
 import { ServerStats } from '../../../lib/testbed/stats/server-stats.js';
 import { startStatsSocket, type StatsSocket } from '../../../lib/testbed/stats/stats-socket.js';

@@ -1,4 +1,4 @@
-import { Scope, describeValue, isDict } from './problems.js';
+import { type Scope, describeValue, isDict } from './problems.js';
 
 /** Constraints on a numeric parameter. */
 export interface NumberRule {

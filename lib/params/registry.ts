@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Scope } from '../config/problems.js';
-import { describeValue } from '../config/problems.js';
+import type { Scope } from './problems.js';
+import { describeValue } from './problems.js';
 
 /** Every kind of plug-in a config file can name. */
 export type PluginKind = 'distribution' | 'profile' | 'client' | 'arrival' | 'observer' | 'accounts';

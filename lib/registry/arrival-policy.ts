@@ -1,4 +1,4 @@
-import type { Random } from '../../random.js';
+import type { Random } from '../core/random.js';
 
 /** A batch of users arriving `at` seconds after the run starts. */
 export interface Arrival {

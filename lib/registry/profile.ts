@@ -1,10 +1,10 @@
-import type { CalDAVClient } from './clients/client.js';
-import type { Clock } from './clock.js';
-import type { ParamValues } from './config/param-spec.js';
-import type { EmitEvent } from './events.js';
-import type { AccountRecord } from './population/account-record.js';
-import type { Random } from './random.js';
-import type { Generation } from './config/generation.js';
+import type { CalDAVClient } from '../clients/client.js';
+import type { Clock } from '../core/clock.js';
+import type { ParamValues } from '../params/param-spec.js';
+import type { EmitEvent } from '../core/events.js';
+import type { AccountRecord } from '../core/account-record.js';
+import type { Random } from '../core/random.js';
+import type { Generation } from '../params/generation.js';
 
 /** The users of the simulation, as profiles see them (invitees are chosen by user number). */
 export interface PopulationView {

@@ -1,5 +1,5 @@
-import type { Clock } from '../clock.js';
-import type { SimEvent } from '../events.js';
+import type { Clock } from '../core/clock.js';
+import type { SimEvent } from '../core/events.js';
 
 /** What the simulator knows at report time, for the `* Client` section. */
 export interface ReportContext {

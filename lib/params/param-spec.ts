@@ -1,9 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../clock.js';
-import type { Registry } from '../registry/registry.js';
+import type { Clock } from '../core/clock.js';
+import type { Registry } from './registry.js';
 import { resolveDistribution, type DistributionSpec } from './distribution-spec.js';
-import { ParamReader, type NumberRule } from './params.js';
+import type { ParamReader, NumberRule } from './params.js';
 import type { Scope } from './problems.js';
 import { MAX_WAIT_SECONDS } from './limits.js';
 import { checkUtf8 } from './text-file.js';

@@ -1,7 +1,7 @@
-import type { Clock } from '../clock.js';
-import type { Distribution, DistributionContext, DistributionDefinition } from '../distribution.js';
-import { Random } from '../random.js';
-import { resolvedName, type Registry } from '../registry/registry.js';
+import type { Clock } from '../core/clock.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from './distribution.js';
+import { Random } from '../core/random.js';
+import { resolvedName, type Registry } from './registry.js';
 import { ParamReader } from './params.js';
 import { Problems, Scope, describeValue, isDict } from './problems.js';
 
@@ -40,7 +40,7 @@ export async function resolveDistribution(value: unknown, scope: Scope, registry
   // A throwaway stream: checking must not consume anyone's numbers.
   const probe: DistributionContext = { random: new Random('validate'), clock };
 
-  // A built-in and a user's module alike (a user's plain class is wrapped: lib/registry/module-adapters.ts).
+  // A built-in and a user's module alike (a user's plain class is wrapped: lib/config/module-adapters.ts).
   const def = resolved.definition;
   const reader = new ParamReader(params, paramsScope);
   const instance = def.create(reader, probe);

@@ -1,4 +1,3 @@
-import type { RequestCounts } from './request-accounting.js';
 import type { FailureCounts } from '../stats/failure-table.js';
 /**
  * The saved result of a run (`--json FILE`): what people read, what CI
@@ -148,6 +147,18 @@ export interface SavedSection {
   labels: Record<string, SavedLabel>;
 }
 
+/** One label's requests, by how they ended. */
+export interface RequestCounts {
+  /** Request events: requests the clients started. */
+  started: number;
+  /** Responses with an expected status and a body read in full. */
+  succeeded: number;
+  /** Responses that failed: a wrong status, a timeout, a reset, a malformed body. */
+  failed: number;
+  /** Requests still open when the run ended (after the grace period), counted as failed in the report. */
+  interrupted: number;
+}
+
 export interface ResultDocument {
   format: 'loadsim-result';
   version: 1;
@@ -187,7 +198,7 @@ export interface ResultDocument {
     exchanges?: number;
   };
   requests: Record<string, LabelSummary>;
-  /** Per request label: started = succeeded + failed + interrupted (request-accounting.ts); absent in results of older versions. */
+  /** Per request label: started = succeeded + failed + interrupted (lib/report/request-accounting.ts); absent in results of older versions. */
   accounting?: { requests: Record<string, RequestCounts> };
   operations: Record<string, LabelSummary>;
   /**

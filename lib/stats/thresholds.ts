@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { FileParam, ParamValues } from '../config/param-spec.js';
-import { Problems, Scope, sourceFile } from '../config/problems.js';
-import type { LabelStats } from '../stats/label-table.js';
-import type { LatencyHistogram } from '../stats/latency-histogram.js';
+import type { FileParam, ParamValues } from '../params/param-spec.js';
+import { Problems, Scope, sourceFile } from '../params/problems.js';
+import type { LabelStats } from './label-table.js';
+import type { LatencyHistogram } from './latency-histogram.js';
 import { checkThresholds, type ThresholdSection } from './thresholds-file.js';
 
 /**

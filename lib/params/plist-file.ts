@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as plist from 'plist';
 import { SaxesParser } from 'saxes';
-import { Problems, Scope, sourceFile, type SourceFile } from './problems.js';
+import { type Problems, Scope, sourceFile, type SourceFile } from './problems.js';
 import { decodeUtf8 } from './text-file.js';
 
 export interface PlistFile {

@@ -1,6 +1,6 @@
-import type { ParamSpec } from '../config/param-spec.js';
-import type { ClientModelDefinition } from '../registry/definitions.js';
-import { MODELS, type ModelBehaviour, type ModelName } from './models.js';
+import type { ParamSpec } from '../params/param-spec.js';
+import type { ClientModelDefinition } from './definitions.js';
+import { MODELS, type ModelBehaviour, type ModelName } from '../clients/models.js';
 
 /** The four Apple client models and their clients.plist parameters; the engine is lib/clients/client.ts. */
 
@@ -21,7 +21,7 @@ const { unauthenticatedPercentage: _masterOnly, ...params2013 } = clientModelPar
 
 const model = (name: ModelName, summary: string): ClientModelDefinition => {
   const master: ClientModelDefinition = { name, defaultTitle: MODELS[name].defaultTitle, userAgent: MODELS[name].userAgent, summary, params: clientModelParams, behaviour: MODELS[name] };
-  // What a config of the 2013 generation gets (lib/config/generation.ts).
+  // What a config of the 2013 generation gets (lib/params/generation.ts).
   return { ...master, generations: { '2013': { ...master, params: params2013, generation: '2013' } } };
 };
 

@@ -1,12 +1,12 @@
-import type { Distribution, DistributionContext, DistributionDefinition } from '../distribution.js';
-import type { ParamSpec, ParamValues } from '../config/param-spec.js';
-import type { Observer, ObserverContext } from '../observers/observer.js';
-import type { AccountRecord } from '../population/account-record.js';
-import type { ArrivalPolicy } from '../population/arrival/arrival-policy.js';
-import type { Profile, ProfileContext } from '../profile.js';
-import { clientModelParams } from '../clients/catalog.js';
-import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition } from './definitions.js';
-import type { ModuleAdapter, PluginDefinition, PluginKind } from './registry.js';
+import type { Distribution, DistributionContext, DistributionDefinition } from '../params/distribution.js';
+import type { ParamSpec, ParamValues } from '../params/param-spec.js';
+import type { Observer, ObserverContext } from '../registry/observer.js';
+import type { AccountRecord } from '../core/account-record.js';
+import type { ArrivalPolicy } from '../registry/arrival-policy.js';
+import type { Profile, ProfileContext } from '../registry/profile.js';
+import { clientModelParams } from '../registry/client-models.js';
+import type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition } from '../registry/definitions.js';
+import type { ModuleAdapter, PluginDefinition, PluginKind } from '../params/registry.js';
 
 /**
  * What a user's module may export for each kind, and how it becomes the same

@@ -1,6 +1,6 @@
-import { readJsonFile, type FileParam, type ParamValues } from '../config/param-spec.js';
-import type { ParamReader } from '../config/params.js';
-import { describeValue, isDict, Problems, Scope } from '../config/problems.js';
+import { readJsonFile, type FileParam, type ParamValues } from '../params/param-spec.js';
+import type { ParamReader } from '../params/params.js';
+import { describeValue, isDict, Problems, Scope } from '../params/problems.js';
 
 /** One section (`requests` or `operations`) of thresholds.json. */
 export interface ThresholdSection {

@@ -1,6 +1,6 @@
-import type { LoadsimConfig } from '../config/config-types.js';
-import { NotImplementedYetError } from '../errors.js';
-import { KIND_NOUN, type PluginDefinition, type PluginKind, type Resolved } from './registry.js';
+import type { LoadsimConfig } from './config-types.js';
+import { NotImplementedYetError } from '../core/errors.js';
+import { KIND_NOUN, type PluginDefinition, type PluginKind, type Resolved } from '../params/registry.js';
 
 /**
  * Everything a config names that is registered but whose implementation has

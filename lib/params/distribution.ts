@@ -1,6 +1,6 @@
-import type { Clock } from './clock.js';
-import type { ParamReader } from './config/params.js';
-import type { Random } from './random.js';
+import type { Clock } from '../core/clock.js';
+import type { ParamReader } from './params.js';
+import type { Random } from '../core/random.js';
 
 /**
  * The extension point for everything sampled: intervals, delays, counts, dates,

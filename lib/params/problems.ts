@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Problem } from '../errors.js';
+import type { Problem } from '../core/errors.js';
 
 /** A file that problems are reported against. */
 export interface SourceFile {

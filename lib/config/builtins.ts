@@ -1,12 +1,12 @@
 import { builtinDistributions } from '../../distributions/index.js';
 import { builtinProfiles } from '../../profiles/catalog.js';
-import { builtinClientModels } from '../clients/catalog.js';
+import { builtinClientModels } from '../registry/client-models.js';
 import { errorLogger, operationLogger, reportStatistics, requestLogger, simpleStatistics } from '../observers/catalog.js';
 import { generateRecordsLoader, recordsFromCountLoader, recordsFromCSVFileLoader } from '../population/accounts.js';
 import { constantArrivalRate } from '../population/arrival/constant-arrival-rate.js';
 import { smoothRampUp } from '../population/arrival/smooth-ramp-up.js';
 import { moduleAdapters } from './module-adapters.js';
-import { Registry, type ModuleAdapter, type PluginKind } from './registry.js';
+import { Registry, type ModuleAdapter, type PluginKind } from '../params/registry.js';
 
 // Where the original kept each kind, so its dotted names resolve unchanged.
 const ORIGINAL = 'contrib.performance';

@@ -1,4 +1,4 @@
-import type { ThresholdSection } from '../observers/thresholds-file.js';
+import type { ThresholdSection } from '../stats/thresholds-file.js';
 import { FailureTable, NOT_RECORDED, type FailureCounts } from '../stats/failure-table.js';
 import { LabelTable } from '../stats/label-table.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
