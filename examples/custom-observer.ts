@@ -1,7 +1,7 @@
 /**
  * An observer of your own: a line for every failed request as it happens
  * (label, status, why, URL), and their count in the report. Observers read
- * the run's events (lib/events.ts: request, response, operation, notice, …)
+ * the run's events (lib/core/events.ts: request, response, operation, notice, …)
  * and never act on clients; `failures()` may fail the run.
  *
  * In a config.plist (examples/custom-observer-config.plist):
