@@ -9,7 +9,7 @@ export type { Clock, Timer } from './core/clock.js';
 export { Random } from './core/random.js';
 
 // Errors.
-export { ConfigError, DistributionError, LoadsimError, NotImplementedYetError, OutputError, UsageError, formatProblem } from './core/errors.js';
+export { ConfigError, DistributionError, LoadsimError, OutputError, UsageError, formatProblem } from './core/errors.js';
 export type { LoadsimErrorCode, Problem } from './core/errors.js';
 
 // Configuration.
@@ -33,7 +33,6 @@ export type { SourceFile } from './params/problems.js';
 export { Registry, KIND_NOUN, isModuleReference } from './params/registry.js';
 export type { PluginDefinition, PluginKind, Resolved } from './params/registry.js';
 export { createRegistry } from './config/builtins.js';
-export { unimplementedPlugins } from './config/implemented.js';
 export type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from './registry/definitions.js';
 
 // Your own plug-ins: profiles (on ProfileBase), observers and client models, named from plists as ./module.js#Export.

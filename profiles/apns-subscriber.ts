@@ -1,6 +1,6 @@
 import type { ProfileContext } from '../lib/registry/profile.js';
 import { ProfileBase } from './profile-base.js';
-import { randomUuid } from './random-uuid.js';
+import { randomUuid } from '../lib/core/random-uuid.js';
 
 /**
  * APNSSubscriber (profiles.py APNSSubscriber): every `interval` seconds, `POST{apns}`; no

@@ -25,7 +25,7 @@ import type { AccountRecord } from '../lib/core/account-record.js';
 import type { Random } from '../lib/core/random.js';
 import type { CalendarUser } from './ical-template.js';
 import type { SelfAddresses } from './calendar-data.js';
-import { randomUuid } from './random-uuid.js';
+import { randomUuid } from '../lib/core/random-uuid.js';
 
 /** Thrown inside an operation to end it unsuccessfully with this reason (a failure the profile itself decides). */
 export class OperationFailed extends Error {}

@@ -6,8 +6,6 @@ export const EXIT = {
   fail: 1,
   /** Bad input: config, clients, accounts, flags. Nothing was sent. */
   badInput: 2,
-  /** The command exists but lands with a later version. */
-  notImplemented: 3,
   /** A second Ctrl-C. */
   interrupted: 130,
 } as const;

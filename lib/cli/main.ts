@@ -7,7 +7,6 @@ import { EXIT } from './exit-codes.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import type { ServeFlags } from './serve-command.js';
 import type { InitFlags } from './init-command.js';
-import { unimplementedPlugins } from '../config/implemented.js';
 import { MAX_WAIT_SECONDS } from '../params/limits.js';
 
 const USAGE = `usage: loadsim <command> [options]
@@ -54,9 +53,8 @@ global flags:
   --debug   show the stack trace behind an error (bad input is otherwise one line each)
 
 Without --config, loadsim uses its own defaults in config/ (our config.plist and
-clients.plist). Exit codes: 0 pass/valid, 1 fail, 2 bad input, 3 not in this version.`;
+clients.plist). Exit codes: 0 pass/valid, 1 fail, 2 bad input, 130 a second Ctrl-C.`;
 
-const PLANNED: Record<string, number> = {};
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const COMMON = { help: { type: 'boolean', short: 'h' }, version: { type: 'boolean' } } as const satisfies Options;
@@ -178,10 +176,6 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     if (command === 'help') return out(USAGE), EXIT.ok;
     const known = COMMAND_OPTIONS[command as keyof typeof COMMAND_OPTIONS];
     if (!known) {
-      if (PLANNED[command]) {
-        err(`loadsim ${command}: not in this version yet (issue #${PLANNED[command]}).`);
-        return EXIT.notImplemented;
-      }
       throw new UsageError(`unknown command "${command}"; commands: init, validate, demo, run, report, compare, merge, serve, worker`);
     }
     let values: Record<string, string | boolean | undefined>;
@@ -214,14 +208,8 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         return await demoCommand(config, values.runtime !== undefined ? Number(values.runtime) : 60, out, err, opts.signal ?? new AbortController().signal, flags);
       }
       case 'run': {
-        // Bad input is refused first, with exit 2; a plug-in not implemented yet, with exit 3.
+        // Bad input is refused first, with exit 2, before anything is sent.
         const { config } = await loadChecked(flags, cwd, err);
-        const missing = unimplementedPlugins(config);
-        if (missing.length) {
-          err('loadsim run: the configuration is valid, but this version cannot run it yet:');
-          for (const e of missing) err(`  ${e.message}`);
-          return EXIT.notImplemented;
-        }
         const { runCommand } = await runModule();
         return await runCommand(config, flags, out, err, opts.signal ?? new AbortController().signal);
       }

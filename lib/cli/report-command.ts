@@ -3,7 +3,7 @@ import { compareResults, parsePercent, renderComparison } from '../report/compar
 import { readResultDocument } from '../report/read-result.js';
 import type { ResultDocument } from '../result/result-document.js';
 import { writeResultFiles, type ResultFiles } from '../report/result-files.js';
-import { reportText } from '../report/report-text.js';
+import { reportText } from '../report/text-report.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
 import { mergeResults } from '../workers/merge-results.js';

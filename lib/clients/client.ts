@@ -14,7 +14,9 @@ import { childrenNamed, parseXml, textOf, type XmlElement } from '../xml/parse.j
 import type { AmpPushHub } from './amp-push-hub.js';
 import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
-import { ClientState, componentList, detach, keptOr, type CalendarState } from './state.js';
+import { ClientState, componentList, keptOr, type CalendarState } from './state.js';
+import { flatString } from '../core/flat-string.js';
+import { randomUuid } from '../core/random-uuid.js';
 import type { Generation } from '../params/generation.js';
 
 /** The client's parameters from clients.plist (the original's ical.py). */
@@ -189,7 +191,7 @@ export class CalDAVClient {
     this.params = mergedParams(o.params);
     this.record = o.record;
     this.title = this.params.title ?? o.model.defaultTitle;
-    this.identity = { user: o.record.uid, clientId: randomUUIDFrom(o.random), clientType: `${this.title} ${o.instanceNumber}` };
+    this.identity = { user: o.record.uid, clientId: flatString(randomUuid(o.random)), clientType: `${this.title} ${o.instanceNumber}` };
     this.auth = new AuthSession(o.record.uid, o.record.password);
     this.headers = modelHeaders(o.model, this.title, o.instanceNumber);
     this.origin = o.serverUri.replace(/\/+$/, '');
@@ -395,7 +397,7 @@ export class CalDAVClient {
       if (href) asked.add(href);
       const principal = principalIn(r, 'current-user-principal');
       if (principal) {
-        s.principalURL = detach(principal);
+        s.principalURL = flatString(principal);
         return;
       }
       this.notice(`PROPFIND{well-known} answered ${describeAnswer(r)}: clients went on to principalPathTemplate`);
@@ -405,20 +407,20 @@ export class CalDAVClient {
     const r = await this.request('PROPFIND{find-principal}', 'PROPFIND', path, { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: atRoot ? [207] : [207, 404] });
     const principal = principalIn(r, 'principal-URL');
     if (principal) {
-      s.principalURL = detach(principal);
+      s.principalURL = flatString(principal);
       return;
     }
     // A resource that is there (it answered some property) but names no principal is taken
     // for the principal itself, as loadsim always did (the original failed on it).
     if (r.status === 207 && answeredAny(r)) {
-      s.principalURL = detach(path);
+      s.principalURL = flatString(path);
       return;
     }
     if (atRoot) throw new Error(`no principal found: PROPFIND ${path} answered ${describeAnswer(r)}`);
     const root = await this.request('PROPFIND{find-principal}', 'PROPFIND', '/', { body: bodies.DISCOVERY_PROPFIND, depth: '0', expect: [207] });
     const fromRoot = principalIn(root, 'current-user-principal');
     if (!fromRoot) throw new Error(`no principal found: PROPFIND ${path} answered ${describeAnswer(r)}; PROPFIND / answered ${describeAnswer(root)}`);
-    s.principalURL = detach(fromRoot);
+    s.principalURL = flatString(fromRoot);
     this.notice(`principalPathTemplate ${this.o.principalPathTemplate} named no principal (${describeAnswer(r)}): clients found theirs through current-user-principal at /`);
   }
 
@@ -440,17 +442,17 @@ export class CalDAVClient {
     // in DAV:current-user-principal: follow it once (a single-principal server answers so).
     const current = hrefIn(props.get(clark(NS.DAV, 'current-user-principal')));
     if (!props.has(clark(NS.CALDAV, 'calendar-home-set')) && current && ensureSlash(current) !== ensureSlash(s.principalURL)) {
-      s.principalURL = detach(current);
+      s.principalURL = flatString(current);
       ms = await this.multistatus('PROPFIND{principal}', 'PROPFIND', s.principalURL, { body: this.model.principalPropfind, depth: '0', expect: [207] });
       props = ms.responses[0] ? propsOk(ms.responses[0]) : new Map<string, XmlElement>();
     }
-    s.homeHref = detach(ensureSlash(hrefIn(props.get(clark(NS.CALDAV, 'calendar-home-set'))) ?? ''));
+    s.homeHref = flatString(ensureSlash(hrefIn(props.get(clark(NS.CALDAV, 'calendar-home-set'))) ?? ''));
     if (!s.homeHref) throw new Error(`the principal has no calendar-home-set: PROPFIND ${s.principalURL} answered ${describeProps(ms)}`);
-    s.outboxHref = detach(hrefIn(props.get(clark(NS.CALDAV, 'schedule-outbox-URL'))) ?? '');
-    s.inboxHref = detach(hrefIn(props.get(clark(NS.CALDAV, 'schedule-inbox-URL'))) ?? '');
-    s.notificationHref = s.notificationsRefused ? '' : detach(ensureSlash(hrefIn(props.get(clark(NS.CS, 'notification-URL'))) ?? ''));
-    s.principalCollection = detach(hrefIn(props.get(clark(NS.DAV, 'principal-collection-set'))) ?? '');
-    const addresses = hrefsIn(props.get(clark(NS.CALDAV, 'calendar-user-address-set'))).map(detach);
+    s.outboxHref = flatString(hrefIn(props.get(clark(NS.CALDAV, 'schedule-outbox-URL'))) ?? '');
+    s.inboxHref = flatString(hrefIn(props.get(clark(NS.CALDAV, 'schedule-inbox-URL'))) ?? '');
+    s.notificationHref = s.notificationsRefused ? '' : flatString(ensureSlash(hrefIn(props.get(clark(NS.CS, 'notification-URL'))) ?? ''));
+    s.principalCollection = flatString(hrefIn(props.get(clark(NS.DAV, 'principal-collection-set'))) ?? '');
+    const addresses = hrefsIn(props.get(clark(NS.CALDAV, 'calendar-user-address-set'))).map(flatString);
     s.email = addresses.find((a) => a.toLowerCase().startsWith('mailto:')) ?? '';
     s.uuid = addresses.find((a) => a.startsWith('urn:x-uid:')) ?? addresses.find((a) => a.startsWith('urn:uuid:')) ?? '';
     // The original refused any server without a mailto: address. Apple's clients only need one to
@@ -502,7 +504,7 @@ export class CalDAVClient {
     }
     listing ??= await this.multistatus('PROPFIND{home}', 'PROPFIND', s.homeHref, { body: bodies.homePropfind(m.homeProps), depth: '1', expect: [207] });
     const seen = this.readHome(listing, incremental);
-    if (listing.syncToken) s.homeToken = detach(listing.syncToken);
+    if (listing.syncToken) s.homeToken = flatString(listing.syncToken);
 
     if (firstTime) {
       for (const cal of s.calendars.values()) {
@@ -578,8 +580,8 @@ export class CalDAVClient {
         const comps = childrenNamed(props.get(clark(NS.CALDAV, 'supported-calendar-component-set')), NS.CALDAV, 'comp').map((c) => (c.attrs.name ?? '').toUpperCase());
         const name = textOf(props.get(clark(NS.DAV, 'displayname'))) || href.split('/').filter(Boolean).pop() || href;
         const shared = [...types].some((t) => t.startsWith(`{${NS.CS}}shared`));
-        const key = detach(href);
-        s.calendars.set(key, { href: key, name: detach(name), kind, components: componentList(kind === 'inbox' ? [] : comps), token: '', shared, sharedByMe: types.has(clark(NS.CS, 'shared-owner')) });
+        const key = flatString(href);
+        s.calendars.set(key, { href: key, name: flatString(name), kind, components: componentList(kind === 'inbox' ? [] : comps), token: '', shared, sharedByMe: types.has(clark(NS.CS, 'shared-owner')) });
       }
     }
     if (!incremental) {
@@ -614,7 +616,7 @@ export class CalDAVClient {
         ms = await this.multistatus('PROPFIND{calendar}', 'PROPFIND', cal.href, { body: m.calendarListPropfind, depth: '1', expect: [207] });
       }
       changed = this.applyListing(cal, ms);
-      cal.token = detach(newToken);
+      cal.token = flatString(newToken);
     }
     await this.fetch(changed);
   }
@@ -665,7 +667,7 @@ export class CalDAVClient {
     const changed: string[] = [];
     const listed = new Set<string>();
     if (!fetchEvents) {
-      if (ms.syncToken) cal.token = detach(ms.syncToken);
+      if (ms.syncToken) cal.token = flatString(ms.syncToken);
       return changed;
     }
     for (const resp of ms.responses) {
@@ -681,7 +683,7 @@ export class CalDAVClient {
       if (!known || known.etag !== etag) changed.push(resp.href);
     }
     if (full) for (const href of s.eventsIn(cal.href)) if (!listed.has(href)) s.events.delete(href);
-    if (ms.syncToken) cal.token = detach(ms.syncToken);
+    if (ms.syncToken) cal.token = flatString(ms.syncToken);
     return changed;
   }
 
@@ -699,7 +701,7 @@ export class CalDAVClient {
         const data = props.get(clark(NS.CALDAV, 'calendar-data'));
         if (!data) continue;
         const scheduleTag = textOf(props.get(clark(NS.CALDAV, 'schedule-tag')));
-        this.state.events.set(detach(resp.href), { etag: detach(textOf(props.get(clark(NS.DAV, 'getetag')))), data: detach(calendarText(data.text)), ...(scheduleTag ? { scheduleTag: detach(scheduleTag) } : {}) });
+        this.state.events.set(flatString(resp.href), { etag: flatString(textOf(props.get(clark(NS.DAV, 'getetag')))), data: flatString(calendarText(data.text)), ...(scheduleTag ? { scheduleTag: flatString(scheduleTag) } : {}) });
         this.changed(resp.href);
       }
     }
@@ -769,7 +771,7 @@ export class CalDAVClient {
       await this.request('POST{invite-accept}', 'POST', s.homeHref, { body: bodies.inviteReply(inv.invitee || s.email, inv.hostUrl, inv.uid, inv.summary), expect: [200, 201, 207] });
     }
     for (const href of toDelete) await this.request('DELETE{invite}', 'DELETE', href, { expect: [204, 404] });
-    if (ms.syncToken) s.notificationToken = detach(ms.syncToken);
+    if (ms.syncToken) s.notificationToken = flatString(ms.syncToken);
   }
 
   // ---- the write API profiles use (the original's ical.py) ------------------------------
@@ -819,7 +821,7 @@ export class CalDAVClient {
 
   /** POST a VFREEBUSY request to the outbox: `POST{fb-<size>}` (size = number of users). */
   async requestAvailability(start: Date, end: Date, users: string[], maskUids: string[] = []): Promise<DavResult> {
-    const uid = randomUUIDFrom(this.o.random).toUpperCase();
+    const uid = flatString(randomUuid(this.o.random)).toUpperCase();
     const lines = [
       'BEGIN:VCALENDAR', 'VERSION:2.0', 'METHOD:REQUEST', 'PRODID:-//Apple Inc.//iCal 5.0//EN', 'BEGIN:VFREEBUSY', `UID:${uid}`,
       `DTSTART:${utcStamp(start)}`, `DTEND:${utcStamp(end)}`, `DTSTAMP:${utcStamp(new Date(this.o.clock.now()))}`,
@@ -972,13 +974,6 @@ export class CalDAVClient {
     await this.principalDetails();
     await this.poll(false);
   }
-}
-
-/** A UUID from the client's own stream (replayable), not from crypto. */
-function randomUUIDFrom(random: Random): string {
-  const hex = Array.from({ length: 32 }, () => random.integer(0, 16).toString(16)).join('');
-  // Flat: a client keeps its clientId for the whole run, and a template's result is a tree of its parts.
-  return detach(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`);
 }
 
 /** calendar-data as iCalendar: XML turned its CRLFs into LFs (XML 1.0 §2.11); iCalendar needs them back. */

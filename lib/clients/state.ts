@@ -85,13 +85,6 @@ export class ClientState {
   }
 }
 
-/**
- * A copy of a string that does not keep its source alive: strings cut from a
- * response (an ETag, an href) are slices of the whole body in V8; stored as
- * they are, every client would keep its last multistatus bodies in memory.
- * See flatString.
- */
-export const detach = flatString;
 
 /**
  * `current` when `next` has the same characters, else a detached copy of
@@ -99,7 +92,7 @@ export const detach = flatString;
  * token), most often unchanged, so that each poll does not copy them anew.
  */
 export function keptOr(current: string, next: string): string {
-  return current === next ? current : detach(next);
+  return current === next ? current : flatString(next);
 }
 
 /**
@@ -114,7 +107,7 @@ export function componentList(names: readonly string[]): readonly string[] {
   const key = JSON.stringify(names);
   let list = COMPONENT_LISTS.get(key);
   if (list === undefined) {
-    list = Object.freeze(names.map(detach));
+    list = Object.freeze(names.map(flatString));
     if (COMPONENT_LISTS.size < 1_000) COMPONENT_LISTS.set(key, list);
   }
   return list;

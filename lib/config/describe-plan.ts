@@ -31,9 +31,6 @@ function profileName(r: Resolved<PluginDefinition & { generation?: string }>): s
   return r.definition.generation ? `${name(r)} (${r.definition.generation})` : name(r);
 }
 
-function planned(r: Resolved<PluginDefinition>): string {
-  return r.definition.plannedIn ? `  [not implemented yet: issue #${r.definition.plannedIn}]` : '';
-}
 
 /** Params as `key=value` on one line, distributions each on a line of their own. */
 function describeParams(c: Configured<SpecDefinition>, indent: string, skip: readonly string[] = []): string[] {
@@ -104,13 +101,13 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
   const totalClients = users * perUser;
   out.push('Client kinds (each kind taken `weight` times in a row, in order)');
   config.clients.forEach((kind, i) => {
-    out.push(`  [${i}] "${kind.title}": ${name(kind.plugin)}, weight ${kind.weight} → ${counts[i]} clients (${pct(counts[i]!, totalClients)}%)${planned(kind.plugin)}`);
+    out.push(`  [${i}] "${kind.title}": ${name(kind.plugin)}, weight ${kind.weight} → ${counts[i]} clients (${pct(counts[i]!, totalClients)}%)`);
     out.push(...describeParams(kind, '      ', ['title']));
     const on = kind.profiles.filter((p) => p.enabled);
     const off = kind.profiles.filter((p) => !p.enabled);
     out.push(`      profiles: ${on.length} enabled${off.length ? `, ${off.length} disabled (${off.map((p) => name(p.plugin)).join(', ')})` : ''}`);
     for (const p of on) {
-      out.push(`        ${profileName(p.plugin)}${planned(p.plugin)}`);
+      out.push(`        ${profileName(p.plugin)}`);
       out.push(...describeParams(p, '          ', ['enabled']));
     }
   });
@@ -118,7 +115,7 @@ export function describePlan(config: LoadsimConfig, cwd = process.cwd()): string
   out.push('Observers');
   if (config.observers.length === 0) out.push('  none');
   for (const o of config.observers) {
-    out.push(`  ${name(o.plugin)}${planned(o.plugin)}`);
+    out.push(`  ${name(o.plugin)}`);
     out.push(...describeParams(o, '    '));
   }
   const outside = filesOutsideConfigFolder(config);

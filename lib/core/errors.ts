@@ -6,7 +6,6 @@
 export type LoadsimErrorCode =
   | 'LOADSIM_CONFIG'
   | 'LOADSIM_USAGE'
-  | 'LOADSIM_NOT_IMPLEMENTED'
   | 'LOADSIM_DISTRIBUTION'
   | 'LOADSIM_OUTPUT'
   | 'LOADSIM_RESOURCE_LIMIT';
@@ -68,18 +67,6 @@ export class ResourceLimitError extends LoadsimError {
 export class UsageError extends LoadsimError {
   constructor(message: string) {
     super('LOADSIM_USAGE', message);
-  }
-}
-
-/**
- * A plug-in name that is registered (so configs naming it validate) but whose
- * implementation lands with a later issue. Raised when something tries to use it.
- */
-export class NotImplementedYetError extends LoadsimError {
-  readonly issue: number;
-  constructor(what: string, issue: number) {
-    super('LOADSIM_NOT_IMPLEMENTED', `${what} is registered but not implemented yet (planned in issue #${issue})`);
-    this.issue = issue;
   }
 }
 

@@ -23,11 +23,6 @@ export interface PluginDefinition {
   /** Other accepted short names. */
   readonly aliases?: readonly string[];
   readonly summary: string;
-  /**
-   * Set while the name is registered but its implementation has not landed:
-   * configs naming it validate, and using it raises NotImplementedYetError.
-   */
-  readonly plannedIn?: number;
 }
 
 /**

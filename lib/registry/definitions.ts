@@ -29,8 +29,8 @@ export interface SpecDefinition extends PluginDefinition {
 }
 
 export interface ProfileDefinition extends SpecDefinition {
-  /** Make the behaviour for one client (absent while the profile is only planned). */
-  create?(ctx: ProfileContext): Profile;
+  /** Make the behaviour for one client. */
+  create(ctx: ProfileContext): Profile;
 }
 
 export interface ClientModelDefinition extends SpecDefinition {
@@ -43,7 +43,7 @@ export interface ClientModelDefinition extends SpecDefinition {
 
 export interface ObserverDefinition extends SpecDefinition {
   /** Build the observer from its validated params (defaults applied). */
-  create?(values: ParamValues, ctx: ObserverContext): Observer;
+  create(values: ParamValues, ctx: ObserverContext): Observer;
 }
 
 export interface ArrivalDefinition extends SpecDefinition {

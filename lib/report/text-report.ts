@@ -1,7 +1,9 @@
 import type { Observer, ReportContext } from '../registry/observer.js';
-import type { LatencyHistogram } from '../stats/latency-histogram.js';
 import { writeIntervalTable } from './interval-table.js';
-import type { IntervalRecord } from '../result/result-document.js';
+import { OperationLogger } from '../observers/operation-logger.js';
+import { ReportStatistics } from '../observers/report-statistics.js';
+import { LatencyHistogram } from '../stats/latency-histogram.js';
+import type { IntervalRecord, ResultDocument } from '../result/result-document.js';
 
 export interface TextReportInput {
   /** In config order; each writes its part and says why the run fails. */
@@ -46,3 +48,11 @@ export function renderTextReport(input: TextReportInput): { text: string; reason
   lines.push(reasons.length ? `\n*** FAIL\n${reasons.join('\n')}` : '\n*** PASS');
   return { text: lines.join('\n'), reasons };
 }
+
+/** The text report of a saved run, as the run printed it (observers restored from their histograms). */
+export function reportText(doc: ResultDocument): string {
+  const observers = [ReportStatistics.restore(doc), ...(Object.keys(doc.operations).length ? [OperationLogger.restore(doc)] : [])];
+  const ctx = { startedAt: doc.startedAt, runSeconds: doc.runSeconds, cpu: doc.cpu, users: doc.users, clients: doc.clients, seed: doc.seed };
+  return renderTextReport({ observers, ctx, lag: LatencyHistogram.decode(doc.saved.lag), intervals: doc.intervals, intervalSeconds: doc.run.intervalSeconds, reasons: doc.reasons }).text;
+}
+

@@ -184,7 +184,6 @@ export class Population implements PopulationView {
     kind.profiles.forEach((pc, j) => {
       if (!pc.enabled) return;
       const def: ProfileDefinition = pc.plugin.definition;
-      if (!def.create) return; // refused before the run started; see unimplementedPlugins
       const profile = def.create({
         client,
         userNumber,

@@ -7,7 +7,7 @@ import type { ResultDocument } from '../result/result-document.js';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { IntervalMerger } from './interval-merger.js';
-import { reportText } from '../report/report-text.js';
+import { reportText } from '../report/text-report.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { mergeResults } from './merge-results.js';
 import { workerNodeArgs } from './worker-node-args.js';

@@ -181,16 +181,3 @@ describe('a distribution of your own, named in a plist', () => {
     assert.deepEqual(Array.from({ length: 1000 }, () => b.sample()), xs);
   });
 });
-
-describe('loadsim run with a plug-in that is registered but not implemented', () => {
-  it('checks the config, names exactly what is missing, and exits 3 before sending anything', async (t) => {
-    const { createRegistry } = await import('../../lib/config/builtins.js');
-    const planned = createRegistry().definitions('profile').find((d) => d.plannedIn);
-    if (!planned) return t.skip('every profile is implemented');
-    const clients = path.join(scratchDir(), 'planned-clients.plist');
-    writeFileSync(clients, readFileSync(path.join(REPO, 'config/clients.plist'), 'utf8').replace('<string>Tasker</string>', `<string>${planned.name}</string>`));
-    const r = await runCli(['run', '--config', path.join(REPO, 'config/config.plist'), '--clients', clients], scratchDir());
-    assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, new RegExp(`profile ${planned.name} is registered but not implemented yet \\(planned in issue #${planned.plannedIn}\\)`));
-  });
-});

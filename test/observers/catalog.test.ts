@@ -32,7 +32,6 @@ describe('observer definitions', () => {
   it('every built-in observer can be built', () => {
     for (const d of builtinObservers) {
       assert.equal(typeof d.create, 'function', d.name);
-      assert.equal(d.plannedIn, undefined, d.name);
     }
   });
 

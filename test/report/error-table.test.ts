@@ -10,7 +10,7 @@ import { buildResult } from '../../lib/report/build-result.js';
 import { renderHtml } from '../../lib/report/html.js';
 import { renderJUnit } from '../../lib/report/junit.js';
 import { checkResultDocument, readResultDocument } from '../../lib/report/read-result.js';
-import { reportText } from '../../lib/report/report-text.js';
+import { reportText } from '../../lib/report/text-report.js';
 import type { ResultDocument } from '../../lib/result/result-document.js';
 import { renderTextReport } from '../../lib/report/text-report.js';
 import type { FailureCounts } from '../../lib/stats/failure-table.js';

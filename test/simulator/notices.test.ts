@@ -8,7 +8,7 @@ import { VirtualClock } from '../../lib/core/clock.js';
 import { loadConfig } from '../../lib/config/load-config.js';
 import { renderHtml } from '../../lib/report/html.js';
 import { checkResultDocument } from '../../lib/report/read-result.js';
-import { reportText } from '../../lib/report/report-text.js';
+import { reportText } from '../../lib/report/text-report.js';
 import type { ResultDocument } from '../../lib/result/result-document.js';
 import { LoadSimulator } from '../../lib/simulator/simulator.js';
 import { runInVirtualTime } from '../../lib/simulator/virtual-time.js';

@@ -7,7 +7,7 @@ import * as plist from 'plist';
 import { VirtualClock } from '../../lib/core/clock.js';
 import { loadConfig } from '../../lib/config/load-config.js';
 import type { SimEvent } from '../../lib/core/events.js';
-import { reportText } from '../../lib/report/report-text.js';
+import { reportText } from '../../lib/report/text-report.js';
 import { LoadSimulator, type SimulatorOptions } from '../../lib/simulator/simulator.js';
 import { runInVirtualTime } from '../../lib/simulator/virtual-time.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';

@@ -1,4 +1,4 @@
-import type { Random } from '../lib/core/random.js';
+import type { Random } from './random.js';
 
 /**
  * A version-4-shaped UUID drawn from a profile's own stream, for UIDs and
