@@ -18,9 +18,15 @@
  *     <key>params</key> <dict><key>interval</key><integer>30</integer></dict>
  *   </dict>
  */
-import { ProfileBase, defineProfile, type ProfileContext } from '../lib/index.js';
+import { ProfileBase, defineProfile, type ParamSpec, type ParamsOf } from '../lib/index.js';
 
-class LunchBooker extends ProfileBase {
+/** Its clients.plist params: checked by `loadsim validate`, and typed in `this.params`. */
+const params = {
+  interval: { type: 'number', rule: { positive: true }, unit: 's', default: 60, doc: 'seconds between bookings' },
+  title: { type: 'string', default: 'Lunch', doc: 'the events’ SUMMARY' },
+} as const satisfies ParamSpec;
+
+class LunchBooker extends ProfileBase<ParamsOf<typeof params>> {
   protected run(): void {
     this.everyInterval(async (lagMs) => {
       const calendar = this.randomCalendarOfType('VEVENT', true);
@@ -32,7 +38,7 @@ class LunchBooker extends ProfileBase {
 }
 
 /** A one-hour event at noon (UTC) tomorrow. */
-function lunchAtNoon(uid: string, title: unknown, now: number): string {
+function lunchAtNoon(uid: string, title: string, now: number): string {
   const noon = new Date(now + 86_400_000);
   noon.setUTCHours(12, 0, 0, 0);
   const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
@@ -45,7 +51,7 @@ function lunchAtNoon(uid: string, title: unknown, now: number): string {
     `DTSTAMP:${stamp(new Date(now))}`,
     `DTSTART:${stamp(noon)}`,
     'DURATION:PT1H',
-    `SUMMARY:${String(title)}`,
+    `SUMMARY:${title}`,
     'END:VEVENT',
     'END:VCALENDAR',
     '',
@@ -55,9 +61,6 @@ function lunchAtNoon(uid: string, title: unknown, now: number): string {
 export const Lunch = defineProfile({
   name: 'Lunch',
   summary: 'books lunch at noon tomorrow every interval',
-  params: {
-    interval: { type: 'number', rule: { positive: true }, unit: 's', default: 60, doc: 'seconds between bookings' },
-    title: { type: 'string', default: 'Lunch', doc: 'the events’ SUMMARY' },
-  },
-  create: (ctx: ProfileContext) => new LunchBooker(ctx),
+  params,
+  create: (ctx) => new LunchBooker(ctx),
 });

@@ -34,7 +34,7 @@ export type { ObserverOptions, ProfileOptions } from './registry/define.js';
 export { defineClientModel } from './registry/client-models.js';
 export type { ClientModelOptions } from './registry/client-models.js';
 export type { AccountLoaderDefinition, ArrivalDefinition, ClientModelDefinition, ObserverDefinition, ProfileDefinition, SpecDefinition } from './registry/definitions.js';
-export type { ParamDef, ParamSpec, ParamType, ParamValue, ParamValues, FileParam } from './params/param-spec.js';
+export type { ParamDef, ParamSpec, ParamType, ParamValue, ParamValues, ParamsOf, FileParam } from './params/param-spec.js';
 export type { ParamReader } from './params/params.js';
 
 // Profiles: ProfileBase and what it works with.

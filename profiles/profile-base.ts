@@ -47,7 +47,11 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export abstract class ProfileBase implements Profile {
+/**
+ * `P`: the profile's params as it reads them; a profile of your own gets them typed from its
+ * declared spec (`ProfileBase<ParamsOf<typeof params>>`), the built-ins read them untyped.
+ */
+export abstract class ProfileBase<P = ParamValues> implements Profile {
   /** The profile's name, as in the catalog (labels its unexpected failures). */
   readonly name: string;
   readonly enabled: boolean;
@@ -55,7 +59,9 @@ export abstract class ProfileBase implements Profile {
   protected readonly clock: Clock;
   /** The profile's own stream: its choices (calendars, UIDs, percentages, start offsets). */
   protected readonly random: Random;
-  protected readonly params: ParamValues;
+  protected readonly params: P;
+  /** The same params, as the loader gives them (for the helpers below that read by key). */
+  private readonly values: ParamValues;
   protected readonly userNumber: number;
   protected readonly population: PopulationView;
   // Made when first needed: thousands of profiles share a process, and an empty Map still costs ~150 bytes.
@@ -66,7 +72,7 @@ export abstract class ProfileBase implements Profile {
   private subscribed = false;
 
   constructor(
-    protected readonly ctx: ProfileContext,
+    protected readonly ctx: ProfileContext<P>,
     /** Default: the class's own name (a profile of your own need not pass one). */
     name?: string,
   ) {
@@ -75,12 +81,13 @@ export abstract class ProfileBase implements Profile {
     this.clock = ctx.clock;
     this.random = ctx.random;
     this.params = ctx.params;
+    this.values = ctx.params as unknown as ParamValues;
     this.userNumber = ctx.userNumber;
     this.population = ctx.population;
-    this.enabled = ctx.params.enabled !== false;
+    this.enabled = this.values.enabled !== false;
     // Each distribution draws from a stream derived from its key, so adding a
     // distribution (or a draw in one) never shifts the numbers another one gives.
-    for (const [key, value] of Object.entries(ctx.params)) {
+    for (const [key, value] of Object.entries(this.values)) {
       if (isDistributionSpec(value)) (this.distributions ??= new Map()).set(key, value.create({ random: ctx.random.derive(key), clock: ctx.clock }));
     }
   }
@@ -302,7 +309,7 @@ export abstract class ProfileBase implements Profile {
   }
 
   protected number(key: string): number {
-    const v = this.params[key];
+    const v = this.values[key];
     if (typeof v !== 'number') throw new Error(`${this.name}: param ${key} is not a number`);
     return v;
   }

@@ -47,6 +47,30 @@ export interface FileParam {
 export type ParamValue = number | boolean | string | string[] | number[] | DistributionSpec | FileParam | Record<string, unknown> | undefined;
 export type ParamValues = Record<string, ParamValue>;
 
+/** The value a declared param has once read (defaults applied): `number` for `{ type: 'number' }`, … */
+export type ParamValueOf<D extends ParamDef> = D extends { type: 'number' }
+  ? number
+  : D extends { type: 'boolean' }
+    ? boolean
+    : D extends { type: 'string' }
+      ? string
+      : D extends { type: 'strings' }
+        ? string[]
+        : D extends { type: 'numbers' }
+          ? number[]
+          : D extends { type: 'distribution' }
+            ? DistributionSpec
+            : D extends { type: 'file' } | { type: 'path' }
+              ? FileParam
+              : Record<string, unknown>;
+
+/**
+ * The params a spec declares, typed: what a profile of your own reads from
+ * `this.params` (defineProfile gives them to ProfileBase). Declare the spec
+ * `as const` or inline, so each `type` stays a literal.
+ */
+export type ParamsOf<S extends ParamSpec> = { readonly [K in keyof S]: ParamValueOf<S[K]> };
+
 export interface ResolveContext {
   registry: Registry;
   clock: Clock;

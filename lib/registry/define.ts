@@ -1,4 +1,4 @@
-import type { ParamSpec, ParamValues } from '../params/param-spec.js';
+import type { ParamSpec, ParamValues, ParamsOf } from '../params/param-spec.js';
 import type { Observer, ObserverContext } from './observer.js';
 import type { Profile, ProfileContext } from './profile.js';
 import type { ObserverDefinition, ProfileDefinition } from './definitions.js';
@@ -11,22 +11,26 @@ import type { ObserverDefinition, ProfileDefinition } from './definitions.js';
  * plist as `./my-module.js#ExportName`.
  */
 
-export interface ProfileOptions {
+export interface ProfileOptions<S extends ParamSpec = ParamSpec> {
   /** Its name in listings and failure messages. */
   name: string;
   summary?: string;
   /** Its clients.plist params; `enabled` is added (default true). */
-  params?: ParamSpec;
-  /** One profile per simulated client that has it; `ctx.params` holds the checked params, defaults applied. */
-  create(ctx: ProfileContext): Profile;
+  params?: S;
+  /**
+   * One profile per simulated client that has it; `ctx.params` holds the checked params,
+   * defaults applied, typed from `params` (a `ProfileBase<ParamsOf<typeof spec>>` reads them so).
+   */
+  create(ctx: ProfileContext<ParamsOf<S>>): Profile;
 }
 
-export function defineProfile(o: ProfileOptions): ProfileDefinition {
+export function defineProfile<S extends ParamSpec>(o: ProfileOptions<S>): ProfileDefinition {
   return {
     name: o.name,
     summary: o.summary ?? 'a profile of your own',
     params: { enabled: { type: 'boolean', default: true, doc: 'run this profile' }, ...(o.params ?? {}) },
-    create: o.create,
+    // The loader gives exactly the declared params, checked: the typed view is sound.
+    create: o.create as (ctx: ProfileContext) => Profile,
   };
 }
 

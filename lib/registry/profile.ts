@@ -15,12 +15,12 @@ export interface PopulationView {
 }
 
 /** What a profile gets when it is made: its client, its user, its params and its own random stream. */
-export interface ProfileContext {
+export interface ProfileContext<P = ParamValues> {
   client: CalDAVClient;
   /** 0-based user number in arrival order. */
   userNumber: number;
   /** Validated params, defaults applied; distributions are DistributionSpecs to instantiate with `random`. */
-  params: ParamValues;
+  params: P;
   clock: Clock;
   /** This profile's own stream (derived from the seed and user/client/profile identity). */
   random: Random;
