@@ -91,6 +91,16 @@ export class ReportStatistics implements Observer {
     return rs;
   }
 
+  /** Requests per label as the report counts them (the run checks them against its books). */
+  requestCounts(): Record<string, { count: number; failed: number }> {
+    const out: Record<string, { count: number; failed: number }> = {};
+    for (const label of this.table.labels()) {
+      const row = this.table.get(label)!;
+      out[label] = { count: row.all.count, failed: row.failures };
+    }
+    return out;
+  }
+
   /** Client-failure reason → how many times. */
   clientFailureReasons(): Record<string, number> {
     return Object.fromEntries(this.clientFailures);

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import type { EventReader } from '../core/event-reader.js';
 import type { SimEvent } from '../core/events.js';
 
 /** What the simulator knows at report time, for the `* Client` section. */
@@ -21,7 +22,7 @@ export interface ReportContext {
  * report and says why the run failed, if it did (the original's
  * observe/report/failures, population.py). Observers never act on clients.
  */
-export interface Observer {
+export interface Observer extends EventReader {
   observe(event: SimEvent): void;
   /** Write the report lines. */
   report(out: (line: string) => void, ctx: ReportContext): void;
@@ -29,6 +30,11 @@ export interface Observer {
   failures(): string[];
   /** Flush files, close handles. */
   close?(): Promise<void> | void;
+  /**
+   * Requests per label as this observer counted them (an observer that tabulates requests, as
+   * ReportStatistics does): the run checks them against its own books before it reports.
+   */
+  requestCounts?(): Record<string, { count: number; failed: number }>;
 }
 
 /** What an observer gets when it is made. */

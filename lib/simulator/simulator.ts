@@ -2,6 +2,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { RealClock, type Clock, type Timer } from '../core/clock.js';
 import type { LoadsimConfig } from '../config/config-types.js';
 import type { SimEvent } from '../core/events.js';
+import type { EventReader } from '../core/event-reader.js';
 import type { Observer, ReportContext } from '../registry/observer.js';
 import { Random } from '../core/random.js';
 import type { ObserverDefinition } from '../registry/definitions.js';
@@ -18,7 +19,6 @@ import { IntervalRecorder, type IntervalHistograms } from '../report/interval-re
 import type { IntervalRecord, ResultDocument } from '../result/result-document.js';
 import { renderTextReport } from '../report/text-report.js';
 import { RequestAccounting, accountingProblems } from '../report/request-accounting.js';
-import { ReportStatistics } from '../observers/report-statistics.js';
 
 export interface SimulatorOptions {
   config: LoadsimConfig;
@@ -52,7 +52,7 @@ export interface SimulatorOptions {
 }
 
 /** Something that reads every event and has files to close at the end. */
-export interface EventSink {
+export interface EventSink extends EventReader {
   observe(event: SimEvent): void;
   close(): Promise<void> | void;
 }
@@ -91,6 +91,8 @@ export class LoadSimulator {
   readonly tracker = new RequestTracker();
   readonly population: Population;
   readonly observers: Observer[] = [];
+  /** Everything that reads the events, in order: one interface, one subscription. */
+  private readonly readers: EventReader[] = [];
   private readonly serverStats: SimExpiredEvent[] = [];
   private readonly eventCounts = { requests: 0, responses: 0, exchanges: 0 };
   /** Every request started, by how it ended, per label: the books that must balance. */
@@ -123,17 +125,20 @@ export class LoadSimulator {
       // A slice simulates the users n with n % workerCount == workerID of all the arrivals.
       ...(policy ? { totalClients: sliceSize(policy.totalUsers, o.config.workerID ?? 0, o.config.workerCount ?? 1) * policy.clientsPerUser } : {}),
     });
+    // The run's own readers first, then the result writers; the observers follow as they are made.
+    this.readers.push(this.live, this.intervals, this.accounting, ...(o.sinks ?? []), {
+      observe: (e) => {
+        if (e.type === 'sim-expired') this.serverStats.push(e);
+        else if (e.type === 'request') this.eventCounts.requests++;
+        else if (e.type === 'response') {
+          this.eventCounts.responses++;
+          this.eventCounts.exchanges += e.exchanges ?? 1;
+        }
+      },
+    });
+    const readers = this.readers;
     this.bus.events$.subscribe((e) => {
-      this.live.observe(e);
-      this.intervals.observe(e);
-      this.accounting.observe(e);
-      for (const sink of o.sinks ?? []) sink.observe(e);
-      if (e.type === 'sim-expired') this.serverStats.push(e);
-      else if (e.type === 'request') this.eventCounts.requests++;
-      else if (e.type === 'response') {
-        this.eventCounts.responses++;
-        this.eventCounts.exchanges += e.exchanges ?? 1;
-      }
+      for (const r of readers) r.observe(e);
     });
     // Before anything is sent: a population whose sockets do not fit in the open-file limit is refused.
     checkSocketBudget(o.config);
@@ -155,7 +160,7 @@ export class LoadSimulator {
       const def: ObserverDefinition = c.plugin.definition;
       const observer = def.create(c.params, { clock: this.clock, out: this.out });
       this.observers.push(observer);
-      this.bus.events$.subscribe((e) => observer.observe(e));
+      this.readers.push(observer);
     }
   }
 
@@ -261,13 +266,10 @@ export class LoadSimulator {
   private checkAccounting(): void {
     this.bus.flush();
     if (this.bus.dropped) return;
-    const stats = this.observers.find((o): o is ReportStatistics => o instanceof ReportStatistics);
-    const requests: Record<string, { count: number; failed: number }> = {};
-    for (const label of stats?.table.labels() ?? []) {
-      const row = stats!.table.get(label)!;
-      requests[label] = { count: row.all.count, failed: row.failures };
-    }
-    const problems = accountingProblems({ accounting: { requests: this.accounting.table() }, events: this.eventCounts, ...(stats ? { requests } : {}) });
+    // The first observer that tabulates requests (ReportStatistics) is checked against the books.
+    const tabulating = this.observers.find((o) => o.requestCounts);
+    const requests = tabulating?.requestCounts?.();
+    const problems = accountingProblems({ accounting: { requests: this.accounting.table() }, events: this.eventCounts, ...(requests ? { requests } : {}) });
     if (problems.length) {
       this.bus.emit({ type: 'sim-failure', reason: `loadsim's request accounting does not balance (a loadsim bug; please report it): ${problems.slice(0, 3).join('; ')}`, at: this.clock.now() });
     }
