@@ -40,7 +40,8 @@ export type { ParamReader } from './params/params.js';
 // Profiles: ProfileBase and what it works with.
 export { ProfileBase, OperationFailed } from '../profiles/profile-base.js';
 export type { Profile, ProfileContext, PopulationView } from './registry/profile.js';
-export type { CalDAVClient, ClientParams } from './clients/client.js';
+export type { CalendarClient, RequestSpec } from './clients/calendar-client.js';
+export type { ClientParams } from './clients/client.js';
 export { IncorrectResponseCode } from './clients/client.js';
 export type { CalendarState, EventState } from './clients/state.js';
 export type { ModelBehaviour, ModelName } from './clients/models.js';

@@ -13,7 +13,8 @@
  * end the profile (2013) or its loop (master), silently: one server error
  * then quietly took a user's behaviour out of the run.
  */
-import { IncorrectResponseCode, type CalDAVClient } from '../lib/clients/client.js';
+import { IncorrectResponseCode } from '../lib/clients/client.js';
+import type { CalendarClient } from '../lib/clients/calendar-client.js';
 import type { CalendarState, EventState } from '../lib/clients/state.js';
 import type { Clock, Timer } from '../lib/core/clock.js';
 import type { DistributionSpec } from '../lib/params/distribution-spec.js';
@@ -55,7 +56,7 @@ export abstract class ProfileBase<P = ParamValues> implements Profile {
   /** The profile's name, as in the catalog (labels its unexpected failures). */
   readonly name: string;
   readonly enabled: boolean;
-  protected readonly client: CalDAVClient;
+  protected readonly client: CalendarClient;
   protected readonly clock: Clock;
   /** The profile's own stream: its choices (calendars, UIDs, percentages, start offsets). */
   protected readonly random: Random;

@@ -16,6 +16,7 @@ import { loadClientState, saveClientState } from './serialization.js';
 import { sizeSuffix, type ModelBehaviour } from './models.js';
 import { ClientState, componentList, keptOr, type CalendarState } from './state.js';
 import { flatString } from '../core/flat-string.js';
+import type { CalendarClient, RequestSpec } from './calendar-client.js';
 import { randomUuid } from '../core/random-uuid.js';
 import type { Generation } from '../params/generation.js';
 
@@ -85,15 +86,6 @@ function describeStatuses(statuses: readonly number[]): string {
   return statuses.length >= 400 ? `any status but ${[...Array.from({ length: 500 }, (_, i) => i + 100)].filter((x) => !statuses.includes(x)).join(', ')}` : parts.join(' or ');
 }
 
-interface RequestSpec {
-  /** Parse a 207 body in the HTTP layer, so a malformed one is a failed response. */
-  multistatus?: boolean;
-  body?: string;
-  headers?: Record<string, string>;
-  depth?: '0' | '1';
-  expect: readonly number[];
-  contentType?: string;
-}
 
 const XML_TYPE = 'text/xml; charset=utf-8';
 const CAL_TYPE = 'text/calendar; charset=utf-8';
@@ -159,7 +151,7 @@ function modelHeaders(model: ModelBehaviour, title: string, instanceNumber: numb
  * syncing as the real one does (the original's ical.py), and the write API that profiles
  * call. Every request is labelled as the original labels it.
  */
-export class CalDAVClient {
+export class CalDAVClient implements CalendarClient {
   readonly model: ModelBehaviour;
   readonly params: ClientParams;
   readonly record: AccountRecord;

@@ -346,11 +346,12 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
         }
       }
       if (records) {
-        const csv = configured.params.path as FileParam | undefined;
-        // Where a repeated uid comes from: the CSV file, the uid pattern of a generating loader, or the user's loader.
+        const pathParam = configured.params.path;
+        const csv = typeof pathParam === 'object' && pathParam !== null && 'abs' in pathParam ? (pathParam as FileParam) : undefined;
+        // Where a repeated uid comes from: the CSV file, the uid pattern of a generating loader, or a loader whose params are its own business.
         const p = entry.at('params');
-        const dupScope = plugin.source !== 'builtin' ? entry.at('loader') : csv ? p.child('path') : 'uidPattern' in configured.params ? p.child('uidPattern') : 'uid' in configured.params ? p.child('uid') : entry.at('loader');
-        checkDuplicateAccounts(records, dupScope, plugin.source === 'builtin' ? csv : undefined);
+        const dupScope = plugin.definition.openParams ? entry.at('loader') : csv ? p.child('path') : 'uidPattern' in configured.params ? p.child('uidPattern') : 'uid' in configured.params ? p.child('uid') : entry.at('loader');
+        checkDuplicateAccounts(records, dupScope, csv);
         const loadedCount = records.length;
         // Only users on an enabled pod take part (master's filterRecords).
         if (shape === 'master') {

@@ -1,4 +1,4 @@
-import type { CalDAVClient } from '../clients/client.js';
+import type { CalendarClient } from '../clients/calendar-client.js';
 import type { Clock } from '../core/clock.js';
 import type { ParamValues } from '../params/param-spec.js';
 import type { EmitEvent } from '../core/events.js';
@@ -16,7 +16,7 @@ export interface PopulationView {
 
 /** What a profile gets when it is made: its client, its user, its params and its own random stream. */
 export interface ProfileContext<P = ParamValues> {
-  client: CalDAVClient;
+  client: CalendarClient;
   /** 0-based user number in arrival order. */
   userNumber: number;
   /** Validated params, defaults applied; distributions are DistributionSpecs to instantiate with `random`. */
