@@ -70,14 +70,14 @@ export type { ServerQuirks } from './testbed/quirks.js';
 
 // Results: the saved document and what is made from it.
 export type { FullStats, IntervalFigures, IntervalRecord, LabelSummary, ResultDocument } from './result/result-document.js';
-export { readResultDocument } from './report/read-result.js';
+export { readResultDocument } from './result/read-result.js';
 export { reportText } from './report/text-report.js';
 export { renderHtml } from './report/html.js';
 export { renderJUnit } from './report/junit.js';
 export { compareResults, renderComparison } from './report/compare.js';
 export type { CompareOptions, Comparison } from './report/compare.js';
-export { mergeResults } from './workers/merge-results.js';
-export type { MergeInput } from './workers/merge-results.js';
+export { mergeResults } from './report/merge-results.js';
+export type { MergeInput } from './report/merge-results.js';
 
 // The command line, for embedding.
 export { main as runCli } from './cli/main.js';

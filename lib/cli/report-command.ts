@@ -1,12 +1,12 @@
 import { ConfigError } from '../core/errors.js';
 import { compareResults, parsePercent, renderComparison } from '../report/compare.js';
-import { readResultDocument } from '../report/read-result.js';
+import { readResultDocument } from '../result/read-result.js';
 import type { ResultDocument } from '../result/result-document.js';
 import { writeResultFiles, type ResultFiles } from '../report/result-files.js';
 import { reportText } from '../report/text-report.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
-import { mergeResults } from '../workers/merge-results.js';
+import { mergeResults } from '../report/merge-results.js';
 
 /** A saved result, or exit 2 with every problem printed. */
 function read(file: string, err: (s: string) => void): ResultDocument {

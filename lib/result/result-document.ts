@@ -198,7 +198,7 @@ export interface ResultDocument {
     exchanges?: number;
   };
   requests: Record<string, LabelSummary>;
-  /** Per request label: started = succeeded + failed + interrupted (lib/report/request-accounting.ts); absent in results of older versions. */
+  /** Per request label: started = succeeded + failed + interrupted (request-accounting.ts); absent in results of older versions. */
   accounting?: { requests: Record<string, RequestCounts> };
   operations: Record<string, LabelSummary>;
   /**

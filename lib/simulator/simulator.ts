@@ -18,7 +18,7 @@ import { buildResult } from '../report/build-result.js';
 import { IntervalRecorder, type IntervalHistograms } from '../report/interval-recorder.js';
 import type { IntervalRecord, ResultDocument } from '../result/result-document.js';
 import { renderTextReport } from '../report/text-report.js';
-import { RequestAccounting, accountingProblems } from '../report/request-accounting.js';
+import { RequestAccounting, accountingProblems } from '../result/request-accounting.js';
 
 export interface SimulatorOptions {
   config: LoadsimConfig;

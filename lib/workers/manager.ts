@@ -6,10 +6,10 @@ import type { LoadsimConfig } from '../config/config-types.js';
 import type { ResultDocument } from '../result/result-document.js';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { IntervalMerger } from './interval-merger.js';
+import { IntervalMerger } from '../report/interval-merger.js';
 import { reportText } from '../report/text-report.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
-import { mergeResults } from './merge-results.js';
+import { mergeResults } from '../report/merge-results.js';
 import { workerNodeArgs } from './worker-node-args.js';
 import { lineReader, PROTOCOL_VERSION, type FromWorker, type StartMessage } from './protocol.js';
 

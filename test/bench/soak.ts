@@ -23,8 +23,8 @@
  *   started = succeeded + failed + interrupted in the final result.
  */
 import path from 'node:path';
-import { readResultDocument } from '../../lib/report/read-result.js';
-import { accountingProblems, intervalAccountingProblems } from '../../lib/report/request-accounting.js';
+import { readResultDocument } from '../../lib/result/read-result.js';
+import { accountingProblems, intervalAccountingProblems } from '../../lib/result/request-accounting.js';
 import { FaultProxy, type FaultKind } from '../support/fault-proxy.js';
 import { ACCELERATED_CLIENTS } from './capacity.js';
 import { generatorNodeArgs, spreadArrival, startGeneratorRun, writeBenchConfig, writeOneKind } from './support/generator-run.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderHtml } from '../../lib/report/html.js';
 import { renderJUnit } from '../../lib/report/junit.js';
-import { checkResultDocument } from '../../lib/report/read-result.js';
+import { checkResultDocument } from '../../lib/result/read-result.js';
 import { reportText } from '../../lib/report/text-report.js';
 import type { FaultKind, FaultRule } from '../support/fault-proxy.js';
 import { assertBooksBalance, runWithFaults } from './harness.js';

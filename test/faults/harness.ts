@@ -14,7 +14,7 @@ import { ScaledClock, type Clock } from '../../lib/core/clock.js';
 import type { LoadsimConfig } from '../../lib/config/config-types.js';
 import { loadConfig } from '../../lib/config/load-config.js';
 import type { ClientFailureEvent, OperationEvent, ResponseEvent, SimEvent } from '../../lib/core/events.js';
-import { accountingProblems, intervalAccountingProblems } from '../../lib/report/request-accounting.js';
+import { accountingProblems, intervalAccountingProblems } from '../../lib/result/request-accounting.js';
 import type { ResultDocument } from '../../lib/result/result-document.js';
 import { LoadSimulator, type RunResult } from '../../lib/simulator/simulator.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';

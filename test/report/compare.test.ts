@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { ConfigError } from '../../lib/core/errors.js';
 import { compareResults, DEFAULT_COMPARE_OPTIONS, parsePercent, renderComparison } from '../../lib/report/compare.js';
-import { readResultDocument } from '../../lib/report/read-result.js';
+import { readResultDocument } from '../../lib/result/read-result.js';
 import { repeat, resultFixture, scaled, type LabelSpec } from './result-fixture.js';
 
 /** Spread latencies, so p50, p95 and p99 differ. */

@@ -9,7 +9,7 @@ import { ReportStatistics } from '../../lib/observers/report-statistics.js';
 import { buildResult } from '../../lib/report/build-result.js';
 import { renderHtml } from '../../lib/report/html.js';
 import { renderJUnit } from '../../lib/report/junit.js';
-import { checkResultDocument, readResultDocument } from '../../lib/report/read-result.js';
+import { checkResultDocument, readResultDocument } from '../../lib/result/read-result.js';
 import { reportText } from '../../lib/report/text-report.js';
 import type { ResultDocument } from '../../lib/result/result-document.js';
 import { renderTextReport } from '../../lib/report/text-report.js';

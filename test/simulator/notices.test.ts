@@ -7,13 +7,13 @@ import * as plist from 'plist';
 import { VirtualClock } from '../../lib/core/clock.js';
 import { loadConfig } from '../../lib/config/load-config.js';
 import { renderHtml } from '../../lib/report/html.js';
-import { checkResultDocument } from '../../lib/report/read-result.js';
+import { checkResultDocument } from '../../lib/result/read-result.js';
 import { reportText } from '../../lib/report/text-report.js';
 import type { ResultDocument } from '../../lib/result/result-document.js';
 import { LoadSimulator } from '../../lib/simulator/simulator.js';
 import { runInVirtualTime } from '../../lib/simulator/virtual-time.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
-import { mergeResults } from '../../lib/workers/merge-results.js';
+import { mergeResults } from '../../lib/report/merge-results.js';
 
 /**
  * A whole run against a server that answers as others do (the testbed's

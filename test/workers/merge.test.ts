@@ -13,7 +13,7 @@ import type { ResultDocument } from '../../lib/result/result-document.js';
 import { NOT_RECORDED } from '../../lib/stats/failure-table.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
-import { mergeResults } from '../../lib/workers/merge-results.js';
+import { mergeResults } from '../../lib/report/merge-results.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { REPO } from '../helpers/reference.js';
 

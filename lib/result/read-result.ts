@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describeValue, isDict } from '../params/problems.js';
 import { ConfigError, type Problem } from '../core/errors.js';
-import { PERCENTILE_KEYS, type ResultDocument } from '../result/result-document.js';
+import { PERCENTILE_KEYS, type ResultDocument } from './result-document.js';
 
 /**
  * Reading a saved result (`--json FILE`) back, for `loadsim report`,

@@ -1,5 +1,5 @@
 import type { SimEvent } from '../core/events.js';
-import type { IntervalRecord, RequestCounts, ResultDocument } from '../result/result-document.js';
+import type { IntervalRecord, RequestCounts, ResultDocument } from './result-document.js';
 
 /**
  * The accounting invariant, kept per label as the run goes: every request

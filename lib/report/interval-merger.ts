@@ -1,6 +1,6 @@
-import { AppendFile } from '../report/append-file.js';
-import { intervalFigures, type IntervalHistograms } from '../report/interval-recorder.js';
-import { sumAccountingColumns } from '../report/request-accounting.js';
+import { AppendFile } from './append-file.js';
+import { intervalFigures, type IntervalHistograms } from './interval-recorder.js';
+import { sumAccountingColumns } from '../result/request-accounting.js';
 import type { IntervalFigures, IntervalRecord } from '../result/result-document.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
 

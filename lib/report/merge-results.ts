@@ -1,10 +1,10 @@
-import { mergeAccounting, sumAccountingColumns } from '../report/request-accounting.js';
+import { mergeAccounting, sumAccountingColumns } from '../result/request-accounting.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { ServerPod } from '../config/config-types.js';
 import { ConfigError, type Problem } from '../core/errors.js';
 import { OperationLogger } from '../observers/operation-logger.js';
 import { ReportStatistics } from '../observers/report-statistics.js';
-import { buildResult } from '../report/build-result.js';
+import { buildResult } from './build-result.js';
 import type { IntervalRecord, ResultDocument, SavedInterval } from '../result/result-document.js';
 import { restoreFailures, restoreLags, restoreTable, saveSection, thresholdsOf } from '../result/saved-section.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
