@@ -74,18 +74,11 @@ export class IncorrectResponseCode extends Error {
   }
 }
 
-/** `207 or 301 or 302`; a run of statuses as a range: `any status 100–599`. */
+/** `207 or 301 or 302`; a discovery request's hundreds of statuses as what they leave out: `any status but 401`. */
 function describeStatuses(statuses: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < statuses.length; ) {
-    let j = i;
-    while (j + 1 < statuses.length && statuses[j + 1] === statuses[j]! + 1) j++;
-    parts.push(j - i >= 2 ? `${statuses[i]}–${statuses[j]}` : statuses.slice(i, j + 1).join(' or '));
-    i = j + 1;
-  }
-  return statuses.length >= 400 ? `any status but ${[...Array.from({ length: 500 }, (_, i) => i + 100)].filter((x) => !statuses.includes(x)).join(', ')}` : parts.join(' or ');
+  if (statuses.length < 400) return statuses.join(' or ');
+  return `any status but ${ALL_STATUSES.filter((x) => !statuses.includes(x)).join(', ')}`;
 }
-
 
 const XML_TYPE = 'text/xml; charset=utf-8';
 const CAL_TYPE = 'text/calendar; charset=utf-8';
@@ -104,7 +97,8 @@ const SYNC_LABELS_MASTER = { initial: 'REPORT{sync-coll-init}', incremental: 'RE
  * step. A 401 after credentials is the user's password refused, which no fallback mends (a real
  * client asks for the password): that fails the request and the startup.
  */
-const ANY_STATUS: readonly number[] = Array.from({ length: 500 }, (_, i) => i + 100).filter((s) => s !== 401);
+const ALL_STATUSES: readonly number[] = Array.from({ length: 500 }, (_, i) => i + 100);
+const ANY_STATUS: readonly number[] = ALL_STATUSES.filter((s) => s !== 401);
 /** Redirects a discovery request follows (the original: 301 and 302; RFC 6764 §5 allows any). */
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 /** A refusal of the notification collection: the server does not have one (see notificationsRefusedBy). */
@@ -367,13 +361,13 @@ export class CalDAVClient implements CalendarClient {
    * original: ical.py BaseAppleClient._startupPropfindWellKnown). Any answer that names no
    * principal (404, 500, a web page, a 207 without DAV:current-user-principal) sends the
    * client on to the path it was configured with (`principalPathTemplate`), as a real client
-   * falls back to the context path its user typed. The well-known request is therefore
-   * expected to get any HTTP status: only no answer at all fails it. The original accepted
-   * 207, 301 and 302 only and stopped there.
+   * falls back to the context path its user typed. The well-known request therefore expects
+   * any HTTP status but 401 (a refused password, which no fallback mends): only that, or no
+   * answer at all, fails it. The original accepted 207, 301 and 302 only and stopped there.
    *
    * At the configured path, DAV:principal-URL (then DAV:current-user-principal) names the
-   * principal. When the path answers none (207 naming none, or 404) (a server whose principals are not per-uid paths,
-   * or one with a single principal), the client asks the server root for
+   * principal. When the path names none (a 207 naming none, or 404: a server whose principals
+   * are not per-uid paths, or one with a single principal), the client asks the server root for
    * DAV:current-user-principal, once, unless the redirect already led there.
    */
   private async discover(): Promise<void> {
@@ -1005,15 +999,20 @@ function principalIn(r: DavResult, prefer: 'principal-URL' | 'current-user-princ
   return undefined;
 }
 
-/** A discovery answer's multistatus, when it is a readable one; undefined otherwise (the next step handles it). */
+/**
+ * A discovery answer's multistatus, when it is a readable one; undefined otherwise (the next step
+ * handles it). Parsed once: kept on the result, where the HTTP layer keeps the ones it parses.
+ */
 function discoveryMultistatus(r: DavResult): Multistatus | undefined {
   if (r.status !== 207) return undefined;
-  if (r.multistatus) return r.multistatus;
-  try {
-    return parseMultistatus(r.body);
-  } catch {
-    return undefined;
+  if (!r.multistatus) {
+    try {
+      r.multistatus = parseMultistatus(r.body);
+    } catch {
+      return undefined;
+    }
   }
+  return r.multistatus;
 }
 
 /** The answer named some property with 200. */

@@ -33,6 +33,12 @@ function staticSpec(value: unknown): ParamSpec | undefined {
   return isObject(p) ? (p as ParamSpec) : undefined;
 }
 
+/** The params of a wrapped class: its static spec, checked as a built-in's; without one, passed through as written. */
+function declaredParams(value: unknown, extra: ParamSpec = {}): { params: ParamSpec; openParams?: true } {
+  const spec = staticSpec(value);
+  return spec ? { params: { ...extra, ...spec } } : { params: extra, openParams: true };
+}
+
 function className(value: unknown, label: string): string {
   const n = (value as { name?: unknown }).name;
   return typeof n === 'string' && n !== '' && n !== 'default' ? n : label;
@@ -57,12 +63,10 @@ const profile: ModuleAdapter = (value, label) => {
     return { ...d, summary: d.summary ?? 'a profile of your own', params: { ...PROFILE_ENABLED, ...(d.params ?? {}) } };
   }
   if (!isFunction(value)) return `${label} is not a profile: export defineProfile({ name, params, create }) or a class extending ProfileBase`;
-  const spec = staticSpec(value);
   const d: ProfileDefinition = {
     name: className(value, label),
     summary: summaryOf(value, 'a profile of your own'),
-    params: { ...PROFILE_ENABLED, ...(spec ?? {}) },
-    ...(spec ? {} : { openParams: true }),
+    ...declaredParams(value, PROFILE_ENABLED),
     create: (ctx: ProfileContext) => construct(value, [ctx]) as Profile,
   };
   return d;
@@ -84,12 +88,10 @@ const observer: ModuleAdapter = (value, label) => {
     return { ...d, summary: d.summary ?? 'an observer of your own', params: d.params ?? {}, create: (values: ParamValues, ctx: ObserverContext) => completeObserver(create(values, ctx), label) };
   }
   if (!isFunction(value)) return `${label} is not an observer: export defineObserver({ name, params, create }) or a class with observe(event)`;
-  const spec = staticSpec(value);
   const d: ObserverDefinition = {
     name: className(value, label),
     summary: summaryOf(value, 'an observer of your own'),
-    params: spec ?? {},
-    ...(spec ? {} : { openParams: true }),
+    ...declaredParams(value),
     create: (values: ParamValues, ctx: ObserverContext) => completeObserver(construct(value, [values, ctx]), label),
   };
   return d;
@@ -165,8 +167,7 @@ const arrival: ModuleAdapter = (value, label) => {
   const d: ArrivalDefinition = {
     name: className(value, label),
     summary: summaryOf(value, 'an arrival policy of your own'),
-    params: staticSpec(value) ?? {},
-    ...(staticSpec(value) ? {} : { openParams: true }),
+    ...declaredParams(value),
     create: (values: ParamValues) => arrivalPolicy(construct(value, [values]), className(value, label)),
   };
   return d;
@@ -178,8 +179,7 @@ const accounts: ModuleAdapter = (value, label) => {
   const d: AccountLoaderDefinition = {
     name: className(value, label),
     summary: summaryOf(value, 'an account loader of your own'),
-    params: staticSpec(value) ?? {},
-    ...(staticSpec(value) ? {} : { openParams: true }),
+    ...declaredParams(value),
     load: (values: ParamValues) => construct(value, [values]) as AccountRecord[] | Promise<AccountRecord[]>,
   };
   return d;
