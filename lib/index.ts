@@ -76,8 +76,8 @@ export { renderHtml } from './report/html.js';
 export { renderJUnit } from './report/junit.js';
 export { compareResults, renderComparison } from './report/compare.js';
 export type { CompareOptions, Comparison } from './report/compare.js';
-export { mergeResults } from './report/merge-results.js';
-export type { MergeInput } from './report/merge-results.js';
+export { mergeResults } from './result/merge-results.js';
+export type { MergeInput } from './result/merge-results.js';
 
 // The command line, for embedding.
 export { main as runCli } from './cli/main.js';

@@ -6,7 +6,7 @@ import { writeResultFiles, type ResultFiles } from '../report/result-files.js';
 import { reportText } from '../report/text-report.js';
 import { UsageError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
-import { mergeResults } from '../report/merge-results.js';
+import { mergeResults } from '../result/merge-results.js';
 
 /** A saved result, or exit 2 with every problem printed. */
 function read(file: string, err: (s: string) => void): ResultDocument {

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileParam, ParamValues } from '../params/param-spec.js';
 import type { ResponseEvent, SimEvent } from '../core/events.js';
-import { fixed } from './format.js';
+import { fixed } from '../core/format.js';
 import type { Observer, ObserverContext, ReportContext } from '../registry/observer.js';
 import { withoutCredentials } from './request-logger.js';
 

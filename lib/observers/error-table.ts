@@ -1,5 +1,5 @@
 import { FAILURE_TABLE_DEFAULTS, moreKindsText, topKinds, type FailureTable } from '../stats/failure-table.js';
-import { fixed } from './format.js';
+import { fixed } from '../core/format.js';
 import { writeTable, type Column } from './summary-table.js';
 
 /**

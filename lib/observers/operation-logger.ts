@@ -9,11 +9,14 @@ import { LatencyHistogram } from '../stats/latency-histogram.js';
 import type { ResultDocument } from '../result/result-document.js';
 import { restoreFailures, restoreLags, restoreTable, thresholdsOf } from '../result/saved-section.js';
 import { writeErrorTable } from './error-table.js';
-import { fixed, g, pad, pyFloat } from './format.js';
+import { fixed, pad } from '../core/format.js';
 import type { Observer, ObserverContext, ReportContext } from '../registry/observer.js';
-import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
+import { labelColumns, statusColumn, writeTable, type Column } from './summary-table.js';
+import { summaryRows, type SummaryRow } from '../stats/summary-rows.js';
+import { operationFailureReasons } from '../stats/verdict-reasons.js';
+import type { OperationTables } from '../result/result-tables.js';
 import type { ThresholdSection } from '../stats/thresholds-file.js';
-import { DEFAULT_OPERATION_THRESHOLDS, medianLagAbove, thresholdSection } from '../stats/thresholds.js';
+import { DEFAULT_OPERATION_THRESHOLDS, thresholdSection } from '../stats/thresholds.js';
 
 export interface OperationLoggerOptions {
   /** Where the live lines go. */
@@ -54,10 +57,6 @@ export class OperationLogger implements Observer {
   /** Label → lag of the timers that started its operations, ms. */
   private readonly lags = new Map<string, LatencyHistogram>();
 
-  /** The lag histogram of one operation label, if any operation of it carried a lag (for summaries). */
-  lagHistogram(label: string): LatencyHistogram | undefined {
-    return this.lags.get(label);
-  }
   private pushes = 0;
   private readonly out: (line: string) => void;
   private readonly onClose: (() => Promise<void> | void) | undefined;
@@ -159,25 +158,14 @@ export class OperationLogger implements Observer {
     writeErrorTable(out, this.errors, { title: 'Operation errors', labelHeader: 'operation', countOf: (l) => this.table.get(l)?.all.count ?? 0 });
   }
 
-  /**
-   * The original's reasons: median lag over `lagCutoff`, failure share over
-   * `failCutoff`, and (master) each operation threshold broken, and no push
-   * with `failIfNoPush`. Labels upper-cased, as the original wrote them.
-   */
+  /** The original's reasons (operationFailureReasons): lag, failure share, thresholds, and no push with `failIfNoPush`. */
   failures(): string[] {
-    const reasons: string[] = [];
-    for (const label of [...this.lags.keys()].sort(byCodeUnit)) {
-      const h = this.lags.get(label)!;
-      if (medianLagAbove(h, this.lagCutoff)) reasons.push(`Median ${label.toUpperCase()} scheduling lag greater than ${pyFloat(this.lagCutoff * 1000)}ms`);
-    }
-    for (const row of summaryRows(this.table, this.thresholds, this.failCutoff)) {
-      const label = row.stats.label.toUpperCase();
-      // %g, not the original's %.0f, which printed a 0.5 % cutoff as "0%".
-      if (row.verdict.failedTooOften) reasons.push(`Greater than ${g(this.failCutoff)}% ${label} failed`);
-      for (const { limit, threshold } of row.verdict.exceeded) reasons.push(`Greater than ${g(threshold)}% ${label} exceeded ${g(limit)} second total time`);
-    }
-    if (this.failIfNoPush && this.pushes === 0) reasons.push('Push was configured but no pushes were received by clients');
-    return reasons;
+    return operationFailureReasons({ ...this.tables(), noPush: this.failIfNoPush && this.pushes === 0 });
+  }
+
+  /** The tables a result document is built from (buildResult). */
+  tables(): OperationTables {
+    return { table: this.table, errors: this.errors, thresholds: this.thresholds, failCutoff: this.failCutoff, lagCutoff: this.lagCutoff, lags: this.lags };
   }
 
   async close(): Promise<void> {
@@ -191,8 +179,6 @@ export class OperationLogger implements Observer {
     return h;
   }
 }
-
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The original's live lines: `<user> - - - - - - - - - - - <label %8s> BEGIN {lag %5.2f ms}`,

@@ -6,10 +6,13 @@ import { LabelTable } from '../stats/label-table.js';
 import type { ResultDocument } from '../result/result-document.js';
 import { restoreFailures, restoreTable, thresholdsOf } from '../result/saved-section.js';
 import { writeErrorTable } from './error-table.js';
-import { fixed, g, hms, monthDayTime } from './format.js';
+import { fixed, hms, monthDayTime } from '../core/format.js';
 import type { Observer, ReportContext } from '../registry/observer.js';
 import { loadBenchmarks, overallQos, qosValue, type Benchmarks } from './qos.js';
-import { labelColumns, statusColumn, summaryRows, writeTable, type Column, type SummaryRow } from './summary-table.js';
+import { labelColumns, statusColumn, writeTable, type Column } from './summary-table.js';
+import { summaryRows, type SummaryRow } from '../stats/summary-rows.js';
+import { requestFailureReasons } from '../stats/verdict-reasons.js';
+import type { RequestTables } from '../result/result-tables.js';
 import type { ThresholdSection } from '../stats/thresholds-file.js';
 import { DEFAULT_REQUEST_THRESHOLDS, thresholdSection } from '../stats/thresholds.js';
 
@@ -234,15 +237,22 @@ export class ReportStatistics implements Observer {
   }
 
   failures(): string[] {
-    const reasons: string[] = [];
-    for (const row of summaryRows(this.table, this.thresholds, this.failCutoff)) {
-      const label = row.stats.label;
-      if (row.verdict.failedTooOften) reasons.push(`Greater than ${g(this.failCutoff)}% ${label} failed`);
-      for (const { limit, threshold } of row.verdict.exceeded) reasons.push(`Greater than ${g(threshold)}% ${label} exceeded ${g(limit)} second response time`);
-    }
-    if (this.clientFailureCount > 0) reasons.push(`Client failures: ${this.clientFailureCount}`);
-    if (this.simFailures.size > 0) reasons.push(`Overall failures: ${this.simFailures.size}`);
-    return reasons;
+    return requestFailureReasons({ table: this.table, thresholds: this.thresholds, failCutoff: this.failCutoff, clientFailures: this.clientFailureCount, simFailureReasons: this.simFailures.size });
+  }
+
+  /** The tables and counts a result document is built from (buildResult). */
+  tables(): RequestTables {
+    return {
+      table: this.table,
+      errors: this.errors,
+      thresholds: this.thresholds,
+      failCutoff: this.failCutoff,
+      benchmarks: this.benchmarks,
+      seen: { users: this.countUsers(), clients: this.countClients() },
+      clientFailures: this.clientFailureReasons(),
+      notices: this.noticeCounts(),
+      simFailures: this.simFailureReasons(),
+    };
   }
 }
 

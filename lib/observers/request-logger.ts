@@ -1,5 +1,5 @@
 import type { ResponseEvent, SimEvent } from '../core/events.js';
-import { fixed, pad } from './format.js';
+import { fixed, pad } from '../core/format.js';
 import type { Observer, ReportContext } from '../registry/observer.js';
 
 const CHECK_MARK = '\u2713';

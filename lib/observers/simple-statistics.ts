@@ -1,5 +1,5 @@
 import type { SimEvent } from '../core/events.js';
-import { pyFloat } from './format.js';
+import { pyFloat } from '../core/format.js';
 import type { Observer, ReportContext } from '../registry/observer.js';
 
 export interface SimpleStatisticsOptions {

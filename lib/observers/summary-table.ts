@@ -1,7 +1,5 @@
-import type { LabelStats, LabelTable } from '../stats/label-table.js';
-import { fixed, g, pad } from './format.js';
-import type { ThresholdSection } from '../stats/thresholds-file.js';
-import { judge, type LabelVerdict } from '../stats/thresholds.js';
+import { fixed, g, pad } from '../core/format.js';
+import type { SummaryRow } from '../stats/summary-rows.js';
 
 /**
  * The end-of-run table of ReportStatistics and OperationLogger (the original's
@@ -17,29 +15,11 @@ export interface Column<R> {
   cell(row: R): string;
 }
 
-/** One label's row: its samples, its share of all samples, its verdict. */
-export interface SummaryRow {
-  stats: LabelStats;
-  /** Percent of all samples in the table. */
-  share: number;
-  verdict: LabelVerdict;
-}
-
 export function writeTable<R>(out: (line: string) => void, columns: readonly Column<R>[], rows: Iterable<R>): void {
   const header = columns.map((c) => pad(c.header, c.width)).join(' ');
   out(header);
   out('-'.repeat(header.length));
   for (const row of rows) out(columns.map((c) => pad(c.cell(row), c.width)).join(' '));
-}
-
-/** Rows of `table`, judged against `section`. */
-export function summaryRows(table: LabelTable, section: ThresholdSection, failCutoff: number): SummaryRow[] {
-  const total = table.total;
-  return table.sorted().map((stats) => ({
-    stats,
-    share: total ? (100 * stats.all.count) / total : 0,
-    verdict: judge(stats, section, failCutoff),
-  }));
 }
 
 const seconds = (ms: number) => fixed(ms / 1000, 4);

@@ -1,4 +1,4 @@
-import { g } from '../observers/format.js';
+import { g } from '../core/format.js';
 import { judge, medianLagAbove, rowFor, type LabelVerdict, type SectionName } from '../stats/thresholds.js';
 import type { ThresholdSection } from '../stats/thresholds-file.js';
 import { FAILURE_TABLE_DEFAULTS, moreKindsText, topKinds, type FailureCounts, type FailureTable } from '../stats/failure-table.js';

@@ -14,7 +14,8 @@ import { readServerStats } from './server-stats-reader.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
 import { LiveStatus, type LiveMode } from './live-status.js';
 import type { SimExpiredEvent } from '../core/events.js';
-import { buildResult } from '../report/build-result.js';
+import { buildResult } from '../result/build-result.js';
+import { resultTablesOf } from '../observers/result-tables.js';
 import { IntervalRecorder, type IntervalHistograms } from '../report/interval-recorder.js';
 import type { IntervalRecord, ResultDocument } from '../result/result-document.js';
 import { renderTextReport } from '../report/text-report.js';
@@ -296,12 +297,15 @@ export class LoadSimulator {
 
   private result(ctx: ReportContext, reasons: string[], endedBy: string): ResultDocument {
     return buildResult({
-      observers: this.observers,
+      ...resultTablesOf(this.observers),
       reasons,
       endedBy,
       ctx,
-      config: this.config,
-      ...(this.o.serverOverride ? { serverOverride: this.o.serverOverride } : {}),
+      run: {
+        config: this.config.files.config,
+        clients: this.config.files.clients ?? '',
+        servers: this.config.servers.filter((p) => p.enabled).map((p) => this.o.serverOverride ?? p.uri),
+      },
       intervalSeconds: this.intervalSeconds,
       events: { ...this.eventCounts, dropped: this.bus.dropped },
       accounting: this.accounting.table(),

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { IntervalMerger } from '../report/interval-merger.js';
 import { reportText } from '../report/text-report.js';
 import { startWebAdmin, type WebAdmin } from '../webadmin/webadmin.js';
-import { mergeResults } from '../report/merge-results.js';
+import { mergeResults } from '../result/merge-results.js';
 import { workerNodeArgs } from './worker-node-args.js';
 import { lineReader, PROTOCOL_VERSION, type FromWorker, type StartMessage } from './protocol.js';
 

@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import type { SimEvent } from '../../lib/core/events.js';
 import { OperationLogger } from '../../lib/observers/operation-logger.js';
 import { ReportStatistics } from '../../lib/observers/report-statistics.js';
-import { buildResult } from '../../lib/report/build-result.js';
+import { buildResult } from '../../lib/result/build-result.js';
 import { renderHtml } from '../../lib/report/html.js';
 import { renderJUnit } from '../../lib/report/junit.js';
 import { checkResultDocument, readResultDocument } from '../../lib/result/read-result.js';
@@ -60,11 +60,12 @@ function run(evs: SimEvent[]): { doc: ResultDocument; text: string } {
   const { text, reasons } = renderTextReport({ observers, ctx: reportContext, lag, intervals: [], intervalSeconds: 10 });
   const responses = evs.filter((e) => e.type === 'response').length;
   const doc = buildResult({
-    observers,
+    requests: rs.tables(),
+    operations: ol.tables(),
     reasons,
     endedBy: 'runtime',
     ctx: reportContext,
-    config: { files: { config: 'config.plist', clients: 'clients.plist' }, servers: [] },
+    run: { config: 'config.plist', clients: 'clients.plist', servers: [] },
     intervalSeconds: 10,
     events: { requests: responses, responses, dropped: 0 },
     lag,

@@ -1,4 +1,4 @@
-import { g, pyFloat } from '../../lib/observers/format.js';
+import { g, pyFloat } from '../../lib/core/format.js';
 import { DEFAULT_OPERATION_THRESHOLDS, DEFAULT_REQUEST_THRESHOLDS, judge, type SectionName } from '../../lib/stats/thresholds.js';
 import type { ThresholdSection } from '../../lib/stats/thresholds-file.js';
 import { PERCENTILE_KEYS, type FullStats, type LabelSummary, type ResultDocument, type SavedLabel } from '../../lib/result/result-document.js';

@@ -13,7 +13,7 @@ import type { ResultDocument } from '../../lib/result/result-document.js';
 import { LoadSimulator } from '../../lib/simulator/simulator.js';
 import { runInVirtualTime } from '../../lib/simulator/virtual-time.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
-import { mergeResults } from '../../lib/report/merge-results.js';
+import { mergeResults } from '../../lib/result/merge-results.js';
 
 /**
  * A whole run against a server that answers as others do (the testbed's

@@ -1,5 +1,5 @@
 import type { LatencyHistogram } from '../stats/latency-histogram.js';
-import { PERCENTILE_KEYS, type FullStats, type PercentileKey } from '../result/result-document.js';
+import { PERCENTILE_KEYS, type FullStats, type PercentileKey } from './result-document.js';
 
 /** Milliseconds to seconds, rounded to the microsecond as the summary prints durations; 0 for NaN (JSON has no NaN). */
 const seconds = (ms: number): number => (Number.isFinite(ms) ? Math.round(ms * 1000) / 1e6 : 0);

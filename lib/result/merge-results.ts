@@ -1,13 +1,12 @@
-import { mergeAccounting, sumAccountingColumns } from '../result/request-accounting.js';
 import { isDeepStrictEqual } from 'node:util';
-import type { ServerPod } from '../config/config-types.js';
 import { ConfigError, type Problem } from '../core/errors.js';
-import { OperationLogger } from '../observers/operation-logger.js';
-import { ReportStatistics } from '../observers/report-statistics.js';
-import { buildResult } from './build-result.js';
-import type { IntervalRecord, ResultDocument, SavedInterval } from '../result/result-document.js';
-import { restoreFailures, restoreLags, restoreTable, saveSection, thresholdsOf } from '../result/saved-section.js';
 import { LatencyHistogram } from '../stats/latency-histogram.js';
+import { operationFailureReasons, requestFailureReasons } from '../stats/verdict-reasons.js';
+import { buildResult } from './build-result.js';
+import { mergeAccounting, sumAccountingColumns } from './request-accounting.js';
+import type { IntervalRecord, ResultDocument, SavedInterval } from './result-document.js';
+import type { OperationTables, RequestTables } from './result-tables.js';
+import { restoreFailures, restoreLags, restoreTable, thresholdsOf } from './saved-section.js';
 
 /** A saved result and the file it came from (named in every problem). */
 export interface MergeInput {
@@ -99,30 +98,40 @@ export function mergeResults(inputs: readonly MergeInput[]): ResultDocument {
     .map((i) => i.doc.server)
     .find((s) => Object.values(s).some((p) => !('note' in p))) ?? d0.server;
 
-  // The observers as one process would have ended, judged again.
-  const skeleton: ResultDocument = {
-    ...d0,
-    clientFailures: addCounts((d) => d.clientFailures),
+  // The tables as one process would have ended them, judged again by the same rules.
+  const clientFailures = addCounts((d) => d.clientFailures);
+  const simFailures = addCounts((d) => d.simFailures);
+  const requestTables: RequestTables = {
+    table: requests,
+    errors,
+    thresholds: thresholdsOf(d0.saved.requests),
+    failCutoff: d0.saved.requests.failCutoff,
+    benchmarks: d0.saved.requests.benchmarks,
+    seen: { users: sum((d) => d.saved.requests.seen.users), clients: sum((d) => d.saved.requests.seen.clients) },
+    clientFailures,
     notices: addCounts((d) => d.notices ?? {}),
-    simFailures: addCounts((d) => d.simFailures),
-    errors: errors.toJSON(),
-    operationErrors: operationErrors.toJSON(),
-    server,
-    saved: {
-      requests: { ...saveSection(requests, thresholdsOf(d0.saved.requests), d0.saved.requests.failCutoff), benchmarks: d0.saved.requests.benchmarks, seen: { users: sum((d) => d.saved.requests.seen.users), clients: sum((d) => d.saved.requests.seen.clients) } },
-      operations: { ...saveSection(operations, thresholdsOf(d0.saved.operations), d0.saved.operations.failCutoff, (l) => lags.get(l)), lagCutoff: d0.saved.operations.lagCutoff },
-      lag: lag.encode(),
-    },
+    simFailures,
   };
-  const observers = [ReportStatistics.restore(skeleton), OperationLogger.restore(skeleton)];
-  reasons.unshift(...observers.flatMap((o) => o.failures()));
+  const operationTables: OperationTables = {
+    table: operations,
+    errors: operationErrors,
+    thresholds: thresholdsOf(d0.saved.operations),
+    failCutoff: d0.saved.operations.failCutoff,
+    lagCutoff: d0.saved.operations.lagCutoff,
+    lags,
+  };
+  reasons.unshift(
+    ...requestFailureReasons({ ...requestTables, clientFailures: Object.values(clientFailures).reduce((a, n) => a + n, 0), simFailureReasons: Object.keys(simFailures).length }),
+    ...operationFailureReasons(operationTables),
+  );
   const dropped = sum((d) => d.events.dropped);
   if (dropped) reasons.push(`${dropped} events were dropped: the observers could not keep up, so these results are incomplete`);
 
   const { rows, saved } = mergeIntervals(inputs);
   const unique = (values: string[]) => [...new Set(values)].join(', ');
   const doc = buildResult({
-    observers,
+    requests: requestTables,
+    operations: operationTables,
     reasons,
     endedBy: unique(inputs.map((i) => i.doc.endedBy)),
     ctx: {
@@ -133,7 +142,7 @@ export function mergeResults(inputs: readonly MergeInput[]): ResultDocument {
       clients: sum((d) => d.clients),
       seed: unique(inputs.map((i) => i.doc.seed)),
     },
-    config: { files: { config: d0.run.config, clients: d0.run.clients || null }, servers: d0.run.servers.map((uri) => ({ enabled: true, uri }) as ServerPod) },
+    run: { config: d0.run.config, clients: d0.run.clients, servers: d0.run.servers },
     intervalSeconds: d0.run.intervalSeconds,
     events: { requests: sum((d) => d.events.requests), responses: sum((d) => d.events.responses), dropped, ...(inputs.every((i) => i.doc.events.exchanges !== undefined) ? { exchanges: sum((d) => d.events.exchanges!) } : {}) },
     ...(inputs.every((i) => i.doc.accounting) ? { accounting: mergeAccounting(inputs.map((i) => i.doc.accounting!.requests)) } : {}),

@@ -7,13 +7,13 @@ import seedrandom from 'seedrandom';
 import type { OperationEvent, ResponseEvent, SimEvent } from '../../lib/core/events.js';
 import { OperationLogger } from '../../lib/observers/operation-logger.js';
 import { ReportStatistics } from '../../lib/observers/report-statistics.js';
-import { buildResult } from '../../lib/report/build-result.js';
+import { buildResult } from '../../lib/result/build-result.js';
 import { IntervalRecorder } from '../../lib/report/interval-recorder.js';
 import type { ResultDocument } from '../../lib/result/result-document.js';
 import { NOT_RECORDED } from '../../lib/stats/failure-table.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
-import { mergeResults } from '../../lib/report/merge-results.js';
+import { mergeResults } from '../../lib/result/merge-results.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { REPO } from '../helpers/reference.js';
 
@@ -70,11 +70,12 @@ function resultOf(evs: SimEvent[], worker?: { index: number; count: number }): R
   const observers = [rs, ol];
   const responses = evs.filter((e) => e.type === 'response').length;
   return buildResult({
-    observers,
+    requests: rs.tables(),
+    operations: ol.tables(),
     reasons: observers.flatMap((o) => o.failures()),
     endedBy: 'runtime',
     ctx: { startedAt: 0, runSeconds: 60, cpu: { user: 1, system: 0.5 }, users: new Set(evs.map(userNumber)).size, clients: new Set(evs.map(userNumber)).size, seed: '5' },
-    config: { files: { config: 'config.plist', clients: 'clients.plist' }, servers: [] },
+    run: { config: 'config.plist', clients: 'clients.plist', servers: [] },
     intervalSeconds: 10,
     events: { requests: responses, responses, dropped: 0 },
     lag,

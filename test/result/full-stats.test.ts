@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { Random } from '../../lib/core/random.js';
-import { fullStats, percentileCurve } from '../../lib/report/full-stats.js';
+import { fullStats, percentileCurve } from '../../lib/result/full-stats.js';
 import { PERCENTILE_KEYS } from '../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 

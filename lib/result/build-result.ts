@@ -1,29 +1,29 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { LoadsimConfig } from '../config/config-types.js';
+import { g } from '../core/format.js';
 import type { SimExpiredEvent } from '../core/events.js';
-import type { Observer, ReportContext } from '../registry/observer.js';
-import { OperationLogger } from '../observers/operation-logger.js';
-import { ReportStatistics } from '../observers/report-statistics.js';
-import { summaryRows } from '../observers/summary-table.js';
-import { g } from '../observers/format.js';
+import type { ReportContext } from '../registry/observer.js';
+import { summaryRows } from '../stats/summary-rows.js';
 import type { ThresholdSection } from '../stats/thresholds-file.js';
 import { medianLagAbove } from '../stats/thresholds.js';
 import type { LabelTable } from '../stats/label-table.js';
 import type { LatencyHistogram } from '../stats/latency-histogram.js';
 import { fullStats } from './full-stats.js';
-import type { IntervalRecord, LabelSummary, RequestCounts, ResultDocument, SavedInterval, ServerSummary } from '../result/result-document.js';
-import { saveSection } from '../result/saved-section.js';
+import type { IntervalRecord, LabelSummary, RequestCounts, ResultDocument, SavedInterval, ServerSummary } from './result-document.js';
+import type { OperationTables, RequestTables } from './result-tables.js';
+import { saveSection } from './saved-section.js';
 
 export interface BuildResultArgs {
-  observers: readonly Observer[];
+  /** The request tables (ReportStatistics.tables(), or merged ones). */
+  requests: RequestTables;
+  /** The operation tables (OperationLogger.tables(), or merged ones). */
+  operations: OperationTables;
   /** Every reason the run failed (empty = PASS). */
   reasons: string[];
   endedBy: string;
   ctx: ReportContext;
-  config: Pick<LoadsimConfig, 'files' | 'servers'>;
-  /** The URI every pod was pointed at (`--server`), if any. */
-  serverOverride?: string;
+  /** The config and clients files, and the URI of every enabled pod (credentials are taken out here). */
+  run: { config: string; clients: string; servers: readonly string[] };
   intervalSeconds: number;
   events: ResultDocument['events'];
   /** Requests per label by how they ended (RequestAccounting.table()). */
@@ -107,15 +107,14 @@ function publicUri(uri: string): string {
 }
 
 /**
- * The result document of a finished run (see lib/result/result-document.ts): summary
- * figures from the observers' histograms, and the histograms themselves.
- * Without a ReportStatistics or OperationLogger in the config, that section
- * is empty, judged by the default rules.
+ * The result document of a finished run (see result-document.ts): summary
+ * figures from the tables' histograms, judged by their rules, and the
+ * histograms themselves, so that the result can be merged and printed again.
  */
 export function buildResult(a: BuildResultArgs): ResultDocument {
-  const rs = a.observers.find((o): o is ReportStatistics => o instanceof ReportStatistics) ?? new ReportStatistics();
-  const ol = a.observers.find((o): o is OperationLogger => o instanceof OperationLogger) ?? new OperationLogger({ out: () => {} });
-  const lagOf = (l: string) => ol.lagHistogram(l);
+  const rs = a.requests;
+  const ol = a.operations;
+  const lagOf = (l: string) => ol.lags.get(l);
   const cpu = os.cpus();
   const server: Record<string, ServerSummary> = {};
   for (const e of a.serverStats) {
@@ -135,9 +134,9 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
     cpu: { user: Math.round(a.ctx.cpu.user * 1000) / 1000, system: Math.round(a.ctx.cpu.system * 1000) / 1000 },
     environment: { loadsim: loadsimVersion(), node: process.version, platform: `${process.platform}-${process.arch}`, cpus: cpu.length, cpuModel: cpu[0]?.model.trim() ?? 'unknown', hostname: os.hostname() },
     run: {
-      config: a.config.files.config,
-      clients: a.config.files.clients ?? '',
-      servers: a.config.servers.filter((p) => p.enabled).map((p) => publicUri(a.serverOverride ?? p.uri)),
+      config: a.run.config,
+      clients: a.run.clients,
+      servers: a.run.servers.map(publicUri),
       intervalSeconds: a.intervalSeconds,
       ...(a.worker ? { worker: { ...a.worker } } : {}),
       ...(a.mergedFrom ? { mergedFrom: [...a.mergedFrom] } : {}),
@@ -152,11 +151,11 @@ export function buildResult(a: BuildResultArgs): ResultDocument {
     lag: { count: a.lag.count, p50: ms3(a.lag.median()), p99: ms3(a.lag.percentile(99)), max: ms3(a.lag.max) },
     server,
     intervals: a.intervals.map((r) => ({ ...r })),
-    clientFailures: rs.clientFailureReasons(),
-    notices: rs.noticeCounts(),
-    simFailures: rs.simFailureReasons(),
+    clientFailures: { ...rs.clientFailures },
+    notices: { ...rs.notices },
+    simFailures: { ...rs.simFailures },
     saved: {
-      requests: { ...saveSection(rs.table, rs.thresholds, rs.failCutoff), benchmarks: { ...rs.benchmarks }, seen: { users: rs.countUsers(), clients: rs.countClients() } },
+      requests: { ...saveSection(rs.table, rs.thresholds, rs.failCutoff), benchmarks: { ...rs.benchmarks }, seen: { ...rs.seen } },
       operations: { ...saveSection(ol.table, ol.thresholds, ol.failCutoff, lagOf), lagCutoff: ol.lagCutoff },
       lag: a.lag.encode(),
       ...(a.savedIntervals ? { intervals: a.savedIntervals.map((i) => ({ ...i })) } : {}),
