@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, LoadsimError, UsageError } from '../core/errors.js';
 import { EXIT } from './exit-codes.js';
+import { loadsimVersion } from '../core/version.js';
 import { loadChecked, validateCommand } from './validate-command.js';
 import type { ServeFlags } from './serve-command.js';
 import type { InitFlags } from './init-command.js';
@@ -33,6 +34,9 @@ commands:
             [--jtl FILE]             JMeter-compatible CSV of every response
             [--results-db sqlite:FILE]  append the run to a SQLite database
             [--post-run CMD]         run CMD after the report (postRunScript), files in LOADSIM_* env
+            [--metrics HOST:PORT]    serve Prometheus /metrics while the run goes (metricsListen;
+                                     PORT alone listens on 127.0.0.1)
+            [--otlp URL]             push the same metrics over OTLP/HTTP (metricsOTLP)
             [--workers N|auto]       a manager of N local worker processes (config: workers)
             [--worker-index I --worker-count N]  simulate only users n with n % N == I
   merge     PART.json… [--json F] [--html F] [--junit F]
@@ -68,6 +72,8 @@ const RESULTS = {
   jtl: { type: 'string' },
   'results-db': { type: 'string' },
   'post-run': { type: 'string' },
+  metrics: { type: 'string' },
+  otlp: { type: 'string' },
   quiet: { type: 'boolean' },
 } as const satisfies Options;
 /** Commands that take file names as positionals. */
@@ -110,10 +116,6 @@ const COMMAND_OPTIONS = {
 const runModule = () => import('./run-command.js');
 const reportModule = () => import('./report-command.js');
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 const DECIMAL = /^[+]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
@@ -188,7 +190,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       throw new UsageError(`${command}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`);
     }
     if (values.help) return out(USAGE), EXIT.ok;
-    if (values.version) return out(version()), EXIT.ok;
+    if (values.version) return out(loadsimVersion()), EXIT.ok;
     checkSeconds('runtime', values.runtime);
     checkSeconds('timeout', values.timeout);
     // `--seed=` (or `--seed ""`) is a slip, not a seed: every run would replay the same empty-seed streams.

@@ -14,6 +14,10 @@ import { printAndWrite } from './report-command.js';
 import { startTestbed } from '../testbed/server.js';
 import { EXIT } from './exit-codes.js';
 import { checkSocketBudget } from '../simulator/socket-budget.js';
+import { parseListen, parseOtlpUrl, type ListenAddress } from '../metrics/listen-address.js';
+import type { MetricsExport } from '../metrics/metrics-export.js';
+import type { RunInfo, SourcedSnapshot } from '../metrics/snapshot-producer.js';
+import { loadsimVersion } from '../core/version.js';
 
 export interface RunFlags {
   runtime?: string;
@@ -35,6 +39,43 @@ export interface RunFlags {
   workers?: string;
   insecure?: boolean | string;
   timeout?: string;
+  /** `--metrics HOST:PORT`: serve Prometheus /metrics while the run goes. */
+  metrics?: string;
+  /** `--otlp URL`: push the metrics over OTLP/HTTP. */
+  otlp?: string;
+}
+
+/** Where this run's live metrics go: the flags, else the config's `metricsListen` / `metricsOTLP`; checked before any traffic. */
+export function metricsTargets(config: LoadsimConfig, flags: RunFlags): { listen?: ListenAddress; otlp?: string } {
+  let listen = config.results.metricsListen ?? undefined;
+  if (flags.metrics !== undefined) {
+    listen = parseListen(flags.metrics);
+    if (!listen) throw new UsageError(`--metrics: expected HOST:PORT (or PORT, on 127.0.0.1), got "${flags.metrics}"`);
+  }
+  let otlp = config.results.metricsOTLP ?? undefined;
+  if (flags.otlp !== undefined) {
+    otlp = parseOtlpUrl(flags.otlp);
+    if (!otlp) throw new UsageError(`--otlp: expected the http:// or https:// URL of an OTLP/HTTP metrics endpoint (e.g. http://127.0.0.1:4318/v1/metrics), got "${flags.otlp}"`);
+  }
+  return { ...(listen ? { listen } : {}), ...(otlp ? { otlp } : {}) };
+}
+
+/**
+ * Start serving or pushing the live metrics, when asked for; the OpenTelemetry
+ * SDK is loaded only then. A port already taken is an output error before any
+ * traffic, naming the flag.
+ */
+export async function startMetrics(targets: { listen?: ListenAddress; otlp?: string }, source: () => SourcedSnapshot[], info: RunInfo, err: (s: string) => void): Promise<MetricsExport | undefined> {
+  if (!targets.listen && !targets.otlp) return undefined;
+  const { startMetricsExport } = await import('../metrics/metrics-export.js');
+  try {
+    const exp = await startMetricsExport({ ...(targets.listen ? { listen: targets.listen } : {}), ...(targets.otlp ? { otlp: { url: targets.otlp } } : {}), source, info });
+    if (exp.url) err(`loadsim: metrics on ${exp.url}`);
+    if (targets.otlp) err(`loadsim: pushing metrics over OTLP to ${targets.otlp}`);
+    return exp;
+  } catch (e) {
+    throw new OutputError(`--metrics: cannot listen on ${targets.listen?.host}:${targets.listen?.port}: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /**
@@ -139,6 +180,7 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
   if (launches?.every((l) => l.kind === 'local')) checkSocketBudget(config, launches.length);
   if (launches) return await managerCommand(config, launches, flags, out, err, signal);
   const { intervalSeconds } = checkResultFlags(flags);
+  const metrics = metricsTargets(config, flags);
   // The database module is optional: find out now, not after the run.
   if (flags['results-db'] !== undefined) await loadSqlite();
   const live = flags.quiet ? 'off' : process.stderr.isTTY ? 'tty' : 'lines';
@@ -175,6 +217,7 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
       warn,
       sinks,
       onInterval: saveSnapshot,
+      liveMetrics: Boolean(metrics.listen || metrics.otlp),
       ...(intervalSeconds !== undefined ? { intervalSeconds } : {}),
       ...(flags.timeseries ? { timeseriesFile: flags.timeseries } : {}),
     });
@@ -184,8 +227,22 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
     throw e;
   }
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
+  let exporter: MetricsExport | undefined;
+  try {
+    const live = sim.metrics;
+    exporter = live && (await startMetrics(metrics, () => [{ snapshot: live.snapshot() }], { seed: sim.random.seed, config: config.files.config, version: loadsimVersion() }, err));
+  } catch (e) {
+    for (const s of sinks) await s.close();
+    throw e;
+  }
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${sim.random.seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}`);
-  const result = await withUncaughtErrorsStopping(sim, err, () => sim.run({ ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}), signal }));
+  let result: Awaited<ReturnType<LoadSimulator['run']>>;
+  try {
+    result = await withUncaughtErrorsStopping(sim, err, () => sim.run({ ...(runtime !== undefined ? { runtimeSeconds: runtime } : {}), signal }));
+  } finally {
+    // The last push carries the final totals; a scrape after this finds nothing.
+    await exporter?.close();
+  }
   const files = { json: flags.json, html: flags.html, junit: flags.junit, resultsDb: flags['results-db'], timeseries: flags.timeseries };
   const { written, errors } = await writeResultFiles(result.summary, files);
   for (const w of written) err(`loadsim: wrote ${w}`);

@@ -1,3 +1,4 @@
+import type { ListenAddress } from '../metrics/listen-address.js';
 import type { ConnectionModel } from '../caldav/connection-model.js';
 import type { StartupRetryPolicy } from '../clients/startup-retry.js';
 import type { ParamValues } from '../params/param-spec.js';
@@ -81,9 +82,13 @@ export interface ResultsSettings {
   intervalSeconds: number;
   /** A shell command run after the report (`postRunScript`; `--post-run` overrides). */
   postRunScript: string | null;
+  /** Serve Prometheus `/metrics` there while the run goes (`metricsListen`; `--metrics` overrides). */
+  metricsListen: ListenAddress | null;
+  /** Push the metrics over OTLP/HTTP to this URL (`metricsOTLP`; `--otlp` overrides). */
+  metricsOTLP: string | null;
 }
 
-export const resultsSettingsDefaults: ResultsSettings = { intervalSeconds: 10, postRunScript: null };
+export const resultsSettingsDefaults: ResultsSettings = { intervalSeconds: 10, postRunScript: null, metricsListen: null, metricsOTLP: null };
 
 export interface HttpSettings {
   /** Verify server certificates; false accepts self-signed test servers (`tlsVerify` in config.plist, `--insecure`). */

@@ -1,3 +1,4 @@
+import { parseListen, parseOtlpUrl, type ListenAddress } from '../metrics/listen-address.js';
 import { CONNECTION_MODELS, type ConnectionModel } from '../caldav/connection-model.js';
 import { startupRetryDefaults, type StartupRetryPolicy } from '../clients/startup-retry.js';
 import path from 'node:path';
@@ -275,7 +276,20 @@ export async function loadConfig(options: LoadConfigOptions): Promise<LoadConfig
   const results = {
     intervalSeconds: root.number('reportInterval', { positive: true, max: 86_400 }, resultsSettingsDefaults.intervalSeconds),
     postRunScript: root.has('postRunScript') ? root.string('postRunScript') : null,
+    metricsListen: null as ListenAddress | null,
+    metricsOTLP: null as string | null,
   };
+  // Live metrics (loadsim's own keys): where to serve Prometheus' /metrics, where to push OTLP.
+  if (root.has('metricsListen')) {
+    const text = root.string('metricsListen');
+    results.metricsListen = parseListen(text) ?? null;
+    if (!results.metricsListen) root.error('metricsListen', `expected HOST:PORT (or PORT, on 127.0.0.1), got "${text}"`);
+  }
+  if (root.has('metricsOTLP')) {
+    const text = root.string('metricsOTLP');
+    results.metricsOTLP = parseOtlpUrl(text) ?? null;
+    if (!results.metricsOTLP) root.error('metricsOTLP', `expected an http:// or https:// URL of an OTLP/HTTP metrics endpoint, got "${text}"`);
+  }
 
   let clientDataSerialization: LoadsimConfig['clientDataSerialization'] = null;
   if (root.has('clientDataSerialization')) {

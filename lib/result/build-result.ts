@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { g } from '../core/format.js';
+import { loadsimVersion } from '../core/version.js';
 import type { SimExpiredEvent } from '../core/events.js';
 import type { ReportContext } from '../registry/observer.js';
 import { summaryRows } from '../stats/summary-rows.js';
@@ -80,18 +80,6 @@ function labelSummaries(table: LabelTable, section: ThresholdSection, failCutoff
     out[label] = summary;
   }
   return out;
-}
-
-let versionCache: string | undefined;
-function loadsimVersion(): string {
-  if (!versionCache) {
-    try {
-      versionCache = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      versionCache = 'unknown';
-    }
-  }
-  return versionCache;
 }
 
 /** A server URI without credentials: the result is shared, passwords are not. */

@@ -16,6 +16,7 @@ import { LiveStatus, type LiveMode } from './live-status.js';
 import type { SimExpiredEvent } from '../core/events.js';
 import { buildResult } from '../result/build-result.js';
 import { resultTablesOf } from '../observers/result-tables.js';
+import { LiveMetrics } from '../metrics/live-metrics.js';
 import { IntervalRecorder, type IntervalHistograms } from '../report/interval-recorder.js';
 import type { IntervalRecord, ResultDocument } from '../result/result-document.js';
 import { renderTextReport } from '../report/text-report.js';
@@ -40,6 +41,12 @@ export interface SimulatorOptions {
   intervalSeconds?: number;
   /** `--timeseries FILE.ndjson`: interval records appended as they close. */
   timeseriesFile?: string;
+  /**
+   * Keep live metrics (`sim.metrics`) for `--metrics` / `--otlp`: counters and
+   * histograms per label, bucketed by the ReportStatistics' and OperationLogger's
+   * threshold limits. Off by default: a run nobody watches pays nothing for them.
+   */
+  liveMetrics?: boolean;
   /** More readers of the event stream that write as the run goes (`--jtl`); closed after the report. */
   sinks?: EventSink[];
   /** Called after each interval closed (a worker sends its snapshot then). */
@@ -107,6 +114,8 @@ export class LoadSimulator {
   private intervalTimer: Timer | undefined;
   /** The time series: one record per interval, overall and per label. */
   readonly intervals: IntervalRecorder;
+  /** Live metrics for an exporter (`liveMetrics`), else undefined. */
+  readonly metrics: LiveMetrics | undefined;
   readonly intervalSeconds: number;
 
   constructor(private readonly o: SimulatorOptions) {
@@ -163,6 +172,11 @@ export class LoadSimulator {
       this.observers.push(observer);
       this.readers.push(observer);
     }
+    if (o.liveMetrics) {
+      const { requests, operations } = resultTablesOf(this.observers);
+      this.metrics = new LiveMetrics({ now: () => this.clock.now(), requestBoundaries: requests.thresholds.limits, operationBoundaries: operations.thresholds.limits });
+      this.readers.push(this.metrics);
+    }
   }
 
   /** Clients emit here: tracked at once, delivered to observers later. After the end, late answers are dropped (they were counted as interrupted). */
@@ -217,6 +231,7 @@ export class LoadSimulator {
       this.out(`loadsim: web admin on ${admin.url}`);
     }
 
+    this.metrics?.begin(startedAt);
     this.scheduleArrivals(t0);
     this.scheduleIntervals(t0, startedAt);
     this.live.start(options.runtimeSeconds);
@@ -242,6 +257,7 @@ export class LoadSimulator {
       this.intervals.close({ start: lastEnd, end: now, elapsed: (this.clock.monotonic() - t0) / 1000, activeClients: this.population.members.length, inFlight: 0, cachedBytes: this.population.cachedDataBytes() });
     }
     this.intervals.finish();
+    this.metrics?.end();
 
     const ctx = context();
     const { text, reasons } = this.renderReport(ctx);

@@ -1,0 +1,243 @@
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import type { EventReader } from '../core/event-reader.js';
+import type { ResponseEvent, SimEvent } from '../core/events.js';
+import { LatencyHistogram } from '../stats/latency-histogram.js';
+import { DEFAULT_LIMITS } from '../stats/thresholds.js';
+
+/**
+ * What a failed request is, in a handful of words a dashboard can group by
+ * (the report's error table keeps the full kinds; a Prometheus label must
+ * stay few-valued): the server answered an unexpected status, the request
+ * timed out, the connection failed (refused, reset, closed), the body could
+ * not be read (a malformed multistatus, a body too large), or the run ended
+ * before the answer came.
+ */
+export type FailureClass = 'status' | 'timeout' | 'connection' | 'malformed' | 'interrupted';
+export const FAILURE_CLASSES: readonly FailureClass[] = ['status', 'timeout', 'connection', 'malformed', 'interrupted'];
+
+export function failureClass(e: Pick<ResponseEvent, 'status' | 'error'>): FailureClass {
+  if (e.error === 'timeout') return 'timeout';
+  if (e.error === 'interrupted') return 'interrupted';
+  if (e.status <= 0) return 'connection';
+  if (e.error === undefined || e.error === `unexpected status ${e.status}`) return 'status';
+  return 'malformed';
+}
+
+/** One request label, from the run's start. Latency in seconds: the Prometheus base unit. */
+export interface RequestLabelMetrics {
+  started: number;
+  succeeded: number;
+  failed: Record<FailureClass, number>;
+  bytesIn: number;
+  bytesOut: number;
+  /** Responses at or under each boundary of `requestBoundaries` (not cumulative), then the ones above the last. */
+  buckets: number[];
+  /** Seconds, all responses. */
+  sum: number;
+  /** The HDR histogram of the responses' latency (ms), encoded: exact percentiles, mergeable across workers. */
+  latency: string;
+}
+
+/** One operation label, from the run's start. */
+export interface OperationLabelMetrics {
+  ended: number;
+  failed: number;
+  buckets: number[];
+  sum: number;
+  /** The HDR histogram of the lag (ms) of the timers that started these operations, encoded. */
+  lag: string;
+}
+
+/**
+ * Everything a metrics endpoint shows of one generator process at one moment:
+ * plain numbers and encoded histograms, cumulative from the run's start, so
+ * a worker can send it to its manager as one JSON line and the manager can
+ * add workers together exactly.
+ */
+export interface MetricsSnapshot {
+  /** Epoch ms of the run's start and of this snapshot. */
+  startedAt: number;
+  at: number;
+  /** Upper bounds (s) of the latency buckets: the thresholds' limits. */
+  requestBoundaries: number[];
+  operationBoundaries: number[];
+  requests: Record<string, RequestLabelMetrics>;
+  operations: Record<string, OperationLabelMetrics>;
+  clients: { arrived: number; started: number; active: number; failed: number };
+  requestsInFlight: number;
+  /** p99 of this process's event-loop delay over the last second, s. */
+  eventLoopLagP99: number;
+  /** This process's CPU (user + system) since it started, s, and its resident memory, bytes. */
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+export interface LiveMetricsOptions {
+  now?: () => number;
+  /** Bucket bounds, s (default: the original's threshold limits, 0.1 … 30). */
+  requestBoundaries?: readonly number[];
+  operationBoundaries?: readonly number[];
+}
+
+interface RequestState {
+  started: number;
+  succeeded: number;
+  failed: Record<FailureClass, number>;
+  bytesIn: number;
+  bytesOut: number;
+  buckets: number[];
+  sum: number;
+  latency: LatencyHistogram;
+}
+
+interface OperationState {
+  ended: number;
+  failed: number;
+  buckets: number[];
+  sum: number;
+  lag: LatencyHistogram;
+}
+
+/** The bucket of `seconds` among `bounds` (Prometheus' `le`: a value on a bound belongs to it). */
+function bucketOf(bounds: readonly number[], seconds: number): number {
+  let i = 0;
+  while (i < bounds.length && seconds > bounds[i]!) i++;
+  return i;
+}
+
+/**
+ * The run's live metrics, read from its events: per request label (started,
+ * succeeded, failed by class, bytes, latency), per operation label (count,
+ * failures, duration, scheduling lag), the clients, and the process itself.
+ * Recording is a few additions per event on the event bus's turn, never on a
+ * client's; the exposition (Prometheus, OTLP) reads `snapshot()` when it is
+ * asked, so a scrape costs the clients nothing.
+ */
+export class LiveMetrics implements EventReader {
+  readonly requestBoundaries: number[];
+  readonly operationBoundaries: number[];
+  private readonly requests = new Map<string, RequestState>();
+  private readonly operations = new Map<string, OperationState>();
+  private readonly clients = { arrived: 0, started: 0, failed: 0 };
+  private inFlight = 0;
+  private readonly now: () => number;
+  private startedAt: number;
+  private loopDelay: IntervalHistogram | undefined;
+  private loopTimer: NodeJS.Timeout | undefined;
+  private lastLoopP99 = 0;
+
+  constructor(o: LiveMetricsOptions) {
+    this.now = o.now ?? Date.now;
+    this.startedAt = this.now();
+    this.requestBoundaries = [...(o.requestBoundaries ?? DEFAULT_LIMITS)];
+    this.operationBoundaries = [...(o.operationBoundaries ?? DEFAULT_LIMITS)];
+  }
+
+  /**
+   * The run starts now (epoch ms): the metrics' start time. From here on this
+   * process's event-loop delay is measured (node's own monitor, 10 ms
+   * resolution) one second at a time: the gauge shows the last second's p99,
+   * which is what a dashboard wants next to the request rate.
+   */
+  begin(startedAt: number): void {
+    this.startedAt = startedAt;
+    if (this.loopDelay) return;
+    const h = (this.loopDelay = monitorEventLoopDelay({ resolution: 10 }));
+    h.enable();
+    this.loopTimer = setInterval(() => {
+      this.lastLoopP99 = h.count > 0 ? h.percentile(99) / 1e9 : 0;
+      h.reset();
+    }, 1000);
+    this.loopTimer.unref();
+  }
+
+  /** The run is over: the event-loop monitor stops (the counts stay, for the last scrape). */
+  end(): void {
+    if (this.loopTimer) clearInterval(this.loopTimer);
+    this.loopDelay?.disable();
+    this.loopTimer = undefined;
+    this.loopDelay = undefined;
+  }
+
+  observe(e: SimEvent): void {
+    switch (e.type) {
+      case 'request':
+        this.request(e.label).started++;
+        this.inFlight++;
+        break;
+      case 'response': {
+        const r = this.request(e.label);
+        if (e.success) r.succeeded++;
+        else r.failed[failureClass(e)]++;
+        r.bytesIn += e.bytesIn;
+        r.bytesOut += e.bytesOut;
+        const s = Math.max(0, e.durationMs) / 1000;
+        r.buckets[bucketOf(this.requestBoundaries, s)]!++;
+        r.sum += s;
+        r.latency.record(Math.max(0, e.durationMs));
+        this.inFlight = Math.max(0, this.inFlight - 1);
+        break;
+      }
+      case 'operation':
+        if (e.phase === 'start') {
+          if (e.lagMs !== undefined) this.operation(e.label).lag.record(Math.max(0, e.lagMs));
+        } else if (e.phase === 'end') {
+          const o = this.operation(e.label);
+          o.ended++;
+          if (e.success === false) o.failed++;
+          const s = Math.max(0, e.durationMs ?? 0) / 1000;
+          o.buckets[bucketOf(this.operationBoundaries, s)]!++;
+          o.sum += s;
+          if (e.label === 'startup' && e.success !== false) this.clients.started++;
+        }
+        break;
+      case 'status':
+        this.clients.arrived = Math.max(this.clients.arrived, e.clientCount);
+        break;
+      case 'client-failure':
+        this.clients.failed++;
+        break;
+    }
+  }
+
+  /** The metrics now (see MetricsSnapshot). */
+  snapshot(): MetricsSnapshot {
+    const requests: Record<string, RequestLabelMetrics> = {};
+    for (const [label, r] of this.requests) requests[label] = { started: r.started, succeeded: r.succeeded, failed: { ...r.failed }, bytesIn: r.bytesIn, bytesOut: r.bytesOut, buckets: [...r.buckets], sum: r.sum, latency: r.latency.encode() };
+    const operations: Record<string, OperationLabelMetrics> = {};
+    for (const [label, o] of this.operations) operations[label] = { ended: o.ended, failed: o.failed, buckets: [...o.buckets], sum: o.sum, lag: o.lag.encode() };
+    const cpu = process.cpuUsage();
+    return {
+      startedAt: this.startedAt,
+      at: this.now(),
+      requestBoundaries: [...this.requestBoundaries],
+      operationBoundaries: [...this.operationBoundaries],
+      requests,
+      operations,
+      // A client that failed has stopped: the others are still at work.
+      clients: { ...this.clients, active: Math.max(0, this.clients.arrived - this.clients.failed) },
+      requestsInFlight: this.inFlight,
+      eventLoopLagP99: this.lastLoopP99,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      rssBytes: process.memoryUsage.rss(),
+    };
+  }
+
+  private request(label: string): RequestState {
+    let r = this.requests.get(label);
+    if (!r) {
+      r = { started: 0, succeeded: 0, failed: { status: 0, timeout: 0, connection: 0, malformed: 0, interrupted: 0 }, bytesIn: 0, bytesOut: 0, buckets: new Array(this.requestBoundaries.length + 1).fill(0), sum: 0, latency: new LatencyHistogram() };
+      this.requests.set(label, r);
+    }
+    return r;
+  }
+
+  private operation(label: string): OperationState {
+    let o = this.operations.get(label);
+    if (!o) {
+      o = { ended: 0, failed: 0, buckets: new Array(this.operationBoundaries.length + 1).fill(0), sum: 0, lag: new LatencyHistogram() };
+      this.operations.set(label, o);
+    }
+    return o;
+  }
+}
