@@ -16,6 +16,7 @@ import { EXIT } from './exit-codes.js';
 import { checkSocketBudget } from '../simulator/socket-budget.js';
 import { parseListen, parseOtlpUrl, type ListenAddress } from '../metrics/listen-address.js';
 import type { MetricsExport } from '../metrics/metrics-export.js';
+import type { MetricsSnapshot } from '../metrics/live-metrics.js';
 import type { RunInfo, SourcedSnapshot } from '../metrics/snapshot-producer.js';
 import { loadsimVersion } from '../core/version.js';
 
@@ -102,6 +103,10 @@ async function managerCommand(config: LoadsimConfig, launches: WorkerLaunch[], f
   if (flags['results-db'] !== undefined) await loadSqlite();
   const seed = flags.seed ?? String(Math.floor(Date.now() % 1e9));
   const runtime = flags.runtime !== undefined ? Number(flags.runtime) : undefined;
+  // One endpoint for the whole run: each worker's latest snapshot, labelled with its index.
+  const latest = new Map<number, MetricsSnapshot>();
+  const targets = metricsTargets(config, flags);
+  const exporter = await startMetrics(targets, () => [...latest].sort((a, b) => a[0] - b[0]).map(([i, snapshot]) => ({ worker: String(i), snapshot })), { seed, config: config.files.config, version: loadsimVersion() }, err);
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}; ${launches.length} workers`);
   let doc: ResultDocument;
   try {
@@ -118,11 +123,14 @@ async function managerCommand(config: LoadsimConfig, launches: WorkerLaunch[], f
       log: err,
       ...(flags.timeseries ? { timeseriesFile: flags.timeseries } : {}),
       ...(flags.jtl ? { jtlFile: flags.jtl } : {}),
+      ...(exporter ? { onMetrics: (i: number, s: MetricsSnapshot) => latest.set(i, s) } : {}),
     });
   } catch (e) {
     if (!(e instanceof NoWorkerResultError)) throw e;
     err(`loadsim: *** FAIL: ${e.message}`);
     return EXIT.fail;
+  } finally {
+    await exporter?.close();
   }
   const files = { json: flags.json, html: flags.html, junit: flags.junit, resultsDb: flags['results-db'], timeseries: flags.timeseries };
   const code = await printAndWrite(doc, files, out, err);

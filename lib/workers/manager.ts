@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { RealClock, type Clock } from '../core/clock.js';
 import type { LoadsimConfig } from '../config/config-types.js';
 import type { ResultDocument } from '../result/result-document.js';
+import type { MetricsSnapshot } from '../metrics/live-metrics.js';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { IntervalMerger } from '../report/interval-merger.js';
@@ -40,6 +41,8 @@ export interface ManagerOptions {
   timeseriesFile?: string;
   /** `--jtl`: each worker writes FILE.<index>; local ones are joined into FILE at the end. */
   jtlFile?: string;
+  /** `--metrics` / `--otlp`: each worker's live metrics as they arrive (every second), by worker index. */
+  onMetrics?: (workerIndex: number, snapshot: MetricsSnapshot) => void;
 }
 
 /** One worker as the manager sees it. */
@@ -130,6 +133,7 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
           w.final ||= m.final;
           if (m.final) series?.ended(index);
         } else if (m.type === 'interval') series?.add(index, m.record, m.histograms);
+        else if (m.type === 'metrics') o.onMetrics?.(index, m.snapshot);
         else if (m.type === 'error') w.error = m.message;
         else if (m.type === 'ready') o.log(`loadsim: ${w.describe} ready, pid ${m.pid}`);
       }),
@@ -160,6 +164,7 @@ export async function runManager(o: ManagerOptions): Promise<ResultDocument> {
       insecure: o.insecure ?? false,
       timeoutSeconds: o.timeoutSeconds ?? null,
       jtl: o.jtlFile ? path.resolve(o.jtlFile) : null,
+      ...(o.onMetrics ? { metrics: true } : {}),
       generation: o.config.generation,
     };
     child.stdin!.write(`${JSON.stringify(start)}\n`);

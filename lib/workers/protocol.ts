@@ -1,6 +1,7 @@
 import type { IntervalHistograms } from '../report/interval-recorder.js';
 import type { IntervalRecord, ResultDocument } from '../result/result-document.js';
 import type { Generation } from '../params/generation.js';
+import type { MetricsSnapshot } from '../metrics/live-metrics.js';
 
 /**
  * The manager ⇄ worker protocol: one JSON object per line, over the worker's
@@ -17,6 +18,8 @@ import type { Generation } from '../params/generation.js';
  *                      {"type":"snapshot","final":true,"doc":{…}}    at the end
  *                      {"type":"interval","record":{…},"histograms":{…}}  each interval as it closes,
  *                                                          with its histograms (for the merged time series)
+ *                      {"type":"metrics","snapshot":{…}}  every second when the start asked for metrics:
+ *                                                          cumulative counters and histograms (MetricsSnapshot)
  *                      {"type":"error","message":"…"}     it cannot run (bad config on that host)
  *
  * Snapshots are whole result documents: histograms and counters, O(labels),
@@ -65,6 +68,8 @@ export interface StartMessage {
   jtl: string | null;
   /** The generation the manager's config resolved to (it may come from --generation). */
   generation?: Generation;
+  /** `--metrics` / `--otlp` on the manager: send live metrics every second (absent: none). */
+  metrics?: boolean;
 }
 
 export interface StopMessage {
@@ -78,6 +83,7 @@ export type FromWorker =
   | { type: 'ready'; pid: number }
   | { type: 'snapshot'; final: boolean; doc: ResultDocument }
   | { type: 'interval'; record: IntervalRecord; histograms: IntervalHistograms }
+  | { type: 'metrics'; snapshot: MetricsSnapshot }
   | { type: 'error'; message: string };
 
 /** Split a stream's text into lines, calling `line` for each complete one. */

@@ -109,7 +109,12 @@ export async function runWorker(io: WorkerIO): Promise<number> {
     intervalSeconds: first.intervalSeconds,
     onInterval: snapshot,
     onIntervalRecord: (record, histograms) => io.send({ type: 'interval', record, histograms }),
+    liveMetrics: first.metrics === true,
   });
+  // Live metrics for the manager's endpoint: cumulative, so a lost line costs only freshness.
+  const live = sim.metrics;
+  const metricsTimer = live ? setInterval(() => io.send({ type: 'metrics', snapshot: live.snapshot() }), 1000) : undefined;
+  metricsTimer?.unref();
   io.send({ type: 'ready', pid: process.pid });
 
   // Every worker starts its schedule at the same moment.
@@ -119,6 +124,8 @@ export async function runWorker(io: WorkerIO): Promise<number> {
     stop.signal.addEventListener('abort', () => (t.cancel(), resolve()), { once: true });
   });
   const result = await sim.run({ ...(first.runtimeSeconds ? { runtimeSeconds: first.runtimeSeconds } : {}), signal: stop.signal });
+  if (metricsTimer) clearInterval(metricsTimer);
+  if (live) io.send({ type: 'metrics', snapshot: live.snapshot() });
   io.send({ type: 'snapshot', final: true, doc: result.summary });
   done();
   return 0;
