@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { EventReader } from '../core/event-reader.js';
 import type { ResponseEvent, SimEvent } from '../core/events.js';
-import { LatencyHistogram } from '../stats/latency-histogram.js';
+import { QuantileHistogram } from './quantile-histogram.js';
 import { DEFAULT_LIMITS } from '../stats/thresholds.js';
 
 /**
@@ -34,9 +34,16 @@ export interface RequestLabelMetrics {
   buckets: number[];
   /** Seconds, all responses. */
   sum: number;
-  /** The HDR histogram of the responses' latency (ms), encoded: exact percentiles, mergeable across workers. */
-  latency: string;
+  /** p50, p95 and p99 of the responses' latency so far, s (QUANTILES). */
+  quantiles: number[];
+  /** The HDR histogram of the latency, encoded, in a worker's snapshot: the manager merges them for the run's percentiles. */
+  latency?: string;
 }
+
+/** The request percentiles shown as gauges. */
+export const QUANTILES = [0.5, 0.95, 0.99] as const;
+/** The scheduling-lag percentiles shown per operation label. */
+export const LAG_QUANTILES = [0.5, 0.99] as const;
 
 /** One operation label, from the run's start. */
 export interface OperationLabelMetrics {
@@ -44,8 +51,10 @@ export interface OperationLabelMetrics {
   failed: number;
   buckets: number[];
   sum: number;
-  /** The HDR histogram of the lag (ms) of the timers that started these operations, encoded. */
-  lag: string;
+  /** p50 and p99 of the lag of the timers that started these operations, s (LAG_QUANTILES); [] when none carried one. */
+  lagQuantiles: number[];
+  /** That lag's HDR histogram, encoded, in a worker's snapshot. */
+  lag?: string;
 }
 
 /**
@@ -87,7 +96,7 @@ interface RequestState {
   bytesOut: number;
   buckets: number[];
   sum: number;
-  latency: LatencyHistogram;
+  latency: QuantileHistogram;
 }
 
 interface OperationState {
@@ -95,7 +104,7 @@ interface OperationState {
   failed: number;
   buckets: number[];
   sum: number;
-  lag: LatencyHistogram;
+  lag: QuantileHistogram;
 }
 
 /** The bucket of `seconds` among `bounds` (Prometheus' `le`: a value on a bound belongs to it). */
@@ -200,12 +209,21 @@ export class LiveMetrics implements EventReader {
     }
   }
 
-  /** The metrics now (see MetricsSnapshot). */
-  snapshot(): MetricsSnapshot {
+  /**
+   * The metrics now (see MetricsSnapshot). `mergeable` adds the encoded
+   * histograms a manager needs to merge workers' percentiles; a single
+   * process only needs its own percentiles, which are cached per label until
+   * the label records again.
+   */
+  snapshot(o: { mergeable?: boolean } = {}): MetricsSnapshot {
     const requests: Record<string, RequestLabelMetrics> = {};
-    for (const [label, r] of this.requests) requests[label] = { started: r.started, succeeded: r.succeeded, failed: { ...r.failed }, bytesIn: r.bytesIn, bytesOut: r.bytesOut, buckets: [...r.buckets], sum: r.sum, latency: r.latency.encode() };
+    for (const [label, r] of this.requests) {
+      requests[label] = { started: r.started, succeeded: r.succeeded, failed: { ...r.failed }, bytesIn: r.bytesIn, bytesOut: r.bytesOut, buckets: [...r.buckets], sum: r.sum, quantiles: [...r.latency.quantiles(QUANTILES)], ...(o.mergeable ? { latency: r.latency.encode() } : {}) };
+    }
     const operations: Record<string, OperationLabelMetrics> = {};
-    for (const [label, o] of this.operations) operations[label] = { ended: o.ended, failed: o.failed, buckets: [...o.buckets], sum: o.sum, lag: o.lag.encode() };
+    for (const [label, op] of this.operations) {
+      operations[label] = { ended: op.ended, failed: op.failed, buckets: [...op.buckets], sum: op.sum, lagQuantiles: [...op.lag.quantiles(LAG_QUANTILES)], ...(o.mergeable ? { lag: op.lag.encode() } : {}) };
+    }
     const cpu = process.cpuUsage();
     return {
       startedAt: this.startedAt,
@@ -226,7 +244,7 @@ export class LiveMetrics implements EventReader {
   private request(label: string): RequestState {
     let r = this.requests.get(label);
     if (!r) {
-      r = { started: 0, succeeded: 0, failed: { status: 0, timeout: 0, connection: 0, malformed: 0, interrupted: 0 }, bytesIn: 0, bytesOut: 0, buckets: new Array(this.requestBoundaries.length + 1).fill(0), sum: 0, latency: new LatencyHistogram() };
+      r = { started: 0, succeeded: 0, failed: { status: 0, timeout: 0, connection: 0, malformed: 0, interrupted: 0 }, bytesIn: 0, bytesOut: 0, buckets: new Array(this.requestBoundaries.length + 1).fill(0), sum: 0, latency: new QuantileHistogram() };
       this.requests.set(label, r);
     }
     return r;
@@ -235,7 +253,7 @@ export class LiveMetrics implements EventReader {
   private operation(label: string): OperationState {
     let o = this.operations.get(label);
     if (!o) {
-      o = { ended: 0, failed: 0, buckets: new Array(this.operationBoundaries.length + 1).fill(0), sum: 0, lag: new LatencyHistogram() };
+      o = { ended: 0, failed: 0, buckets: new Array(this.operationBoundaries.length + 1).fill(0), sum: 0, lag: new QuantileHistogram() };
       this.operations.set(label, o);
     }
     return o;

@@ -1,8 +1,8 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import type { Resource } from '@opentelemetry/resources';
 import { AggregationTemporality, DataPointType, type CollectionResult, type DataPoint, type GaugeMetricData, type HistogramMetricData, type MetricData, type MetricProducer, type SumMetricData } from '@opentelemetry/sdk-metrics';
-import { LatencyHistogram } from '../stats/latency-histogram.js';
-import { FAILURE_CLASSES, type MetricsSnapshot } from './live-metrics.js';
+import { FAILURE_CLASSES, LAG_QUANTILES, QUANTILES, type MetricsSnapshot } from './live-metrics.js';
+import { QuantileHistogram } from './quantile-histogram.js';
 
 /** The labels that tell runs apart on a dashboard: `loadsim_run_info{seed,config,version} 1`. */
 export interface RunInfo {
@@ -18,10 +18,6 @@ export interface SourcedSnapshot {
   snapshot: MetricsSnapshot;
 }
 
-/** Percentiles shown as gauges per request label, from the HDR histograms (exact within 0.1 %). */
-const QUANTILES = [0.5, 0.95, 0.99] as const;
-/** Percentiles of the scheduling lag per operation label. */
-const LAG_QUANTILES = [0.5, 0.99] as const;
 
 const hr = (ms: number): HrTime => [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)];
 
@@ -57,8 +53,10 @@ export class SnapshotProducer implements MetricProducer {
     const sum = (d: Descriptor, attributes: Attributes, value: number) => entry(sums, d).points.push(point(attributes, value));
     const gauge = (d: Descriptor, attributes: Attributes, value: number) => entry(gauges, d).points.push(point(attributes, value));
 
-    const latency = new Map<string, LatencyHistogram>();
-    const lag = new Map<string, LatencyHistogram>();
+    // One process: its own percentiles. Several: the merged histograms' (a percentile of workers' percentiles means nothing).
+    const single = sources.length === 1;
+    const latency = new Map<string, QuantileHistogram>();
+    const lag = new Map<string, QuantileHistogram>();
     let arrived = 0;
     let active = 0;
     let inFlight = 0;
@@ -73,7 +71,8 @@ export class SnapshotProducer implements MetricProducer {
         sum(M.bytesOut, l, r.bytesOut);
         const count = r.buckets.reduce((a, n) => a + n, 0);
         entry(histograms, M.requestDuration).points.push(point(l, { buckets: { boundaries: s.requestBoundaries, counts: r.buckets }, sum: r.sum, count }));
-        mergeInto(latency, label, r.latency);
+        if (single) quantileGauges(gauge, M.requestQuantile, label, QUANTILES, r.quantiles);
+        else if (r.latency) mergeInto(latency, label, r.latency);
       }
       for (const [label, o] of Object.entries(s.operations)) {
         const l = { label, ...w };
@@ -81,7 +80,8 @@ export class SnapshotProducer implements MetricProducer {
         sum(M.operations, { ...l, outcome: 'failure' }, o.failed);
         const count = o.buckets.reduce((a, n) => a + n, 0);
         entry(histograms, M.operationDuration).points.push(point(l, { buckets: { boundaries: s.operationBoundaries, counts: o.buckets }, sum: o.sum, count }));
-        mergeInto(lag, label, o.lag);
+        if (single) quantileGauges(gauge, M.lagQuantile, label, LAG_QUANTILES, o.lagQuantiles);
+        else if (o.lag) mergeInto(lag, label, o.lag);
       }
       sum(M.clientsStarted, w, s.clients.started);
       sum(M.clientsFailed, w, s.clients.failed);
@@ -92,8 +92,8 @@ export class SnapshotProducer implements MetricProducer {
       active += s.clients.active;
       inFlight += s.requestsInFlight;
     }
-    for (const [label, h] of latency) if (h.count > 0) for (const q of QUANTILES) gauge(M.requestQuantile, { label, quantile: String(q) }, h.percentile(q * 100) / 1000);
-    for (const [label, h] of lag) if (h.count > 0) for (const q of LAG_QUANTILES) gauge(M.lagQuantile, { label, quantile: String(q) }, h.percentile(q * 100) / 1000);
+    for (const [label, h] of latency) quantileGauges(gauge, M.requestQuantile, label, QUANTILES, h.quantiles(QUANTILES));
+    for (const [label, h] of lag) quantileGauges(gauge, M.lagQuantile, label, LAG_QUANTILES, h.quantiles(LAG_QUANTILES));
     gauge(M.clientsArrived, {}, arrived);
     gauge(M.clientsActive, {}, active);
     gauge(M.inFlight, {}, inFlight);
@@ -121,8 +121,13 @@ function entry<T>(m: Map<string, { d: Descriptor; points: T[] }>, d: Descriptor)
   return e;
 }
 
-function mergeInto(m: Map<string, LatencyHistogram>, label: string, encoded: string): void {
-  const h = LatencyHistogram.decode(encoded);
+/** One gauge per quantile of a label; none when the label has no value yet. */
+function quantileGauges(gauge: (d: Descriptor, a: Attributes, v: number) => void, d: Descriptor, label: string, qs: readonly number[], values: readonly number[]): void {
+  if (values.length === qs.length) qs.forEach((q, i) => gauge(d, { label, quantile: String(q) }, values[i]!));
+}
+
+function mergeInto(m: Map<string, QuantileHistogram>, label: string, encoded: string): void {
+  const h = QuantileHistogram.decode(encoded);
   const mine = m.get(label);
   if (mine) mine.merge(h);
   else m.set(label, h);

@@ -113,7 +113,7 @@ export async function runWorker(io: WorkerIO): Promise<number> {
   });
   // Live metrics for the manager's endpoint: cumulative, so a lost line costs only freshness.
   const live = sim.metrics;
-  const metricsTimer = live ? setInterval(() => io.send({ type: 'metrics', snapshot: live.snapshot() }), 1000) : undefined;
+  const metricsTimer = live ? setInterval(() => io.send({ type: 'metrics', snapshot: live.snapshot({ mergeable: true }) }), 1000) : undefined;
   metricsTimer?.unref();
   io.send({ type: 'ready', pid: process.pid });
 
@@ -125,7 +125,7 @@ export async function runWorker(io: WorkerIO): Promise<number> {
   });
   const result = await sim.run({ ...(first.runtimeSeconds ? { runtimeSeconds: first.runtimeSeconds } : {}), signal: stop.signal });
   if (metricsTimer) clearInterval(metricsTimer);
-  if (live) io.send({ type: 'metrics', snapshot: live.snapshot() });
+  if (live) io.send({ type: 'metrics', snapshot: live.snapshot({ mergeable: true }) });
   io.send({ type: 'snapshot', final: true, doc: result.summary });
   done();
   return 0;
