@@ -15,10 +15,13 @@ import { dashboardQueries, readDashboard } from './grafana-dashboard.js';
 /**
  * A real Prometheus (Debian's `prometheus`, 2.42 in CI) scrapes a `loadsim run`
  * against the testbed every second, and what it stored is checked against the
- * run's own result JSON through Prometheus' HTTP API: the request total, a
- * latency quantile per request label from the buckets, the seed on
- * `loadsim_run_info`. This is what a user's Prometheus sees, parser included.
- * Everything is on loopback ports of this test's own, and bounded in time.
+ * run's own result JSON through Prometheus' HTTP API: every scrape succeeded and
+ * every sample was stored, the request total, a latency quantile per request
+ * label from the buckets and from the HDR gauges, the seed on
+ * `loadsim_run_info`, no account's name, password or address anywhere, and every
+ * query of the Grafana dashboard answered. This is what a user's Prometheus
+ * sees, parser included. Everything is on loopback ports of this test's own,
+ * and bounded in time.
  *
  * Where no prometheus binary is found the whole block is skipped with one line;
  * with LOADSIM_PROMETHEUS_REQUIRED=1 (.ci/run, which installs it) it fails.
