@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { LoadsimConfig } from '../config/config-types.js';
 import type { ResultDocument } from '../result/result-document.js';
 import { overrideServer } from '../config/override-server.js';
@@ -70,7 +71,7 @@ export async function startMetrics(targets: { listen?: ListenAddress; otlp?: str
   if (!targets.listen && !targets.otlp) return undefined;
   const { startMetricsExport } = await import('../metrics/metrics-export.js');
   try {
-    const exp = await startMetricsExport({ ...(targets.listen ? { listen: targets.listen } : {}), ...(targets.otlp ? { otlp: { url: targets.otlp } } : {}), source, info });
+    const exp = await startMetricsExport({ ...(targets.listen ? { listen: targets.listen } : {}), ...(targets.otlp ? { otlp: { url: targets.otlp } } : {}), source, info, warn: (l) => err(`loadsim: ${l}`) });
     if (exp.url) err(`loadsim: metrics on ${exp.url}`);
     if (targets.otlp) err(`loadsim: pushing metrics over OTLP to ${targets.otlp}`);
     return exp;
@@ -106,7 +107,7 @@ async function managerCommand(config: LoadsimConfig, launches: WorkerLaunch[], f
   // One endpoint for the whole run: each worker's latest snapshot, labelled with its index.
   const latest = new Map<number, MetricsSnapshot>();
   const targets = metricsTargets(config, flags);
-  const exporter = await startMetrics(targets, () => [...latest].sort((a, b) => a[0] - b[0]).map(([i, snapshot]) => ({ worker: String(i), snapshot })), { seed, config: config.files.config, version: loadsimVersion() }, err);
+  const exporter = await startMetrics(targets, () => [...latest].sort((a, b) => a[0] - b[0]).map(([i, snapshot]) => ({ worker: String(i), snapshot })), { seed, config: path.basename(config.files.config), version: loadsimVersion() }, err);
   err(`loadsim: ${config.arrival.policy?.describe() ?? 'custom arrival'}; seed ${seed}${runtime ? `; ${runtime} s` : '; until Ctrl-C'}; ${launches.length} workers`);
   let doc: ResultDocument;
   try {
@@ -238,7 +239,7 @@ export async function runCommand(config: LoadsimConfig, flags: RunFlags, out: (s
   let exporter: MetricsExport | undefined;
   try {
     const live = sim.metrics;
-    exporter = live && (await startMetrics(metrics, () => [{ snapshot: live.snapshot() }], { seed: sim.random.seed, config: config.files.config, version: loadsimVersion() }, err));
+    exporter = live && (await startMetrics(metrics, () => [{ snapshot: live.snapshot() }], { seed: sim.random.seed, config: path.basename(config.files.config), version: loadsimVersion() }, err));
   } catch (e) {
     for (const s of sinks) await s.close();
     throw e;

@@ -83,9 +83,22 @@ export interface MetricsSnapshot {
 
 export interface LiveMetricsOptions {
   now?: () => number;
-  /** Bucket bounds, s (default: the original's threshold limits, 0.1 … 30). */
+  /** The thresholds' limits, s (default: the original's, 0.1 … 30): bucket bounds, with FINE_BOUNDARIES. */
   requestBoundaries?: readonly number[];
   operationBoundaries?: readonly number[];
+}
+
+/**
+ * Bucket bounds (s) beside the thresholds' limits: a CalDAV server on a LAN
+ * answers most requests in milliseconds, and with the original's limits alone
+ * (0.1 s and up) every response falls in the first bucket and
+ * `histogram_quantile` can only say "under 0.1 s".
+ */
+export const FINE_BOUNDARIES: readonly number[] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** The thresholds' limits and the fine bounds, ascending, each once: a threshold can still be read off `le`. */
+function boundaries(limits: readonly number[]): number[] {
+  return [...new Set([...FINE_BOUNDARIES, ...limits])].sort((a, b) => a - b);
 }
 
 interface RequestState {
@@ -138,8 +151,8 @@ export class LiveMetrics implements EventReader {
   constructor(o: LiveMetricsOptions) {
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
-    this.requestBoundaries = [...(o.requestBoundaries ?? DEFAULT_LIMITS)];
-    this.operationBoundaries = [...(o.operationBoundaries ?? DEFAULT_LIMITS)];
+    this.requestBoundaries = boundaries(o.requestBoundaries ?? DEFAULT_LIMITS);
+    this.operationBoundaries = boundaries(o.operationBoundaries ?? DEFAULT_LIMITS);
   }
 
   /**
@@ -218,11 +231,11 @@ export class LiveMetrics implements EventReader {
   snapshot(o: { mergeable?: boolean } = {}): MetricsSnapshot {
     const requests: Record<string, RequestLabelMetrics> = {};
     for (const [label, r] of this.requests) {
-      requests[label] = { started: r.started, succeeded: r.succeeded, failed: { ...r.failed }, bytesIn: r.bytesIn, bytesOut: r.bytesOut, buckets: [...r.buckets], sum: r.sum, quantiles: [...r.latency.quantiles(QUANTILES)], ...(o.mergeable ? { latency: r.latency.encode() } : {}) };
+      requests[label] = { started: r.started, succeeded: r.succeeded, failed: { ...r.failed }, bytesIn: r.bytesIn, bytesOut: r.bytesOut, buckets: [...r.buckets], sum: roundUs(r.sum), quantiles: [...r.latency.quantiles(QUANTILES)], ...(o.mergeable ? { latency: r.latency.encode() } : {}) };
     }
     const operations: Record<string, OperationLabelMetrics> = {};
     for (const [label, op] of this.operations) {
-      operations[label] = { ended: op.ended, failed: op.failed, buckets: [...op.buckets], sum: op.sum, lagQuantiles: [...op.lag.quantiles(LAG_QUANTILES)], ...(o.mergeable ? { lag: op.lag.encode() } : {}) };
+      operations[label] = { ended: op.ended, failed: op.failed, buckets: [...op.buckets], sum: roundUs(op.sum), lagQuantiles: [...op.lag.quantiles(LAG_QUANTILES)], ...(o.mergeable ? { lag: op.lag.encode() } : {}) };
     }
     const cpu = process.cpuUsage();
     return {
@@ -259,3 +272,6 @@ export class LiveMetrics implements EventReader {
     return o;
   }
 }
+
+/** Seconds to the microsecond: a sum of many float durations carries noise no reader wants in the 17th digit. */
+const roundUs = (s: number) => Math.round(s * 1e6) / 1e6;

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, PeriodicExportingMetricReader, type MetricReader } from '@opentelemetry/sdk-metrics';
+import { ExportResultCode } from '@opentelemetry/core';
+import { MeterProvider, PeriodicExportingMetricReader, type MetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import type { ListenAddress } from './listen-address.js';
 import { SnapshotProducer, type RunInfo, type SourcedSnapshot } from './snapshot-producer.js';
 
@@ -21,6 +22,8 @@ export interface MetricsExportOptions {
    * nothing has scraped it at all.
    */
   lingerMs?: number;
+  /** Said once when an OTLP push fails (the collector is down, the URL is wrong); the run goes on. */
+  warn?: (line: string) => void;
 }
 
 export interface MetricsExport {
@@ -49,7 +52,7 @@ export async function startMetricsExport(o: MetricsExportOptions): Promise<Metri
   }
   let otlp: PeriodicExportingMetricReader | undefined;
   if (o.otlp) {
-    otlp = new PeriodicExportingMetricReader({ exporter: new OTLPMetricExporter({ url: o.otlp.url }), exportIntervalMillis: o.otlp.intervalMs ?? 5000, metricProducers: [producer] });
+    otlp = new PeriodicExportingMetricReader({ exporter: sayingFailures(new OTLPMetricExporter({ url: o.otlp.url, timeoutMillis: 3000 }), o.otlp.url, o.warn), exportIntervalMillis: o.otlp.intervalMs ?? 5000, metricProducers: [producer] });
     readers.push(otlp);
   }
   const provider = new MeterProvider({ resource, readers });
@@ -64,7 +67,9 @@ export async function startMetricsExport(o: MetricsExportOptions): Promise<Metri
     const s = createServer((req, res) => {
       if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
         scrapes++;
-        res.once('finish', () => onScrape?.());
+        // Only a scrape that began after the run ended carries the final totals.
+        const final = onScrape;
+        res.once('finish', () => final?.());
         exporter.getMetricsRequestHandler(req, res);
       } else {
         res.statusCode = 404;
@@ -86,7 +91,8 @@ export async function startMetricsExport(o: MetricsExportOptions): Promise<Metri
     ...(url ? { url } : {}),
     async close() {
       // The final totals: pushed once more, and served to one more scrape of whoever has been scraping.
-      await otlp?.forceFlush().catch(() => {});
+      // Bounded: a collector that is down must not hold the run's end (the exporter retries with backoff).
+      await otlp?.forceFlush({ timeoutMillis: 3000 }).catch(() => {});
       if (server && scrapes > 0) {
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, o.lingerMs ?? 5000);
@@ -96,12 +102,36 @@ export async function startMetricsExport(o: MetricsExportOptions): Promise<Metri
           };
         });
       }
-      await provider.shutdown().catch(() => {});
+      await provider.shutdown({ timeoutMillis: 1000 }).catch(() => {});
       if (server) {
         const s = server;
         s.closeAllConnections();
         await new Promise<void>((resolve) => s.close(() => resolve()));
       }
     },
+  };
+}
+
+/**
+ * The OTLP exporter, saying once why a push failed: the SDK reports export
+ * errors only to its own diagnostic logger, which is silent by default, so a
+ * wrong URL would otherwise go unnoticed for the whole run.
+ */
+function sayingFailures(exporter: PushMetricExporter, url: string, warn: ((line: string) => void) | undefined): PushMetricExporter {
+  let said = false;
+  return {
+    export(metrics, done) {
+      exporter.export(metrics, (result) => {
+        if (result.code !== ExportResultCode.SUCCESS && !said && warn) {
+          said = true;
+          warn(`--otlp: a push to ${url} failed: ${result.error?.message ?? 'no reason given'}; the run goes on, and says this once`);
+        }
+        done(result);
+      });
+    },
+    forceFlush: () => exporter.forceFlush(),
+    shutdown: () => exporter.shutdown(),
+    ...(exporter.selectAggregationTemporality ? { selectAggregationTemporality: exporter.selectAggregationTemporality.bind(exporter) } : {}),
+    ...(exporter.selectAggregation ? { selectAggregation: exporter.selectAggregation.bind(exporter) } : {}),
   };
 }

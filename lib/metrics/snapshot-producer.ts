@@ -7,7 +7,7 @@ import { QuantileHistogram } from './quantile-histogram.js';
 /** The labels that tell runs apart on a dashboard: `loadsim_run_info{seed,config,version} 1`. */
 export interface RunInfo {
   seed: string;
-  /** The config file's path, as given. */
+  /** The config file's name (not its folders: a label should not show where a user keeps files). */
   config: string;
   version: string;
 }

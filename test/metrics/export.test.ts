@@ -195,4 +195,11 @@ describe('--otlp: the same metrics pushed over OTLP/HTTP', () => {
     const info = metrics.find((m) => m.name === 'loadsim_run_info')?.gauge?.dataPoints[0];
     assert.equal(info && attr(info, 'seed'), '12');
   });
+
+  it('a push nobody takes is said once, and the run goes on', async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const run = await spawnCli(['run', '--server', tb.url, '--runtime', '4', '--quiet', '--otlp', 'http://127.0.0.1:1/v1/metrics'], { guardMs: 60_000 });
+    assert.ok(run.code === 0 || run.code === 1, run.stderr);
+    assert.equal(run.stderr.match(/--otlp: a push to http:\/\/127\.0\.0\.1:1\/v1\/metrics failed/g)?.length, 1, run.stderr);
+  });
 });

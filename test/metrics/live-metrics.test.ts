@@ -43,7 +43,9 @@ describe('failureClass: a few words a dashboard can group by', () => {
 
 describe('LiveMetrics', () => {
   it('counts requests by outcome, bytes, buckets with Prometheus le semantics, and in flight', () => {
-    const m = new LiveMetrics({ requestBoundaries: [0.1, 0.5] });
+    const m = new LiveMetrics({ requestBoundaries: [0.1, 0.3] });
+    // The thresholds' limits among the fine bounds, each once, ascending.
+    assert.deepEqual(m.requestBoundaries, [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.3, 0.5, 1, 2.5, 5, 10]);
     for (let i = 0; i < 5; i++) m.observe(req('A'));
     m.observe(res('A', 100)); // exactly on the 0.1 s bound: le="0.1"
     m.observe(res('A', 101));
@@ -54,7 +56,11 @@ describe('LiveMetrics', () => {
     assert.equal(a.started, 5);
     assert.equal(a.succeeded, 3);
     assert.deepEqual(a.failed, { status: 0, timeout: 1, connection: 0, malformed: 0, interrupted: 0 });
-    assert.deepEqual(a.buckets, [2, 1, 1]);
+    // 20 ms in le=0.025; 100 ms exactly on a bound, in le=0.1; 101 ms in le=0.25; 600 ms in le=1.
+    const at = (le: number) => a.buckets[m.requestBoundaries.indexOf(le)];
+    assert.deepEqual([at(0.025), at(0.1), at(0.25), at(1)], [1, 1, 1, 1]);
+    assert.equal(a.buckets.length, m.requestBoundaries.length + 1);
+    assert.equal(a.buckets.reduce((x, y) => x + y, 0), 4);
     assert.equal(a.bytesIn, 400);
     assert.equal(a.bytesOut, 40);
     assert.ok(Math.abs(a.sum - 0.821) < 1e-9);
@@ -97,7 +103,10 @@ describe('SnapshotProducer: the exposition', () => {
     const outcomes = points(ms, M.requests.name).map((p) => [p.attributes.outcome, p.value]);
     assert.deepEqual(Object.fromEntries(outcomes), { success: 2, status: 1, timeout: 0, connection: 0, malformed: 0, interrupted: 0 });
     const h = byName(ms, M.requestDuration.name) as HistogramMetricData;
-    assert.deepEqual(h.dataPoints[0]!.value.buckets, { boundaries: [0.1, 1], counts: [2, 1, 0] });
+    const { boundaries, counts } = h.dataPoints[0]!.value.buckets;
+    assert.deepEqual(boundaries, m.requestBoundaries);
+    // 5 ms, 50 ms and 500 ms.
+    assert.deepEqual([counts[boundaries.indexOf(0.005)], counts[boundaries.indexOf(0.05)], counts[boundaries.indexOf(0.5)]], [1, 1, 1]);
     assert.equal(h.dataPoints[0]!.value.count, 3);
     assert.deepEqual(points(ms, M.runInfo.name)[0]!.attributes, { seed: '42', config: 'config.plist', version: '0.1.0' });
     const q = points(ms, M.requestQuantile.name).map((p) => [p.attributes.quantile, p.value]);
