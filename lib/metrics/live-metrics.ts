@@ -164,10 +164,12 @@ export class LiveMetrics implements EventReader {
   begin(startedAt: number): void {
     this.startedAt = startedAt;
     if (this.loopDelay) return;
-    const h = (this.loopDelay = monitorEventLoopDelay({ resolution: 10 }));
+    const h = (this.loopDelay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS }));
     h.enable();
     this.loopTimer = setInterval(() => {
-      this.lastLoopP99 = h.count > 0 ? h.percentile(99) / 1e9 : 0;
+      // node's figures are the time between two of its timer's turns, the resolution included: an idle
+      // loop reads 10 ms. The delay is what is beyond it.
+      this.lastLoopP99 = h.count > 0 ? Math.max(0, h.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) / 1000 : 0;
       h.reset();
     }, 1000);
     this.loopTimer.unref();
@@ -272,6 +274,9 @@ export class LiveMetrics implements EventReader {
     return o;
   }
 }
+
+/** How often node's event-loop monitor samples, ms. */
+const LOOP_RESOLUTION_MS = 10;
 
 /** Seconds to the microsecond: a sum of many float durations carries noise no reader wants in the 17th digit. */
 const roundUs = (s: number) => Math.round(s * 1e6) / 1e6;
