@@ -91,7 +91,7 @@ describe('fault matrix: every fault × every client model', { concurrency: 3, ti
         // 4 s real at ×10: generous on a busy machine, so that only the stalls time out.
         timeoutSeconds: TIMEOUT_SECONDS,
         // Faster than the defaults: this test is about faults, not backoff (server-down.test.ts is).
-        adjust: (c) => void (c.startupRetry = { initialSeconds: 2, multiplier: 2, maxSeconds: 16, jitter: 0.5, maxAttempts: 0 }),
+        config: { clientStartupRetry: { initialSeconds: 2, multiplier: 2, maxSeconds: 16, jitter: 0.5, maxAttempts: 0 } },
         pollInterval: 10,
         seed: `matrix-${kind}`,
         rules: (Array.isArray(rule) ? rule : [rule]).map((r) => ({ kind, ...r })),
