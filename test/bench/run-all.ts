@@ -37,6 +37,7 @@ import { acceleratedMissing, runCapacity, type CapacityResult } from './capacity
 import { runEfficiency, type EfficiencyResult } from './efficiency.js';
 import { runSoak } from './soak.js';
 import { runMemory } from './memory.js';
+import { runMicro } from './micro.js';
 import { conditions, ensureTool, numberFromEnv, r1, RESULTS_DIR, table, underTestRunner, writeResult } from './support/kit.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -122,6 +123,15 @@ async function main(): Promise<void> {
           rows.push({ benchmark: 'memory', figure: `RSS per idle client with its connection open, ${s.clients} clients${s.asked ? ` (${s.asked} asked; the open-file limit)` : ''}`, measured: `${s.perClientKB} KB (${s.marginalKB === null ? '' : `marginal ${s.marginalKB} KB; `}${s.reducedAfterSeconds === null ? 'V8 had not reduced its heap' : `live heap ${s.liveHeapMB} MB`}; start-ups ${s.startupSeconds} s${s.complete ? '' : ', NOT all over'}; testbed sockets ${s.serverSockets})`, target: '≤ 30 KB', met: s.perClientKB <= 30 ? 'yes' : 'no' });
         }
       } else rows.push({ benchmark: 'memory', figure: 'RSS per idle client', measured: `not run: ${m.skipped}`, target: '≤ 30 KB', met: '-' });
+    }
+
+    if (wanted('micro')) {
+      const m = await runMicro(log);
+      writeResult('micro', { ...m, conditions: c });
+      ran.micro = m;
+      rows.push({ benchmark: 'micro', figure: 'parseMultistatus, 20 responses', measured: `${m.parseMultistatusMicros} µs`, target: '< 1,000 µs', met: m.parseMultistatusMicros < 1000 ? 'yes' : 'no' });
+      rows.push({ benchmark: 'micro', figure: 'heap per kept 40-char string: flatString (old idiom)', measured: `${r1(m.flatString.flatBytes)} (${r1(m.flatString.oldIdiomBytes)}) bytes`, target: '< 72, 8 under the old idiom', met: m.flatString.flatBytes < 72 && m.flatString.oldIdiomBytes - m.flatString.flatBytes > 8 ? 'yes' : 'no' });
+      rows.push({ benchmark: 'micro', figure: 'heap per started client (5 events, connection open)', measured: `${m.heapBytesPerClient} bytes`, target: '< 22,000', met: m.heapBytesPerClient < 22_000 ? 'yes' : 'no' });
     }
 
     const soakMinutes = numberFromEnv('LOADSIM_BENCH_SOAK_MINUTES', 0) || 0;
