@@ -36,15 +36,15 @@ describe('the accounting checkers report unbalanced books', () => {
     doc.accounting.requests['REPORT{sync}'] = counts(3, 2);
     doc.events.requests = 8;
     const problems = accountingProblems(doc);
-    assert.ok(problems.some((p) => /^REPORT\{sync\}: 3 started ≠ 2 succeeded \+ 0 failed \+ 0 interrupted$/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^REPORT\{sync\}: 3 started ≠ 2 succeeded \+ 0 failed \+ 0 interrupted$/.test(p)), `reported: ${JSON.stringify(problems)}`);
   });
 
   it('a response counted twice is reported, against the run’s event count too', () => {
     const doc = balanced();
     doc.accounting.requests['PROPFIND{home}'] = counts(5, 4, 1, 1);
     const problems = accountingProblems(doc);
-    assert.ok(problems.some((p) => p.startsWith('PROPFIND{home}: 5 started ≠ 4 succeeded')), problems.join('\n'));
-    assert.ok(problems.some((p) => p === 'the labels account for 8 responses, the run counted 7'), problems.join('\n'));
+    assert.ok(problems.some((p) => p.startsWith('PROPFIND{home}: 5 started ≠ 4 succeeded')), `reported: ${JSON.stringify(problems)}`);
+    assert.ok(problems.some((p) => p === 'the labels account for 8 responses, the run counted 7'), `reported: ${JSON.stringify(problems)}`);
   });
 
   it('the report disagreeing with the books is reported (a failure lost from the statistics)', () => {
@@ -57,8 +57,8 @@ describe('the accounting checkers report unbalanced books', () => {
     const doc = balanced();
     const requests: Record<string, { count: number; failed: number }> = { 'PROPFIND{home}': doc.requests['PROPFIND{home}'], 'GET{event}': { count: 1, failed: 0 } };
     const problems = accountingProblems({ ...doc, requests });
-    assert.ok(problems.includes('REPORT{sync}: 2 responses are missing from the report'), problems.join('\n'));
-    assert.ok(problems.includes('GET{event}: in the report but never started'), problems.join('\n'));
+    assert.ok(problems.includes('REPORT{sync}: 2 responses are missing from the report'), `reported: ${JSON.stringify(problems)}`);
+    assert.ok(problems.includes('GET{event}: in the report but never started'), `reported: ${JSON.stringify(problems)}`);
   });
 
   it('requests the run counted that no label accounts for are reported', () => {
