@@ -38,6 +38,7 @@ import { runEfficiency, type EfficiencyResult } from './efficiency.js';
 import { runSoak } from './soak.js';
 import { runMemory } from './memory.js';
 import { runMicro } from './micro.js';
+import { runRequestCost } from './request-cost.js';
 import { conditions, ensureTool, numberFromEnv, r1, RESULTS_DIR, table, underTestRunner, writeResult } from './support/kit.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -132,6 +133,13 @@ async function main(): Promise<void> {
       rows.push({ benchmark: 'micro', figure: 'parseMultistatus, 20 responses', measured: `${m.parseMultistatusMicros} µs`, target: '< 1,000 µs', met: m.parseMultistatusMicros < 1000 ? 'yes' : 'no' });
       rows.push({ benchmark: 'micro', figure: 'heap per kept 40-char string: flatString (old idiom)', measured: `${r1(m.flatString.flatBytes)} (${r1(m.flatString.oldIdiomBytes)}) bytes`, target: '< 72, 8 under the old idiom', met: m.flatString.flatBytes < 72 && m.flatString.oldIdiomBytes - m.flatString.flatBytes > 8 ? 'yes' : 'no' });
       rows.push({ benchmark: 'micro', figure: 'heap per started client (5 events, connection open)', measured: `${m.heapBytesPerClient} bytes`, target: '< 22,000', met: m.heapBytesPerClient < 22_000 ? 'yes' : 'no' });
+    }
+
+    if (wanted('request-cost')) {
+      const figures = await runRequestCost({ seconds: numberFromEnv('LOADSIM_BENCH_SECONDS', 10), log });
+      writeResult('request-cost', { figures, conditions: c });
+      ran['request-cost'] = figures;
+      for (const f of figures) rows.push({ benchmark: 'request-cost', figure: `DavHttp client CPU per request, ${f.scheme}`, measured: `${f.cpuMicrosPerRequest} µs (${Math.round(f.requests / f.seconds)}/s, ${f.failed} failed)`, target: '', met: '-' });
     }
 
     const soakMinutes = numberFromEnv('LOADSIM_BENCH_SOAK_MINUTES', 0) || 0;
