@@ -19,12 +19,6 @@ import { TITLES, assertBooksBalance, goodPollsAfter, runWithFaults, titleOfAgent
  * durations longer; malformed iCalendar is skipped by the profile reading it.
  */
 
-/**
- * How each fault is applied, and whether every request it hits must fail.
- * each: every fault the model met is a failed response of it;
- * fail-or-retry: each is a failed response or was retried on a new connection (the
- * response then took more than one exchange); none: no failed response at all.
- */
 type Rule = Omit<FaultRule, 'kind'>;
 /**
  * Discovery takes any HTTP answer from the well-known URI and from where it redirects (`/`): it
@@ -35,15 +29,20 @@ type Rule = Omit<FaultRule, 'kind'>;
 const NOT_DISCOVERY = /^(?!\/\.well-known\/)(?!\/$)(?!\/principals\/users\/[^/]+\/$)/;
 /** The latency the latency row adds (real ms; ×FACTOR in the run's simulated time). */
 const LATENCY_MS = 50;
+/** Simulated seconds per real second. */
 const FACTOR = 10;
+/** requestTimeout, simulated: 4 s real, generous on a busy machine, so that only the stalls time out. */
 const TIMEOUT_SECONDS = 40;
 const MULTISTATUS_READ: Rule[] = [
   { method: 'PROPFIND', path: /^(?!.*\/notification\/)(?!\/\.well-known\/)(?!\/$)(?!\/principals\/users\/[^/]+\/$)/ },
   { method: 'REPORT', path: /^\/calendars\/(?!.*\/notification\/)/ },
 ];
 /**
- * Per fault: the rule, what the fault table says each fault does to a request (`fails`), and
- * the error-table kind (responseFailureKind) its failed responses must have.
+ * Per fault: the rule; what the fault table says each fault does to a request (`fails`): each =
+ * every fault the model met is one failed response of it; fail-or-retry = each is a failed
+ * response or was retried on a new connection (the response then took more than one exchange);
+ * none = no failed response at all; and the error-table kind (responseFailureKind) its failed
+ * responses must have.
  */
 const MATRIX: Record<FaultKind, { rule: Rule | Rule[]; fails: 'each' | 'fail-or-retry' | 'none'; shows?: string | RegExp }> = {
   latency: { rule: { rate: 0.3, latencyMs: LATENCY_MS }, fails: 'none' },
@@ -88,7 +87,6 @@ describe('fault matrix: every fault × every client model', { concurrency: 3, ti
       const run: FaultRun = await runWithFaults({
         runtime,
         factor: FACTOR,
-        // 4 s real at ×10: generous on a busy machine, so that only the stalls time out.
         timeoutSeconds: TIMEOUT_SECONDS,
         // Faster than the defaults: this test is about faults, not backoff (server-down.test.ts is).
         config: { clientStartupRetry: { initialSeconds: 2, multiplier: 2, maxSeconds: 16, jitter: 0.5, maxAttempts: 0 } },
