@@ -57,8 +57,10 @@ export function mergeAccounting(tables: readonly Record<string, RequestCounts>[]
  * Where a finished run's books do not balance, one line each (empty when
  * they do): per label, started = succeeded + failed + interrupted, and the
  * report's count and failures agree with those; the labels together account
- * for every request and response event. A result without the table (written
- * by an older loadsim) has nothing to check.
+ * for every request and response event. A result without the table is a
+ * problem too, not a pass: every loadsim that writes results keeps it, so its
+ * absence means the books were lost, and a check that passed on nothing
+ * would hide exactly the bug it is there for.
  */
 export function accountingProblems(doc: {
   accounting?: ResultDocument['accounting'];
@@ -67,7 +69,7 @@ export function accountingProblems(doc: {
   events: Pick<ResultDocument['events'], 'requests' | 'responses'>;
 }): string[] {
   const table = doc.accounting?.requests;
-  if (!table) return [];
+  if (!table) return ['the result has no accounting table (accounting.requests): the books cannot be checked'];
   const out: string[] = [];
   let started = 0;
   let ended = 0;
@@ -101,17 +103,22 @@ export function sumAccountingColumns(rows: readonly Pick<IntervalRecord, 'starte
 /**
  * The invariant at every interval boundary: requests started so far minus
  * responses so far equals the requests open at that boundary. One line per
- * interval where it does not hold (intervals without the columns are skipped).
+ * interval where it does not hold, or that lacks `started` or `inFlight`
+ * (the columns every interval carries: without them nothing was checked,
+ * which must not read as balanced books).
  */
 export function intervalAccountingProblems(rows: readonly Pick<IntervalRecord, 'index' | 'count' | 'started' | 'inFlight'>[]): string[] {
   const out: string[] = [];
   let started = 0;
   let responses = 0;
   for (const r of rows) {
-    if (r.started === undefined) return out;
+    if (r.started === undefined || r.inFlight === undefined) {
+      out.push(`interval ${r.index}: no ${r.started === undefined ? 'started' : 'inFlight'} column: the books cannot be checked from here on`);
+      return out;
+    }
     started += r.started;
     responses += r.count;
-    if (r.inFlight !== undefined && started - responses !== r.inFlight) out.push(`interval ${r.index}: ${started} started − ${responses} answered = ${started - responses}, but ${r.inFlight} were open`);
+    if (started - responses !== r.inFlight) out.push(`interval ${r.index}: ${started} started − ${responses} answered = ${started - responses}, but ${r.inFlight} were open`);
   }
   return out;
 }

@@ -37,6 +37,8 @@ import { acceleratedMissing, runCapacity, type CapacityResult } from './capacity
 import { runEfficiency, type EfficiencyResult } from './efficiency.js';
 import { runSoak } from './soak.js';
 import { runMemory } from './memory.js';
+import { runMicro } from './micro.js';
+import { runRequestCost } from './request-cost.js';
 import { conditions, ensureTool, numberFromEnv, r1, RESULTS_DIR, table, underTestRunner, writeResult } from './support/kit.js';
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -122,6 +124,22 @@ async function main(): Promise<void> {
           rows.push({ benchmark: 'memory', figure: `RSS per idle client with its connection open, ${s.clients} clients${s.asked ? ` (${s.asked} asked; the open-file limit)` : ''}`, measured: `${s.perClientKB} KB (${s.marginalKB === null ? '' : `marginal ${s.marginalKB} KB; `}${s.reducedAfterSeconds === null ? 'V8 had not reduced its heap' : `live heap ${s.liveHeapMB} MB`}; start-ups ${s.startupSeconds} s${s.complete ? '' : ', NOT all over'}; testbed sockets ${s.serverSockets})`, target: '≤ 30 KB', met: s.perClientKB <= 30 ? 'yes' : 'no' });
         }
       } else rows.push({ benchmark: 'memory', figure: 'RSS per idle client', measured: `not run: ${m.skipped}`, target: '≤ 30 KB', met: '-' });
+    }
+
+    if (wanted('micro')) {
+      const m = await runMicro(log);
+      writeResult('micro', { ...m, conditions: c });
+      ran.micro = m;
+      rows.push({ benchmark: 'micro', figure: 'parseMultistatus, 20 responses', measured: `${m.parseMultistatusMicros} µs`, target: '< 1,000 µs', met: m.parseMultistatusMicros < 1000 ? 'yes' : 'no' });
+      rows.push({ benchmark: 'micro', figure: 'heap per kept 40-char string: flatString (old idiom)', measured: `${r1(m.flatString.flatBytes)} (${r1(m.flatString.oldIdiomBytes)}) bytes`, target: '< 72, 8 under the old idiom', met: m.flatString.flatBytes < 72 && m.flatString.oldIdiomBytes - m.flatString.flatBytes > 8 ? 'yes' : 'no' });
+      rows.push({ benchmark: 'micro', figure: 'heap per started client (5 events, connection open)', measured: `${m.heapBytesPerClient} bytes`, target: '< 22,000', met: m.heapBytesPerClient < 22_000 ? 'yes' : 'no' });
+    }
+
+    if (wanted('request-cost')) {
+      const figures = await runRequestCost({ seconds: numberFromEnv('LOADSIM_BENCH_SECONDS', 10), log });
+      writeResult('request-cost', { figures, conditions: c });
+      ran['request-cost'] = figures;
+      for (const f of figures) rows.push({ benchmark: 'request-cost', figure: `DavHttp client CPU per request, ${f.scheme}`, measured: `${f.cpuMicrosPerRequest} µs (${Math.round(f.requests / f.seconds)}/s, ${f.failed} failed)`, target: '', met: '-' });
     }
 
     const soakMinutes = numberFromEnv('LOADSIM_BENCH_SOAK_MINUTES', 0) || 0;

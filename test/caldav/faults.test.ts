@@ -75,14 +75,16 @@ describe('network and server faults', () => {
   it('a server that stalls before answering: timeout, within bounds', async () => {
     const r = await get('/stall');
     assert.deepEqual([r.status, r.ok, r.error, r.errorCode], [0, false, 'timeout', 'TIMEOUT']);
-    assert.ok(r.durationMs >= TIMEOUT - 1 && r.durationMs < TIMEOUT + 300, `${r.durationMs}`);
+    // Not before the timeout; and ended by it, not by the stall (which never ends): the bound is loose on purpose, a busy machine is late, never early.
+    assert.ok(r.durationMs >= TIMEOUT - 1 && r.durationMs < TIMEOUT + 1_000, `${r.durationMs}`);
     await okAfter('a timeout');
   });
 
   it('a server that stalls in the body: timeout covers headers and body together', async () => {
     const r = await get('/stall-body');
     assert.deepEqual([r.status, r.ok, r.error], [200, false, 'timeout']);
-    assert.ok(r.durationMs >= TIMEOUT - 1 && r.durationMs < TIMEOUT + 300, `${r.durationMs}`);
+    // Not before the timeout; and ended by it, not by the stall (which never ends): the bound is loose on purpose, a busy machine is late, never early.
+    assert.ok(r.durationMs >= TIMEOUT - 1 && r.durationMs < TIMEOUT + 1_000, `${r.durationMs}`);
     await okAfter('a body timeout');
   });
 

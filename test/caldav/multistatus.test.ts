@@ -97,22 +97,4 @@ describe('parseMultistatus', () => {
     }
   });
 
-  it('cost of a 20-response multistatus (measured, printed; bound is loose so a busy CI machine passes)', () => {
-    let xml = '<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/">';
-    for (let i = 0; i < 20; i++) {
-      xml += `<D:response><D:href>/calendars/__uids__/10000000-0000-0000-0000-000000000001/calendar/${i}-C5A8B6D2-1F3E.ics</D:href><D:propstat><D:prop><D:getetag>"a1b2c3d4e5f6a7b8c9d0${i}"</D:getetag><D:getcontenttype>text/calendar;charset=utf-8</D:getcontenttype></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>`;
-    }
-    xml += '<D:sync-token>data:,123</D:sync-token></D:multistatus>';
-    for (let i = 0; i < 500; i++) parseMultistatus(xml);
-    let best = Infinity;
-    for (let round = 0; round < 5; round++) {
-      const n = 400;
-      const t = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) parseMultistatus(xml);
-      best = Math.min(best, Number(process.hrtime.bigint() - t) / n / 1000);
-    }
-    console.log(`# parseMultistatus: ${best.toFixed(1)} µs for 20 responses, ${xml.length} bytes`);
-    assert.equal(parseMultistatus(xml).responses.length, 20);
-    assert.ok(best < 1000, `${best} µs`);
-  });
 });

@@ -11,10 +11,13 @@ import { REPO } from '../helpers/reference.js';
  * broken config, clients file, accounts file or command line, with a
  * `case.json` saying how loadsim is called and what it must answer. Each case
  * runs as a child process, as a user would run it: exit 2, a message naming
- * the file and the key path, no stack trace (unless `--debug`), and not one
- * connection to the server a run is pointed at.
+ * the file and the key path and saying what was expected, no stack trace
+ * (unless `--debug`), and not one connection to the server a run is pointed
+ * at. The number of cases is the one docs/reliability.md and docs/testing.md state.
+ * Input loadsim must accept is not in the corpus: test/fixtures/allowed/.
  */
 const CORPUS = path.join(REPO, 'test', 'fixtures', 'bad');
+const ALLOWED = path.join(REPO, 'test', 'fixtures', 'allowed');
 const MAIN = path.join(REPO, 'dist', 'lib', 'cli', 'main.js');
 /** Children at once: enough to finish quickly, few enough for a 2-core machine under load. */
 const CONCURRENCY = 4;
@@ -24,11 +27,11 @@ const GUARD_MS = 60_000;
 interface Case {
   name: string;
   dir: string;
-  /** Why the input is bad (or, for exit 0, why it is allowed). */
+  /** Why the input is bad (or, for an allowed case, why it is allowed). */
   why: string;
   /** The command line, paths relative to the case's folder. */
   args: string[];
-  /** Expected exit status; 2 (bad input) unless the case says otherwise. */
+  /** Expected exit status: 2 (bad input) for every case of the corpus, 0 for the allowed ones. */
   exit: number;
   /** Regular expressions (multiline) standard error must match. */
   stderr: string[];
@@ -37,17 +40,24 @@ interface Case {
   debug: boolean;
 }
 
-function loadCases(): Case[] {
-  return readdirSync(CORPUS, { withFileTypes: true })
+function loadCases(folder: string, exit: number): Case[] {
+  return readdirSync(folder, { withFileTypes: true })
     .filter((d) => d.isDirectory() && !d.name.startsWith('_'))
     .map((d) => {
-      const dir = path.join(CORPUS, d.name);
+      const dir = path.join(folder, d.name);
       const m = JSON.parse(readFileSync(path.join(dir, 'case.json'), 'utf8')) as Partial<Case>;
       assert.ok(Array.isArray(m.args) && m.args.length > 0, `${d.name}/case.json: args`);
       assert.ok(typeof m.why === 'string' && m.why, `${d.name}/case.json: why`);
-      return { name: d.name, dir, why: m.why, args: m.args, exit: m.exit ?? 2, stderr: m.stderr ?? [], stdout: m.stdout ?? [], debug: m.debug === true };
+      return { name: d.name, dir, why: m.why, args: m.args, exit: m.exit ?? exit, stderr: m.stderr ?? [], stdout: m.stdout ?? [], debug: m.debug === true };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The number of bad-input cases the fault table (docs/reliability.md) states ("… or flags (82 cases)"), and docs/testing.md ("82 broken configs"). */
+function statedCount(file: string, pattern: RegExp): number {
+  const m = pattern.exec(readFileSync(path.join(REPO, file), 'utf8'));
+  assert.ok(m, `${file} states the number of bad-input cases (${pattern})`);
+  return Number(m[1]);
 }
 
 interface Outcome {
@@ -102,7 +112,8 @@ function withServer(args: string[], url: string): string[] {
 
 const STACK_LINE = /^\s+at /m;
 
-const cases = loadCases();
+const cases = loadCases(CORPUS, 2);
+const allowed = loadCases(ALLOWED, 0);
 let server: net.Server;
 let connections = 0;
 let url = '';
@@ -116,7 +127,7 @@ before(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
-  const jobs = cases.flatMap((c) => {
+  const jobs = [...cases, ...allowed].flatMap((c) => {
     const args = withServer(c.args, url);
     const list: (() => Promise<[string, 'plain' | 'debug', Outcome, string[]]>)[] = [async () => [c.name, 'plain', await runChild(args, c.dir), args]];
     if (c.debug) list.push(async () => [c.name, 'debug', await runChild([...args, '--debug'], c.dir), args]);
@@ -132,32 +143,42 @@ before(async () => {
 });
 after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+function check(c: Case): void {
+  const o = outcomes.get(c.name)!;
+  const shown = `loadsim ${o.args.join(' ')}  (in ${path.relative(REPO, c.dir)})\nexit ${o.plain.code} ${o.plain.signal ?? ''}\n--- stdout\n${o.plain.stdout}\n--- stderr\n${o.plain.stderr}`;
+  assert.equal(o.plain.code, c.exit, `expected exit ${c.exit}\n${shown}`);
+  for (const p of c.stderr) assert.match(o.plain.stderr, new RegExp(p, 'm'), shown);
+  for (const p of c.stdout) assert.match(o.plain.stdout, new RegExp(p, 'm'), shown);
+  assert.doesNotMatch(o.plain.stderr, STACK_LINE, `a stack trace without --debug\n${shown}`);
+  if (c.exit === 2) assert.match(o.plain.stderr, /nothing was sent|^loadsim: /m, shown);
+  if (c.debug) {
+    const d = o.debug!;
+    assert.equal(d.code, c.exit, `with --debug\n${d.stderr}`);
+    assert.match(d.stderr, STACK_LINE, `--debug shows the stack\n${d.stderr}`);
+    for (const p of c.stderr) assert.match(d.stderr, new RegExp(p, 'm'), d.stderr);
+  }
+}
+
 describe('the bad-input corpus (test/fixtures/bad/)', () => {
-  it('has at least 40 cases, each with a manifest', () => {
-    assert.ok(cases.length >= 40, `only ${cases.length} cases`);
+  it('has as many cases as docs/reliability.md and docs/testing.md say, each refused with exit 2 and a message past the key path', () => {
+    assert.equal(cases.length, statedCount('docs/reliability.md', /broken config, clients, accounts or flags \((\d+) cases\)/), 'the fault table\'s count (docs/reliability.md)');
+    assert.equal(cases.length, statedCount('docs/testing.md', /(\d+) broken configs/), 'docs/testing.md\'s count');
+    assert.deepEqual(cases.filter((c) => c.exit !== 2).map((c) => c.name), [], 'every case of the corpus is refused (exit 2); allowed input goes in test/fixtures/allowed/');
     assert.ok(cases.filter((c) => c.debug).length >= 3, 'at least three cases check --debug');
+    // `file: key.path: what was expected`: a pattern that stops at the key path would pass on any message.
+    const stopsAtKey = cases.filter((c) => c.stderr.length === 0 || c.stderr.some((p) => /:\s*$/.test(p))).map((c) => c.name);
+    assert.deepEqual(stopsAtKey, [], 'cases whose expected message stops at the key path');
   });
 
-  for (const c of cases) {
-    it(`${c.name}: ${c.why}`, () => {
-      const o = outcomes.get(c.name)!;
-      const shown = `loadsim ${o.args.join(' ')}  (in ${path.relative(REPO, c.dir)})\nexit ${o.plain.code} ${o.plain.signal ?? ''}\n--- stdout\n${o.plain.stdout}\n--- stderr\n${o.plain.stderr}`;
-      assert.equal(o.plain.code, c.exit, `expected exit ${c.exit}\n${shown}`);
-      for (const p of c.stderr) assert.match(o.plain.stderr, new RegExp(p, 'm'), shown);
-      for (const p of c.stdout) assert.match(o.plain.stdout, new RegExp(p, 'm'), shown);
-      assert.doesNotMatch(o.plain.stderr, STACK_LINE, `a stack trace without --debug\n${shown}`);
-      if (c.exit === 2) assert.match(o.plain.stderr, /nothing was sent|^loadsim: /m, shown);
-      if (c.debug) {
-        const d = o.debug!;
-        assert.equal(d.code, c.exit, `with --debug\n${d.stderr}`);
-        assert.match(d.stderr, STACK_LINE, `--debug shows the stack\n${d.stderr}`);
-        for (const p of c.stderr) assert.match(d.stderr, new RegExp(p, 'm'), d.stderr);
-      }
-    });
-  }
+  for (const c of cases) it(`${c.name}: ${c.why}`, () => check(c));
 
   it('sent nothing: no connection reached the server of any run', () => {
     assert.ok(url, 'the server was started');
     assert.equal(connections, 0);
   });
 });
+
+describe('allowed input (test/fixtures/allowed/)', () => {
+  for (const c of allowed) it(`${c.name}: ${c.why}`, () => check(c));
+});
+

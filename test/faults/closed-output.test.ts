@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import * as plist from 'plist';
+import { readResultDocument } from '../../lib/result/read-result.js';
+import { accountingProblems, intervalAccountingProblems } from '../../lib/result/request-accounting.js';
 import { startTestbed, type Testbed } from '../../lib/testbed/server.js';
 import { REPO } from '../helpers/reference.js';
 
@@ -43,5 +45,10 @@ it('a run whose output pipe is closed ends at its runtime and writes its result'
   assert.equal(signal, null, 'ended by itself, not killed');
   assert.ok(code === 0 || code === 1, `exit ${code}`);
   assert.ok(existsSync(json), 'the result was written');
-  assert.equal(JSON.parse(readFileSync(json, 'utf8')).format, 'loadsim-result');
+  const doc = readResultDocument(json);
+  assert.equal(doc.format, 'loadsim-result');
+  // The books balance here too (docs/reliability.md: every fault test checks them), with traffic to balance.
+  assert.ok(doc.events.requests > 0, 'the run made requests');
+  assert.deepEqual(accountingProblems(doc), []);
+  assert.deepEqual(intervalAccountingProblems(doc.intervals), []);
 });

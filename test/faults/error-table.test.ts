@@ -50,7 +50,7 @@ describe('the error table names every injected fault, as often as it was injecte
       timeoutSeconds: 40,
       pollInterval: 10,
       seed: 'error-table',
-      adjust: (c) => void (c.startupRetry = { initialSeconds: 2, multiplier: 2, maxSeconds: 16, jitter: 0.5, maxAttempts: 0 }),
+      config: { clientStartupRetry: { initialSeconds: 2, multiplier: 2, maxSeconds: 16, jitter: 0.5, maxAttempts: 0 } },
       rules: FAULTS.map((f) => ({ kind: f.kind, ...f.rule })),
       script: [{ at: 80, run: ({ proxy }) => proxy.setRules([]) }],
     });

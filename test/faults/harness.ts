@@ -48,6 +48,10 @@ export interface FaultRunOptions {
   rules?: FaultRule[];
   /** Start with the server refusing connections. */
   startRefusing?: boolean;
+  /** Each client's profiles (default: one Eventer, every 10 s, so that iCalendar data flows). */
+  profiles?: { class: string; params: Record<string, unknown> }[];
+  /** Called with the simulator before it runs (a test that breaks loadsim's own books on purpose). */
+  instrument?: (sim: LoadSimulator) => void;
 }
 
 export interface FaultContext {
@@ -110,7 +114,7 @@ export async function runWithFaults(o: FaultRunOptions): Promise<FaultRun> {
       clients: models.map((m) => ({
         software: m,
         params: { title: MODEL_TITLES[m], calendarHomePollInterval: o.pollInterval ?? 15, supportPush: false, supportAmpPush: false, unauthenticatedPercentage: 0 },
-        profiles: [{ class: 'Eventer', params: { enabled: true, interval: 10 } }],
+        profiles: o.profiles ?? [{ class: 'Eventer', params: { enabled: true, interval: 10 } }],
         weight: 1,
       })),
     };
@@ -126,6 +130,7 @@ export async function runWithFaults(o: FaultRunOptions): Promise<FaultRun> {
     const sim = new LoadSimulator({ config: loaded, clock, seed: o.seed ?? 'faults', out: (l) => out.push(l), graceMs: 2000 });
     const events: SimEvent[] = [];
     sim.bus.events$.subscribe((e) => events.push(e));
+    o.instrument?.(sim);
     const ctx: FaultContext = {
       proxy,
       testbed: () => tb,
@@ -166,8 +171,9 @@ export async function runWithFaults(o: FaultRunOptions): Promise<FaultRun> {
 /**
  * The accounting invariant, as every fault test checks it: per label,
  * started = succeeded + failed + interrupted, agreeing with the report; at
- * every interval, started − answered = open; and the run did not call its
- * own books unbalanced.
+ * every interval, started − answered = open; the run did not call its
+ * own books unbalanced; and the testbed served exactly the requests the
+ * fault proxy passed on (a fault the proxy answered itself never reached it).
  */
 export function assertBooksBalance(run: FaultRun): void {
   const { doc } = run;
@@ -181,6 +187,7 @@ export function assertBooksBalance(run: FaultRun): void {
   const started = run.events.filter((e) => e.type === 'request').length;
   assert.equal(started, doc.events.requests);
   assert.equal(run.responses.length, doc.events.responses);
+  assert.equal(run.served, run.proxy.counts.forwarded, 'testbed served = requests the proxy forwarded');
 }
 
 /** Polls (and startups) that ended well, per client title, after sim time `after` (epoch ms). */

@@ -81,4 +81,16 @@ describe('server down, dying, or gone', { concurrency: true, timeout: 240_000 },
     for (const [client, st] of startups(run)) assert.ok(st.failed >= 3 && st.failed <= 6 && st.ok === 0, `${client}: ${st.failed} attempts in 90 s`);
     assert.deepEqual(new Set(run.clientFailures.map((e) => titleOfType(e.clientType))), new Set(TITLES));
   });
+
+  it('clientStartupRetry maxAttempts 1 (the original’s way): one attempt each, then a client failure at once', { timeout: 120_000 }, async () => {
+    const run = await runWithFaults({ runtime: 30, seed: 'give-up', startRefusing: true, config: { clientStartupRetry: { maxAttempts: 1 } } });
+    assertBooksBalance(run);
+    const s = startups(run);
+    assert.equal(s.size, 8, 'every client tried to start');
+    for (const [client, st] of s) assert.deepEqual([st.failed, st.ok], [1, 0], `${client}: one failed attempt, no retry`);
+    assert.equal(run.clientFailures.length, 8, 'each client gave up');
+    // Given up right after the one attempt, not at the end of the run.
+    for (const e of run.clientFailures) assert.ok(e.at - run.startedAt < 10_000, `${e.user} ${e.clientType} gave up at ${((e.at - run.startedAt) / 1000).toFixed(1)} s`);
+    assert.equal(run.doc.verdict, 'FAIL');
+  });
 });

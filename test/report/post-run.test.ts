@@ -45,15 +45,19 @@ describe('post-run command', () => {
 
   it('kills the whole process group on timeout', async () => {
     const marker = path.join(dir, 'grandchild-survived');
+    const pidFile = path.join(dir, 'grandchild.pid');
     const started = performance.now();
     // A background grandchild that would write the marker, and a foreground sleep.
-    const result = await runPostRun(`(sleep 2; touch '${marker}') & sleep 30`, {}, { timeoutMs: 300, killGraceMs: 500, out: () => {} });
+    const result = await runPostRun(`(sleep 2; touch '${marker}') & echo $! > '${pidFile}'; sleep 30`, {}, { timeoutMs: 300, killGraceMs: 500, out: () => {} });
     const took = performance.now() - started;
     assert.equal(result.timedOut, true);
     assert.equal(result.exitCode, null);
     assert.ok(result.signal === 'SIGTERM' || result.signal === 'SIGKILL', String(result.signal));
     assert.ok(took < 5000, `took ${took} ms`);
-    await new Promise((r) => setTimeout(r, 2500));
+    // The grandchild went with the group: wait for it to be gone (an event), not for its 2 s to pass.
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(pid > 0, 'the grandchild was started');
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
     assert.equal(existsSync(marker), false);
   });
 
@@ -74,3 +78,12 @@ describe('post-run command', () => {
     await assert.rejects(runPostRun('true', {}, { cwd: path.join(dir, 'no-such-dir') }), /post-run command could not start/);
   });
 });
+
+/** A process that exists and is not a zombie waiting to be reaped. */
+function alive(pid: number): boolean {
+  try {
+    return !/^\S+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}

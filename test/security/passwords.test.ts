@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -183,5 +183,24 @@ describe('passwords never appear in any output', { timeout: 240_000 }, () => {
     assert.ok(r.code === 0 || r.code === 1, r.stderr);
     assert.match(r.stderr, /2 workers started/);
     assertNoLeak('worker run', { stdout: r.stdout, stderr: r.stderr }, file('workers'));
+  });
+
+  it('the workers’ own standard error and the snapshots they send: no password, wrong ones included', async () => {
+    // The manager shows a worker's stderr only when it dies, so the workers are started by command lines
+    // (as on other hosts) that keep their stderr, and the protocol lines they send, in files to grep.
+    const sub = file('worker-streams');
+    const main = path.join(REPO, 'dist/lib/cli/main.js');
+    const workers = [0, 1].map((i) => `'${process.execPath}' '${main}' worker 2>'${sub}/worker-${i}.stderr' | tee '${sub}/worker-${i}.protocol'`);
+    // Half the users have wrong passwords: 401s and their error messages go through the workers' reporting too.
+    const mixed = right.map((r, i) => (i % 2 ? wrong[i]! : r));
+    const config = writeConfig('worker-streams', csv(mixed), { webadmin: { enabled: false, HTTPPort: 0 }, workers });
+    const r = await cliWithLines(['run', '--config', config, '--clients', CLIENTS, '--runtime', '4', '--seed', 'w', '--debug', '--json', path.join(sub, 'result.json')], dir);
+    assert.ok(r.code === 0 || r.code === 1, r.stderr);
+    for (const i of [0, 1]) {
+      const protocol = readAll(path.join(sub, `worker-${i}.protocol`)).toString();
+      assert.match(protocol, /"type":"snapshot"/, `worker ${i} sent its snapshots through the file`);
+      assert.ok(existsSync(path.join(sub, `worker-${i}.stderr`)), `worker ${i}'s stderr was kept`);
+    }
+    assertNoLeak('worker streams', { stdout: r.stdout, stderr: r.stderr }, sub);
   });
 });

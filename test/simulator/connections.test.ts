@@ -100,7 +100,7 @@ describe('connection models, as the server sees them', { timeout: 300_000 }, () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('per-client (the default): a connection per client, and the home poll near the server time', async (t) => {
+  it('per-client (the default): a connection per client, each opened once', async (t) => {
     const config = writeConfig('per-client', tb.url, CLIENTS, {});
     const accepted = tb.connectionsAccepted;
     const r = await run(config, clients, 14, tb);
@@ -108,8 +108,9 @@ describe('connection models, as the server sees them', { timeout: 300_000 }, () 
     assert.ok(r.peakOpen >= 360, `the server held ${r.peakOpen} connections at most`);
     assert.ok(tb.connectionsAccepted - accepted <= CLIENTS * 1.1, `${tb.connectionsAccepted - accepted} connections for ${CLIENTS} clients`);
     const home = p50(config, 'REPORT{sync-home}', r);
+    // No queue for a connection: one per client, none opened twice (above). Its latency is printed, not bounded:
+    // an upper bound on a wall-clock figure is a statement about this machine's load (issue #24).
     t.diagnostic(`per-client: the server held up to ${r.peakOpen} connections, accepted ${tb.connectionsAccepted - accepted}; REPORT{sync-home} p50 ${home.toFixed(1)} ms`);
-    assert.ok(home < 400, `REPORT{sync-home} p50 ${home} ms`);
   });
 
   it('shared-pool of 64: the wait for a connection is inside the latency', async (t) => {

@@ -42,18 +42,26 @@ function ownConfig(name: string, params: Record<string, unknown> = {}): string {
   return file;
 }
 
-function run(args: string[], cwd: string, signalAfterMs?: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** The CLI as a child; SIGINT once `interruptWhen` holds (checked every 50 ms: waiting for the event, not for a time). */
+function run(args: string[], cwd: string, interruptWhen?: () => boolean): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(REPO, 'dist/lib/cli/main.js'), ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    if (signalAfterMs) setTimeout(() => child.kill('SIGINT'), signalAfterMs);
+    const poll = interruptWhen
+      ? setInterval(() => {
+          if (!interruptWhen()) return;
+          clearInterval(poll);
+          child.kill('SIGINT');
+        }, 50)
+      : undefined;
     // Bounded: a run that does not end by itself within 90 s is killed (and the test fails on its output).
     const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
     child.on('exit', (code) => {
       clearTimeout(guard);
+      clearInterval(poll);
       resolve({ code, stdout, stderr });
     });
   });
@@ -88,7 +96,9 @@ describe('loadsim run end to end against the testbed', { timeout: 240_000 }, () 
   });
 
   it('SIGINT prints the full report and every request has its response', async () => {
-    const r = await run([...ownArgs(ownConfig('sigint.plist')), '--json', path.join(dir, 'summary.json')], dir, 5000);
+    // Interrupted once traffic is well under way: 100 requests served, past the clients' start-ups and first home PROPFINDs.
+    const before = tb.stats.totalRequests;
+    const r = await run([...ownArgs(ownConfig('sigint.plist')), '--json', path.join(dir, 'summary.json')], dir, () => tb.stats.totalRequests - before >= 100);
     assert.match(r.stdout, /\*\* REPORT \*\*/);
     assert.match(r.stdout, /\*\*\* (PASS|FAIL)/);
     assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}`);

@@ -3,27 +3,23 @@
  * updateStats): requests/300 (requests per second over 5 minutes), t/requests (mean
  * response, ms), slots/requests (mean other requests in flight at arrival), cpu/requests
  * (mean CPU %), each 0 when there were no requests. These check that the testbed's
- * windows give those numbers their intended meaning.
+ * windows give those numbers their intended meaning, through lib's own reading of a stats
+ * document (readingFrom, what the report prints), not a copy of the formulas.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { VirtualClock } from '../../../lib/core/clock.js';
+import { readingFrom } from '../../../lib/simulator/server-stats-reader.js';
 import { ServerStats } from '../../../lib/testbed/stats/server-stats.js';
 import type { StatsWindow } from '../../../lib/testbed/stats/stats-window.js';
 
 const MINUTE = 60_000;
 
-function safeDivision(a: number, b: number): number {
-  return b === 0 ? 0 : a / b;
-}
-
-function simFormulas(w: StatsWindow): { reqPerSec: number; responseMs: number; slots: number; cpu: number } {
-  return {
-    reqPerSec: safeDivision(w.requests, 300),
-    responseMs: safeDivision(w.t, w.requests),
-    slots: safeDivision(w.slots, w.requests),
-    cpu: safeDivision(w.cpu, w.requests),
-  };
+/** The four figures lib reads from the testbed's stats document, as the stats socket sends it (`{"stats": …}`, JSON). */
+function simFormulas(stats: ServerStats): { reqPerSec: number; responseMs: number; slots: number; cpu: number } {
+  const r = readingFrom(JSON.parse(JSON.stringify({ stats: stats.snapshot() })));
+  assert.ok(r, 'the snapshot is a stats document lib can read');
+  return { reqPerSec: r.requestsPerSecond, responseMs: r.responseMs, slots: r.slots, cpu: r.cpuPercent };
 }
 
 describe("the original simulator's formulas (sim.py, updateStats) on a testbed snapshot", () => {
@@ -55,7 +51,7 @@ describe("the original simulator's formulas (sim.py, updateStats) on a testbed s
     stats.requestFinished(t, { method: 'GET', status: 200 });
 
     const w = JSON.parse(JSON.stringify(stats.snapshot()))['5m'] as StatsWindow;
-    const f = simFormulas(w);
+    const f = simFormulas(stats);
     assert.equal(w.requests, 300);
     assert.equal(f.reqPerSec, 1);
     // (40 + 60) / 2 = 50 ms; float sums of virtual-time differences, so compare closely.
@@ -67,7 +63,7 @@ describe("the original simulator's formulas (sim.py, updateStats) on a testbed s
   it('are all 0 on an idle server (safeDivision)', () => {
     const clock = new VirtualClock(0);
     const stats = new ServerStats({ clock, cpuUse: () => 80 });
-    const f = simFormulas(stats.snapshot()['5m']);
+    const f = simFormulas(stats);
     assert.deepEqual(f, { reqPerSec: 0, responseMs: 0, slots: 0, cpu: 0 });
   });
 });

@@ -1,10 +1,13 @@
 /**
- * Generator CPU per request through DavHttp (a benchmark, skipped unless
- * LOADSIM_BENCH=1): the server runs in a child process so that only the
- * client side is measured. 50 clients share one DavHttp, each on its own connection,
- * each looping over PROPFIND Depth 1 / REPORT sync-collection / GET: the loop of
- * a measurement of bare undici (50 keep-alive connections with `reset: false`:
- * 36–42 µs of generator CPU per request on Node 20, 2 cores), to compare with.
+ * Benchmark `request-cost`: generator CPU per request through DavHttp (was
+ * test/caldav/request-cost.test.ts, skipped in `npm test` unless
+ * LOADSIM_BENCH=1; a figure of CPU per request means something only on a
+ * quiet machine, so it is measured here). The server runs in a child process
+ * so that only the client side is measured. 50 clients share one DavHttp,
+ * each on its own connection, each looping over PROPFIND Depth 1 / REPORT
+ * sync-collection / GET: the loop of a measurement of bare undici (50
+ * keep-alive connections with `reset: false`: 36–42 µs of generator CPU per
+ * request on Node 20, 2 cores), to compare with.
  *
  * Two servers: the testbed (real work, Digest then Basic), and a canned
  * node:http server answering every request with the same 207 body, which is
@@ -12,23 +15,37 @@
  * request is only comparable at saturation: a client waiting on a slow server
  * pays the event loop's per-wakeup costs over fewer requests.
  *
- *   npx tsc -p . && LOADSIM_BENCH=1 node --test dist/test/caldav/request-cost.test.js
+ * Run by run-all.ts (LOADSIM_BENCH_ONLY=request-cost runs it alone;
+ * LOADSIM_BENCH_SECONDS sets the measured seconds per server, default 10).
  */
-
-import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { it } from 'node:test';
 import { DavHttp } from '../../lib/caldav/http.js';
 import { parseMultistatus } from '../../lib/caldav/multistatus.js';
-import { client, PROPFIND_BODY, SYNC_BODY } from './support.js';
+import { client, PROPFIND_BODY, SYNC_BODY } from '../caldav/support.js';
 
-const SECONDS = Number(process.env.LOADSIM_BENCH_SECONDS ?? 10);
+export interface RequestCostFigure {
+  scheme: string;
+  requests: number;
+  seconds: number;
+  failed: number;
+  cpuMicrosPerRequest: number;
+  userMicros: number;
+  systemMicros: number;
+  parseMicros: number;
+  homeBytes: number;
+}
 
-it('CPU per request (benchmark)', { skip: !process.env.LOADSIM_BENCH, timeout: (SECONDS + 30) * 1000 }, async () => {
+export async function runRequestCost(o: { seconds: number; log: (line: string) => void }): Promise<RequestCostFigure[]> {
+  const { seconds, log } = o;
+  const figures: RequestCostFigure[] = [];
   const server = fileURLToPath(new URL('../../lib/testbed/server.js', import.meta.url));
-  const testbed = spawn(process.execPath, ['--input-type=module', '-e', `import { startTestbed } from ${JSON.stringify(server)}; const tb = await startTestbed({ port: 0, users: 50 }); console.log(tb.url);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const testbed = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', `import { startTestbed } from ${JSON.stringify(server)}; const tb = await startTestbed({ port: 0, users: 50 }); console.log(tb.url);`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const cannedBody = JSON.stringify(canned());
   const cannedServer = spawn(
     process.execPath,
@@ -42,7 +59,12 @@ it('CPU per request (benchmark)', { skip: !process.env.LOADSIM_BENCH, timeout: (
     const urlOf = async (c: typeof testbed) => ((await once(c.stdout!, 'data')) as [Buffer])[0].toString().trim();
     const tbUrl = await urlOf(testbed);
     const cannedUrl = await urlOf(cannedServer);
-    for (const [scheme, url] of [['testbed digest', tbUrl], ['testbed basic', tbUrl], ['canned basic', cannedUrl], ['canned digest', cannedUrl]] as const) {
+    for (const [scheme, url] of [
+      ['testbed digest', tbUrl],
+      ['testbed basic', tbUrl],
+      ['canned basic', cannedUrl],
+      ['canned digest', cannedUrl],
+    ] as const) {
       const http = new DavHttp({ origin: url, connections: 50 });
       const clients = Array.from({ length: 50 }, (_, i) => ({ ...client(`user${String(i + 1).padStart(2, '0')}`), channel: http.channel() }));
       // Basic: make the session learn Basic by showing it only a Basic challenge.
@@ -77,7 +99,7 @@ it('CPU per request (benchmark)', { skip: !process.env.LOADSIM_BENCH, timeout: (
       const cpu0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       const runs = clients.map(loop);
-      await new Promise((r) => setTimeout(r, SECONDS * 1000));
+      await new Promise((r) => setTimeout(r, seconds * 1000));
       running = false;
       await Promise.all(runs);
       const cpu = process.cpuUsage(cpu0);
@@ -87,19 +109,31 @@ it('CPU per request (benchmark)', { skip: !process.env.LOADSIM_BENCH, timeout: (
       const t1 = process.hrtime.bigint();
       for (let i = 0; i < 2000; i++) parseMultistatus(home.body);
       const parseUs = Number(process.hrtime.bigint() - t1) / 2000 / 1000;
-      console.log(
-        `# ${scheme}: ${count} requests in ${wall.toFixed(1)} s (${(count / wall).toFixed(0)}/s), ${failed} failed, ` +
-          `client CPU ${(((cpu.user + cpu.system) / count) | 0)} µs/request (user ${(cpu.user / count) | 0}, system ${(cpu.system / count) | 0}); ` +
-          `parseMultistatus of a ${home.body.length}-byte home PROPFIND: ${parseUs.toFixed(1)} µs`,
+      const figure: RequestCostFigure = {
+        scheme,
+        requests: count,
+        seconds: Math.round(wall * 10) / 10,
+        failed,
+        cpuMicrosPerRequest: ((cpu.user + cpu.system) / count) | 0,
+        userMicros: (cpu.user / count) | 0,
+        systemMicros: (cpu.system / count) | 0,
+        parseMicros: Math.round(parseUs * 10) / 10,
+        homeBytes: home.body.length,
+      };
+      log(
+        `request-cost: ${scheme}: ${count} requests in ${figure.seconds} s (${(count / wall).toFixed(0)}/s), ${failed} failed, ` +
+          `client CPU ${figure.cpuMicrosPerRequest} µs/request (user ${figure.userMicros}, system ${figure.systemMicros}); ` +
+          `parseMultistatus of a ${figure.homeBytes}-byte home PROPFIND: ${figure.parseMicros} µs`,
       );
-      assert.equal(failed, 0);
+      figures.push(figure);
       await http.close();
     }
   } finally {
     testbed.kill();
     cannedServer.kill();
   }
-});
+  return figures;
+}
 
 /** A home PROPFIND-like multistatus of 6 responses (~2 KB). */
 function canned(): string {
