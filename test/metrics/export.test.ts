@@ -161,7 +161,8 @@ interface OtlpRequest {
 }
 
 describe('--otlp: the same metrics pushed over OTLP/HTTP', () => {
-  it('a receiver gets the final totals, equal to the result', async () => {
+  /** A run pushing to a receiver on loopback: every request body it got (OTLP JSON), and the run's result. */
+  async function pushedRun(name: string, seed: string, extra: string[]): Promise<{ bodies: OtlpRequest[]; contentTypes: Set<string>; doc: ResultDocument }> {
     const bodies: OtlpRequest[] = [];
     const contentTypes = new Set<string>();
     const receiver = createServer((req, res) => {
@@ -175,16 +176,18 @@ describe('--otlp: the same metrics pushed over OTLP/HTTP', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/metrics`;
-    const json = path.join(dir, 'otlp.json');
+    const json = path.join(dir, `${name}.json`);
     try {
-      const run = await spawnCli(['run', '--server', tb.url, '--runtime', '7', '--seed', '12', '--quiet', '--otlp', url, '--json', json], { guardMs: 90_000 });
+      const run = await spawnCli(['run', '--server', tb.url, '--runtime', '7', '--seed', seed, '--quiet', '--otlp', url, '--json', json, ...extra], { guardMs: 90_000 });
       assert.ok(run.code === 0 || run.code === 1, run.stderr);
     } finally {
       receiver.close();
     }
-    const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
-    assert.ok(bodies.length >= 2, `pushes: ${bodies.length}`);
-    assert.deepEqual([...contentTypes], ['application/json']);
+    return { bodies, contentTypes, doc: JSON.parse(readFileSync(json, 'utf8')) as ResultDocument };
+  }
+
+  /** The last push's totals per label equal the result's; run_info carries the seed. */
+  function assertLastPushMatches(bodies: OtlpRequest[], doc: ResultDocument, seed: string): void {
     const metrics = bodies.at(-1)!.resourceMetrics.flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics));
     const attr = (p: OtlpNumberPoint, key: string) => p.attributes?.find((a) => a.key === key)?.value.stringValue;
     const value = (p: OtlpNumberPoint) => Number(p.asDouble ?? p.asInt ?? 0);
@@ -193,7 +196,20 @@ describe('--otlp: the same metrics pushed over OTLP/HTTP', () => {
     assert.deepEqual([...ended.keys()].sort(), Object.keys(doc.requests).sort());
     for (const [label, n] of ended) assert.equal(n, doc.requests[label]!.count, label);
     const info = metrics.find((m) => m.name === 'loadsim_run_info')?.gauge?.dataPoints[0];
-    assert.equal(info && attr(info, 'seed'), '12');
+    assert.equal(info && attr(info, 'seed'), seed);
+  }
+
+  it('a receiver gets the final totals, equal to the result', async () => {
+    const { bodies, contentTypes, doc } = await pushedRun('otlp', '12', []);
+    assert.ok(bodies.length >= 2, `pushes: ${bodies.length}`);
+    assert.deepEqual([...contentTypes], ['application/json']);
+    assertLastPushMatches(bodies, doc, '12');
+  });
+
+  it('with workers: the manager pushes the whole run, equal to the merged result', async () => {
+    const { bodies, doc } = await pushedRun('otlp-workers', '13', ['--workers', '2']);
+    assert.ok(bodies.length >= 2, `pushes: ${bodies.length}`);
+    assertLastPushMatches(bodies, doc, '13');
   });
 
   it('a push nobody takes is said once, and the run goes on', async () => {
