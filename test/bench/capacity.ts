@@ -19,12 +19,15 @@
  * limit (it uses ≥ 90 % of a core, or the machine has no idle core left), the
  * figure says so: the generator was not the bottleneck there.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResultDocument } from '../../lib/result/result-document.js';
+import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { REFERENCE } from '../helpers/reference.js';
-import { STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
-import { REPO, numberFromEnv, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
+import { generatorNodeArgs, STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
+import { InspectorSession } from './support/profile-window.js';
+import { freePort, REPO, numberFromEnv, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./support/step-ramp.js', import.meta.url));
 
@@ -60,10 +63,15 @@ export interface StepFigure {
   responsesPerSecond: number;
   failures: number;
   lagP99Ms: number | null;
+  /** The largest lag of any operation started in the window, ms (from the run's saved interval histograms, read when the run has ended). */
+  lagMaxMs: number | null;
   responseP99Ms: number | null;
   generatorCores: number;
   testbedCores: number;
   machineCores: number;
+  /** CPU µs per response in the window: the generator's and the testbed's. */
+  generatorUsPerResponse: number | null;
+  testbedUsPerResponse: number | null;
   generatorRssMB: number;
   held: boolean;
   /** Why not held; or, when held, what was closest to a limit. */
@@ -86,6 +94,25 @@ export interface CapacityResult {
   runSeconds: number;
 }
 
+/** Each step's lag max: the largest of its window's intervals, from the run's saved per-interval lag histograms. */
+function readLagMax(json: string, steps: StepFigure[]): void {
+  if (!existsSync(json)) return;
+  const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
+  const saved = doc.saved?.intervals;
+  if (!saved) return;
+  for (const f of steps) {
+    const maxes: number[] = [];
+    for (let i = 0; i < doc.intervals.length; i++) {
+      const r = doc.intervals[i]!;
+      const s = saved[i];
+      if (!s || r.elapsed <= f.window[0] + 0.1 || r.elapsed > f.window[1] + 0.1) continue;
+      const h = LatencyHistogram.decode(s.lag);
+      if (h.count) maxes.push(h.max);
+    }
+    f.lagMaxMs = maxes.length ? r2(Math.max(...maxes)) : null;
+  }
+}
+
 export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | { benchmark: 'capacity'; skipped: string }> {
   const missing = acceleratedMissing();
   if (missing) return { benchmark: 'capacity', skipped: missing };
@@ -93,8 +120,14 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   const cpuLimit = o.cpuLimit ?? 0.9;
   const interval = 5;
   // LOADSIM_BENCH_TESTBED_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p": profile the testbed (it is the limit on small machines).
-  const nodeArgs = process.env.LOADSIM_BENCH_TESTBED_NODE_ARGS?.split(' ').filter(Boolean);
-  const tb = await startTestbedProcess({ users: o.step * o.maxSteps, ...(nodeArgs ? { nodeArgs } : {}) });
+  const nodeArgs = process.env.LOADSIM_BENCH_TESTBED_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // LOADSIM_BENCH_PROFILE_DIR=/tmp/p: a CPU profile of each step's judged window, of both processes
+  // (stepK-generator.cpuprofile, stepK-testbed.cpuprofile, through their inspectors), and the generator's
+  // --trace-gc (generator-gc.log, "ms" = since the generator started; windows.json says where each window was).
+  const profileDir = process.env.LOADSIM_BENCH_PROFILE_DIR;
+  const inspectPorts = profileDir ? { tb: await freePort(), gen: await freePort() } : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const tb = await startTestbedProcess({ users: o.step * o.maxSteps, nodeArgs: [...nodeArgs, ...(inspectPorts ? [`--inspect=127.0.0.1:${inspectPorts.tb}`] : [])] });
   // One user at a time, evenly over `spread` s. Users that arrive together start their profiles'
   // timers together, and every one of those operations then falls due in the same millisecond
   // (measured: with groups of 25, lag p99 was 147 ms at 5,000 clients): that is a burst the
@@ -105,7 +138,20 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   const series = path.join(o.dir, 'capacity.ndjson');
   // The last step's window ends one interval before the run does.
   const runtime = o.period * o.maxSteps + interval;
-  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime, interval, series });
+  // The result file keeps each interval's lag histogram: the lag max per step is read from it at the end.
+  const json = path.join(o.dir, 'capacity-result.json');
+  const gcLines: string[] = [];
+  const run = startGeneratorRun({
+    config,
+    clients: ACCELERATED_CLIENTS,
+    runtime,
+    interval,
+    series,
+    json,
+    ...(inspectPorts ? { nodeArgs: [...generatorNodeArgs(), `--inspect=127.0.0.1:${inspectPorts.gen}`, '--trace-gc'], onStdoutLine: (l: string) => gcLines.push(l) } : {}),
+  });
+  const sessions = inspectPorts ? { tb: await InspectorSession.open(inspectPorts.tb), gen: await InspectorSession.open(inspectPorts.gen) } : undefined;
+  const windows: { step: number; fromMs: number; toMs: number }[] = [];
   const { child, exited } = run;
   const t0 = Date.now();
   const steps: StepFigure[] = [];
@@ -122,7 +168,12 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, at: Date.now() };
       };
       const a = await startOf(from);
+      if (sessions) await Promise.all([sessions.tb.startProfile(), sessions.gen.startProfile()]);
       const b = await startOf(to + 0.5);
+      if (sessions && profileDir) {
+        windows.push({ step: k, fromMs: a.at - t0, toMs: b.at - t0 });
+        await Promise.all([sessions.tb.stopProfile(path.join(profileDir, `step${k}-testbed.cpuprofile`)), sessions.gen.stopProfile(path.join(profileDir, `step${k}-generator.cpuprofile`))]);
+      }
       if (child.exitCode !== null) {
         limitedBy = 'run ended early';
         break;
@@ -142,10 +193,13 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         responsesPerSecond: Math.round(responses / o.window),
         failures: inWindow.reduce((n, r) => n + r.failures, 0),
         lagP99Ms: lags.length ? r2(Math.max(...lags)) : null,
+        lagMaxMs: null,
         responseP99Ms: p99s.length ? r1(Math.max(...p99s)) : null,
         generatorCores: r3((b.gen - a.gen) / seconds),
         testbedCores: r3((b.tb - a.tb) / seconds),
         machineCores: r3((b.machine - a.machine) / seconds),
+        generatorUsPerResponse: responses > 0 ? Math.round(((b.gen - a.gen) / seconds / (responses / o.window)) * 1e6) : null,
+        testbedUsPerResponse: responses > 0 ? Math.round(((b.tb - a.tb) / seconds / (responses / o.window)) * 1e6) : null,
         generatorRssMB: r1(rssBytes(child.pid!) / 2 ** 20),
         held: true,
         limit: '',
@@ -167,16 +221,23 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         f.limit = `the testbed: ${f.testbedCores} cores, the machine ${f.machineCores} of ${cores} busy`;
       } else f.limit = `lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores`;
       steps.push(f);
-      o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores, testbed ${f.testbedCores}, RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
+      o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores (${f.generatorUsPerResponse ?? '-'} µs/response), testbed ${f.testbedCores} (${f.testbedUsPerResponse ?? '-'} µs/response), RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
       if (!f.held) {
         limitedBy = f.limit.startsWith('lag') ? 'generator lag' : f.limit.startsWith('generator') ? 'generator CPU' : f.limit.startsWith('start-ups') ? 'start-ups not over' : 'testbed';
         break;
       }
     }
   } finally {
+    sessions?.tb.close();
+    sessions?.gen.close();
     await run.stop();
     await tb.stop();
+    if (profileDir) {
+      writeFileSync(path.join(profileDir, 'generator-gc.log'), `${gcLines.join('\n')}\n`);
+      writeFileSync(path.join(profileDir, 'windows.json'), JSON.stringify(windows));
+    }
   }
+  readLagMax(json, steps);
   const held = steps.filter((s) => s.held);
   const last = held.at(-1);
   return {

@@ -14,7 +14,7 @@ import * as plist from 'plist';
 import type { IntervalRecord } from '../../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
 import { YOUNG_GENERATION_FLAG } from '../../../lib/workers/worker-node-args.js';
-import { CLI, REPO } from './kit.js';
+import { CLI, pinned, REPO } from './kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./step-ramp.js', import.meta.url));
 
@@ -86,7 +86,7 @@ export function startGeneratorRun(o: {
   onStdoutLine?: (line: string) => void;
 }): GeneratorRun {
   const args = [...(o.nodeArgs ?? generatorNodeArgs()), CLI, 'run', '--config', o.config, '--clients', o.clients, '--runtime', String(o.runtime), '--seed', o.seed ?? '10', '--quiet', '--interval', String(o.interval), '--timeseries', o.series, ...(o.json ? ['--json', o.json] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', o.onStdoutLine ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawn(...pinned('generator', process.execPath, args), { stdio: ['ignore', o.onStdoutLine ? 'pipe' : 'ignore', 'pipe'] });
   if (o.onStdoutLine) {
     let partial = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
