@@ -78,6 +78,19 @@ export class LatencyHistogram {
     for (let i = 0; i < this.limits.length; i++) if (seconds > this.limits[i]!) this.above[i]! += 1;
   }
 
+  /**
+   * Empty it again, keeping its counts array: a time series' histograms
+   * start over every interval, and a fresh one is a ~70 KB allocation each
+   * (a label's, every interval) for the old generation to collect.
+   */
+  reset(): void {
+    this.hdr.reset();
+    this.n = this.sum = this.m2 = this.m3 = this.m4 = this.sumLn = this.sumInv = 0;
+    this.lo = Infinity;
+    this.hi = -Infinity;
+    this.above.fill(0);
+  }
+
   get count(): number {
     return this.n;
   }
