@@ -22,14 +22,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ResultDocument } from '../../lib/result/result-document.js';
-import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
 import { REFERENCE } from '../helpers/reference.js';
 import { generatorNodeArgs, STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
 import { InspectorSession } from './support/profile-window.js';
 import { freePort, REPO, numberFromEnv, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./support/step-ramp.js', import.meta.url));
+const LAG_MAX = fileURLToPath(new URL('./support/lag-max.js', import.meta.url));
 
 export const ACCELERATED_CLIENTS = path.join(REFERENCE, 'calendarserver-master/standard-configs/accelerated-activity-clients.plist');
 /** Why a benchmark of the accelerated mix cannot run, or undefined when its clients file is there. */
@@ -59,11 +58,13 @@ export interface StepFigure {
   clients: number;
   /** Seconds after the run's start: the judged window. */
   window: [number, number];
+  /** The same, epoch ms, as measured. */
+  epochWindow: [number, number];
   responses: number;
   responsesPerSecond: number;
   failures: number;
   lagP99Ms: number | null;
-  /** The largest lag of any operation started in the window, ms (from the run's saved interval histograms, read when the run has ended). */
+  /** The largest lag of any operation started in the window, ms (support/lag-max.ts; read when the run has ended). */
   lagMaxMs: number | null;
   responseP99Ms: number | null;
   generatorCores: number;
@@ -94,21 +95,15 @@ export interface CapacityResult {
   runSeconds: number;
 }
 
-/** Each step's lag max: the largest of its window's intervals, from the run's saved per-interval lag histograms. */
-function readLagMax(json: string, steps: StepFigure[]): void {
-  if (!existsSync(json)) return;
-  const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
-  const saved = doc.saved?.intervals;
-  if (!saved) return;
+/** Each step's lag max: the largest of its window's seconds, from the LagMax observer's file (written when the run ends). */
+function readLagMax(file: string, steps: StepFigure[]): void {
+  if (!existsSync(file)) return;
+  const bySecond = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
   for (const f of steps) {
-    const maxes: number[] = [];
-    for (let i = 0; i < doc.intervals.length; i++) {
-      const r = doc.intervals[i]!;
-      const s = saved[i];
-      if (!s || r.elapsed <= f.window[0] + 0.1 || r.elapsed > f.window[1] + 0.1) continue;
-      const h = LatencyHistogram.decode(s.lag);
-      if (h.count) maxes.push(h.max);
-    }
+    const [from, to] = f.epochWindow;
+    const maxes = Object.entries(bySecond)
+      .filter(([s]) => Number(s) >= Math.floor(from / 1000) && Number(s) < Math.ceil(to / 1000))
+      .map(([, v]) => v);
     f.lagMaxMs = maxes.length ? r2(Math.max(...maxes)) : null;
   }
 }
@@ -122,8 +117,9 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   // LOADSIM_BENCH_TESTBED_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p": profile the testbed (it is the limit on small machines).
   const nodeArgs = process.env.LOADSIM_BENCH_TESTBED_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   // LOADSIM_BENCH_PROFILE_DIR=/tmp/p: a CPU profile of each step's judged window, of both processes
-  // (stepK-generator.cpuprofile, stepK-testbed.cpuprofile, through their inspectors), and the generator's
-  // --trace-gc (generator-gc.log, "ms" = since the generator started; windows.json says where each window was).
+  // (stepK-generator.cpuprofile, stepK-testbed.cpuprofile, through their inspectors), what the generator
+  // allocated meanwhile (stepK-generator.heapprofile, sampled, the collected objects included), and its
+  // --trace-gc among its stdout (generator-stdout.log, "ms" = since it started; windows.json says where each window was).
   const profileDir = process.env.LOADSIM_BENCH_PROFILE_DIR;
   const inspectPorts = profileDir ? { tb: await freePort(), gen: await freePort() } : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -134,21 +130,19 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   // generator serializes, not its steady capacity. `LOADSIM_BENCH_GROUP` sets another size.
   const groupSize = numberFromEnv('LOADSIM_BENCH_GROUP', 1);
   const arrival = { factory: `${STEP_RAMP}#StepRamp`, params: { steps: o.maxSteps, stepSize: o.step, period: o.period, spread: o.spread, groupSize } };
-  const config = writeBenchConfig(path.join(o.dir, 'capacity-config.plist'), tb.url, o.step * o.maxSteps, arrival);
+  // The lag max of each second (support/lag-max.ts): the time series has each interval's lag p99 only.
+  const lagMaxFile = path.join(o.dir, 'capacity-lag-max.json');
+  const config = writeBenchConfig(path.join(o.dir, 'capacity-config.plist'), tb.url, o.step * o.maxSteps, arrival, {}, [{ type: `${LAG_MAX}#LagMax`, params: { file: lagMaxFile } }]);
   const series = path.join(o.dir, 'capacity.ndjson');
   // The last step's window ends one interval before the run does.
   const runtime = o.period * o.maxSteps + interval;
-  // The result file keeps each interval's lag histogram: the lag max per step is read from it at the end.
-  const json = path.join(o.dir, 'capacity-result.json');
-  const gcLines: string[] = [];
   const run = startGeneratorRun({
     config,
     clients: ACCELERATED_CLIENTS,
     runtime,
     interval,
     series,
-    json,
-    ...(inspectPorts ? { nodeArgs: [...generatorNodeArgs(), `--inspect=127.0.0.1:${inspectPorts.gen}`, '--trace-gc'], onStdoutLine: (l: string) => gcLines.push(l) } : {}),
+    ...(inspectPorts && profileDir ? { nodeArgs: [...generatorNodeArgs(), `--inspect=127.0.0.1:${inspectPorts.gen}`, '--trace-gc', '--trace-gc-nvp'], stdoutFile: path.join(profileDir, 'generator-stdout.log') } : {}),
   });
   const sessions = inspectPorts ? { tb: await InspectorSession.open(inspectPorts.tb), gen: await InspectorSession.open(inspectPorts.gen) } : undefined;
   const windows: { step: number; fromMs: number; toMs: number }[] = [];
@@ -168,11 +162,15 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, at: Date.now() };
       };
       const a = await startOf(from);
-      if (sessions) await Promise.all([sessions.tb.startProfile(), sessions.gen.startProfile()]);
+      if (sessions) await Promise.all([sessions.tb.startProfile(), sessions.gen.startProfile(), sessions.gen.startAllocationSampling()]);
       const b = await startOf(to + 0.5);
       if (sessions && profileDir) {
         windows.push({ step: k, fromMs: a.at - t0, toMs: b.at - t0 });
-        await Promise.all([sessions.tb.stopProfile(path.join(profileDir, `step${k}-testbed.cpuprofile`)), sessions.gen.stopProfile(path.join(profileDir, `step${k}-generator.cpuprofile`))]);
+        await Promise.all([
+          sessions.tb.stopProfile(path.join(profileDir, `step${k}-testbed.cpuprofile`)),
+          sessions.gen.stopProfile(path.join(profileDir, `step${k}-generator.cpuprofile`)),
+          sessions.gen.stopAllocationSampling(path.join(profileDir, `step${k}-generator.heapprofile`)),
+        ]);
       }
       if (child.exitCode !== null) {
         limitedBy = 'run ended early';
@@ -189,6 +187,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         step: k,
         clients: inWindow.at(-1)?.activeClients ?? 0,
         window: [from, to],
+        epochWindow: [a.at, b.at],
         responses,
         responsesPerSecond: Math.round(responses / o.window),
         failures: inWindow.reduce((n, r) => n + r.failures, 0),
@@ -233,11 +232,10 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
     await run.stop();
     await tb.stop();
     if (profileDir) {
-      writeFileSync(path.join(profileDir, 'generator-gc.log'), `${gcLines.join('\n')}\n`);
       writeFileSync(path.join(profileDir, 'windows.json'), JSON.stringify(windows));
     }
   }
-  readLagMax(json, steps);
+  readLagMax(lagMaxFile, steps);
   const held = steps.filter((s) => s.held);
   const last = held.at(-1);
   return {

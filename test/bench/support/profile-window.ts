@@ -67,6 +67,22 @@ export class InspectorSession {
     writeFileSync(file, JSON.stringify(r.profile));
   }
 
+  /**
+   * Start V8's sampling heap profiler: what allocates, sampled every
+   * `intervalBytes` on average, counting the objects collected since (the
+   * young generation's garbage is what makes scavenges).
+   */
+  async startAllocationSampling(intervalBytes = 16384): Promise<void> {
+    await this.send('HeapProfiler.enable');
+    await this.send('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  }
+
+  /** Stop it and write the profile (.heapprofile, as `--heap-prof` writes) to `file`. */
+  async stopAllocationSampling(file: string): Promise<void> {
+    const r = (await this.send('HeapProfiler.stopSampling')) as { profile: unknown };
+    writeFileSync(file, JSON.stringify(r.profile));
+  }
+
   close(): void {
     this.ws.close();
   }
