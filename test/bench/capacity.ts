@@ -203,7 +203,8 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         held: true,
         limit: '',
       };
-      const cores = Number(process.env.LOADSIM_BENCH_CORES) || (await import('node:os')).availableParallelism();
+      // os.cpus(), not availableParallelism(): this process is pinned to the testbed's core (support/kit.ts).
+      const cores = Number(process.env.LOADSIM_BENCH_CORES) || (await import('node:os')).cpus().length;
       const startups = inWindow.reduce((n, r) => n + STARTUP_LABELS.reduce((m, l) => m + (r.labels[l]?.count ?? 0), 0), 0);
       if (startups > 0) {
         // Not a steady state: the machine could not even start this step's clients in time.
@@ -221,7 +222,8 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
       } else f.limit = `lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores`;
       steps.push(f);
       o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores (${f.generatorUsPerResponse ?? '-'} µs/response), testbed ${f.testbedCores} (${f.testbedUsPerResponse ?? '-'} µs/response), RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
-      if (!f.held) {
+      // LOADSIM_BENCH_KEEP_GOING=1: every step is run (to profile a step past the capacity).
+      if (!f.held && process.env.LOADSIM_BENCH_KEEP_GOING !== '1') {
         limitedBy = f.limit.startsWith('lag') ? 'generator lag' : f.limit.startsWith('generator') ? 'generator CPU' : f.limit.startsWith('start-ups') ? 'start-ups not over' : 'testbed';
         break;
       }

@@ -45,7 +45,8 @@ export function conditions(): Conditions {
     date: new Date().toISOString(),
     node: process.version,
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cores: os.availableParallelism(),
+    // os.cpus(): availableParallelism() counts the cores this process may use, one once it is pinned.
+    cores: os.cpus().length,
     platform: `${os.platform()} ${os.release()}`,
     memoryGB: r1(os.totalmem() / 2 ** 30),
   };
