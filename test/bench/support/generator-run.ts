@@ -108,10 +108,12 @@ export function startGeneratorRun(o: {
   return {
     child,
     pid: child.pid!,
+    // The last line is left out until its newline is there: the run may be writing it now.
     records: () =>
       existsSync(o.series)
         ? readFileSync(o.series, 'utf8')
             .split('\n')
+            .slice(0, -1)
             .filter((l) => l.trim())
             .map((l) => JSON.parse(l) as IntervalRecord)
         : [],
