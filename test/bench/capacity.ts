@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { REFERENCE } from '../helpers/reference.js';
 import { generatorNodeArgs, STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
 import { InspectorSession } from './support/profile-window.js';
-import { freePort, REPO, numberFromEnv, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
+import { cpuPressureSeconds, freePort, REPO, numberFromEnv, runQueueWaitSeconds, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./support/step-ramp.js', import.meta.url));
 const LAG_MAX = fileURLToPath(new URL('./support/lag-max.js', import.meta.url));
@@ -70,6 +70,13 @@ export interface StepFigure {
   generatorCores: number;
   testbedCores: number;
   machineCores: number;
+  /**
+   * Ms per second the generator's main thread waited, runnable, for its core (a neighbour on
+   * it), and the share of the window in which some task of the machine waited for a CPU
+   * (PSI): when these are high, the lag is the machine's, not the generator's.
+   */
+  generatorWaitMsPerSecond: number;
+  cpuPressurePercent: number | null;
   /** CPU µs per response in the window: the generator's and the testbed's. */
   generatorUsPerResponse: number | null;
   testbedUsPerResponse: number | null;
@@ -159,7 +166,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
       const startOf = async (at: number) => {
         const wait = t0 + at * 1000 - Date.now();
         if (wait > 0) await Promise.race([new Promise((r) => setTimeout(r, wait)), exited]);
-        return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, at: Date.now() };
+        return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, genWait: runQueueWaitSeconds(child.pid!), pressure: cpuPressureSeconds(), at: Date.now() };
       };
       const a = await startOf(from);
       if (sessions) await Promise.all([sessions.tb.startProfile(), sessions.gen.startProfile(), sessions.gen.startAllocationSampling()]);
@@ -197,6 +204,8 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         generatorCores: r3((b.gen - a.gen) / seconds),
         testbedCores: r3((b.tb - a.tb) / seconds),
         machineCores: r3((b.machine - a.machine) / seconds),
+        generatorWaitMsPerSecond: Math.round(((b.genWait - a.genWait) / seconds) * 1000),
+        cpuPressurePercent: a.pressure !== null && b.pressure !== null ? Math.round(((b.pressure - a.pressure) / seconds) * 100) : null,
         generatorUsPerResponse: responses > 0 ? Math.round(((b.gen - a.gen) / seconds / (responses / o.window)) * 1e6) : null,
         testbedUsPerResponse: responses > 0 ? Math.round(((b.tb - a.tb) / seconds / (responses / o.window)) * 1e6) : null,
         generatorRssMB: r1(rssBytes(child.pid!) / 2 ** 20),
@@ -221,7 +230,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         f.limit = `the testbed: ${f.testbedCores} cores, the machine ${f.machineCores} of ${cores} busy`;
       } else f.limit = `lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores`;
       steps.push(f);
-      o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores (${f.generatorUsPerResponse ?? '-'} µs/response), testbed ${f.testbedCores} (${f.testbedUsPerResponse ?? '-'} µs/response), RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
+      o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores (${f.generatorUsPerResponse ?? '-'} µs/response), testbed ${f.testbedCores} (${f.testbedUsPerResponse ?? '-'} µs/response), generator waited for its core ${f.generatorWaitMsPerSecond} ms/s, CPU pressure ${f.cpuPressurePercent ?? '-'} %, RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
       // LOADSIM_BENCH_KEEP_GOING=1: every step is run (to profile a step past the capacity).
       if (!f.held && process.env.LOADSIM_BENCH_KEEP_GOING !== '1') {
         limitedBy = f.limit.startsWith('lag') ? 'generator lag' : f.limit.startsWith('generator') ? 'generator CPU' : f.limit.startsWith('start-ups') ? 'start-ups not over' : 'testbed';

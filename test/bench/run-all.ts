@@ -108,7 +108,7 @@ async function main(): Promise<void> {
           rows.push({
             benchmark: 'capacity',
             figure: `step ${f.step}: ${f.clients} clients, ${f.responsesPerSecond} responses/s`,
-            measured: `lag p99 ${f.lagP99Ms ?? '-'} / max ${f.lagMaxMs ?? '-'} ms; generator ${f.generatorCores} core (${f.generatorUsPerResponse ?? '-'} µs/response), testbed ${f.testbedCores} core (${f.testbedUsPerResponse ?? '-'} µs/response)${f.held ? '' : `; NOT held: ${f.limit}`}`,
+            measured: `lag p99 ${f.lagP99Ms ?? '-'} / max ${f.lagMaxMs ?? '-'} ms; generator ${f.generatorCores} core (${f.generatorUsPerResponse ?? '-'} µs/response), testbed ${f.testbedCores} core (${f.testbedUsPerResponse ?? '-'} µs/response); generator waited for its core ${f.generatorWaitMsPerSecond} ms/s, machine CPU pressure ${f.cpuPressurePercent ?? '-'} %${f.held ? '' : `; NOT held: ${f.limit}`}`,
             target: '',
             met: f.held ? 'yes' : 'no',
           });

@@ -129,6 +129,29 @@ export function treeCpuSeconds(pid: number): number {
   return processTree(pid).reduce((s, p) => s + cpuSeconds(p), 0);
 }
 
+/**
+ * Seconds the process's main thread has spent runnable but waiting for a CPU
+ * (/proc/PID/schedstat, field 2): on a pinned core, the time a neighbour took.
+ * A generator's lag includes it, and it is not the generator's doing. 0 once gone.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
+/** Seconds some task of the machine waited for a CPU (/proc/pressure/cpu, "some" total), or null without PSI. */
+export function cpuPressureSeconds(): number | null {
+  try {
+    const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds the whole machine spent busy, and stolen by the hypervisor, from /proc/stat. */
 export function machineSeconds(): { busy: number; steal: number } {
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
