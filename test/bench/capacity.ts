@@ -173,6 +173,10 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
       const b = await startOf(to + 0.5);
       if (sessions && profileDir) {
         windows.push({ step: k, fromMs: a.at - t0, toMs: b.at - t0 });
+        // Stopping the profiles comes with a long full collection in the generator: wait (up to 5 s)
+        // for its interval ending at `to`, whose clock runs a little behind this one, so the pause
+        // is not judged as the step's lag.
+        for (let i = 0; i < 50 && !run.records().some((r) => r.elapsed > to - 0.1); i++) await new Promise((r) => setTimeout(r, 100));
         await Promise.all([
           sessions.tb.stopProfile(path.join(profileDir, `step${k}-testbed.cpuprofile`)),
           sessions.gen.stopProfile(path.join(profileDir, `step${k}-generator.cpuprofile`)),
