@@ -1,5 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import ICAL from 'ical.js';
+// The invitations a client reads convert times in their VTIMEZONE: expansions shared (lib/ical/shared-timezone-expansion.ts).
+import '../ical/shared-timezone-expansion.js';
 import { AuthSession } from '../caldav/auth.js';
 import * as bodies from '../caldav/bodies.js';
 import type { DavChannel, DavHttp, DavResult } from '../caldav/http.js';

@@ -1,4 +1,5 @@
 import { flatString } from '../core/flat-string.js';
+import { EventCache } from './event-cache.js';
 
 /**
  * What one simulated client remembers, kept small: 10,000 clients share a
@@ -47,7 +48,8 @@ export class ClientState {
   /** The server refused the notification collection (403, 404, 405, 501): this client stops asking for it. */
   notificationsRefused = false;
   readonly calendars = new Map<string, CalendarState>();
-  readonly events = new Map<string, EventState>();
+  /** Cached events by href; it keeps their calendar data's size as they change (cachedDataChars). */
+  readonly events = new EventCache<EventState>();
   /** Managed attachments fetched or uploaded, by MANAGED-ID; made at the first (most clients never have one). */
   attachments: Map<string, string> | undefined;
 
@@ -57,9 +59,7 @@ export class ClientState {
    * a real client caches every event of its calendars, and so does this one.
    */
   cachedDataChars(): number {
-    let n = 0;
-    for (const e of this.events.values()) n += e.data?.length ?? 0;
-    return n;
+    return this.events.dataChars;
   }
 
   /** The calendar collection an event href is in. */

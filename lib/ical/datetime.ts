@@ -15,6 +15,8 @@
  */
 import ICAL from 'ical.js';
 import { IANAZone } from 'luxon';
+// VTIMEZONE expansions shared between parsed objects (the testbed's largest cost per PUT otherwise).
+import './shared-timezone-expansion.js';
 
 /** Where a wall-clock value is anchored. */
 export type ZoneRef =

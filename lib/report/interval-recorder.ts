@@ -31,6 +31,15 @@ class Bucket {
   figures(seconds: number): IntervalFigures {
     return intervalFigures(this.latency, this.failures, this.bytesIn, this.bytesOut, seconds);
   }
+
+  get empty(): boolean {
+    return this.latency.count === 0;
+  }
+
+  reset(): void {
+    this.latency.reset();
+    this.failures = this.bytesIn = this.bytesOut = 0;
+  }
 }
 
 /** An interval's figures from its latency histogram and counters (also how merged intervals are made). */
@@ -80,9 +89,9 @@ export class IntervalRecorder {
   readonly rows: Omit<IntervalRecord, 'labels'>[] = [];
   /** Each interval's overall latency and lag histograms, encoded (for merging slices exactly). */
   readonly saved: SavedInterval[] = [];
-  private overall = new Bucket();
-  private labels = new Map<string, Bucket>();
-  private lag = new LatencyHistogram();
+  private readonly overall = new Bucket();
+  private readonly labels = new Map<string, Bucket>();
+  private readonly lag = new LatencyHistogram();
   private started = 0;
   private readonly file: AppendFile | undefined;
   private index = 0;
@@ -114,7 +123,8 @@ export class IntervalRecorder {
   close(args: { start: number; end: number; elapsed: number; activeClients: number; inFlight?: number; cachedBytes?: number }): IntervalRecord {
     const seconds = Math.max(0, (args.end - args.start) / 1000) || this.intervalSeconds;
     const labels: Record<string, IntervalFigures> = {};
-    for (const name of [...this.labels.keys()].sort()) labels[name] = this.labels.get(name)!.figures(seconds);
+    // Buckets are kept from one interval to the next (reset, not remade): a label without a response in this one is left out.
+    for (const name of [...this.labels.keys()].sort()) if (!this.labels.get(name)!.empty) labels[name] = this.labels.get(name)!.figures(seconds);
     const record: IntervalRecord = {
       type: 'interval',
       index: this.index++,
@@ -136,12 +146,12 @@ export class IntervalRecorder {
     this.file?.write(`${JSON.stringify(record)}\n`);
     if (this.o.onClose) {
       const labels: Record<string, string> = {};
-      for (const [name, b] of this.labels) labels[name] = b.latency.encode();
+      for (const [name, b] of this.labels) if (!b.empty) labels[name] = b.latency.encode();
       this.o.onClose(record, { ...saved, labels });
     }
-    this.overall = new Bucket();
-    this.labels = new Map();
-    this.lag = new LatencyHistogram();
+    this.overall.reset();
+    for (const b of this.labels.values()) b.reset();
+    this.lag.reset();
     this.started = 0;
     return record;
   }

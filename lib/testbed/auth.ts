@@ -40,6 +40,15 @@ export class Authenticator {
   private readonly secret = randomBytes(32);
   /** Accepted Basic credentials, so a keep-alive client costs one map lookup per request. */
   private readonly basicCache = new Map<string, User>();
+  /**
+   * Digest, likewise: nonces whose signature checked (nonce → its time, for the staleness
+   * check, which is made at every request), and H(A1) per algorithm and user. A client
+   * answers each challenge with one nonce for many requests, so checking its signature
+   * (an HMAC) and hashing the password once per request were most of the testbed's
+   * authentication cost (docs/performance-notes.md).
+   */
+  private readonly signedNonces = new Map<string, number>();
+  private readonly ha1Cache = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -57,11 +66,17 @@ export class Authenticator {
 
   /** 'ok', 'stale' (ours but too old) or 'invalid'. */
   private checkNonce(nonce: string): 'ok' | 'stale' | 'invalid' {
-    const [ts, mac] = Buffer.from(nonce, 'base64url').toString().split(':');
-    if (!ts || !mac) return 'invalid';
-    const expected = createHmac('sha256', this.secret).update(ts).digest('base64url');
-    if (!safeEqual(mac, expected)) return 'invalid';
-    return this.clock.now() - Number(ts) > this.options.nonceLifetimeMs ? 'stale' : 'ok';
+    let issued = this.signedNonces.get(nonce);
+    if (issued === undefined) {
+      const [ts, mac] = Buffer.from(nonce, 'base64url').toString().split(':');
+      if (!ts || !mac) return 'invalid';
+      const expected = createHmac('sha256', this.secret).update(ts).digest('base64url');
+      if (!safeEqual(mac, expected)) return 'invalid';
+      issued = Number(ts);
+      if (this.signedNonces.size > 100_000) this.signedNonces.clear();
+      this.signedNonces.set(nonce, issued);
+    }
+    return this.clock.now() - issued > this.options.nonceLifetimeMs ? 'stale' : 'ok';
   }
 
   /** The WWW-Authenticate header values of a 401: Digest (preferred by clients) and Basic. */
@@ -108,7 +123,14 @@ export class Authenticator {
     const algorithm = (p.algorithm ?? 'MD5').toUpperCase();
     const h = algorithm === 'SHA-256' ? sha256 : algorithm === 'MD5' ? md5 : undefined;
     if (!h) return { failure: 'invalid' };
-    const ha1 = h(`${user.uid}:${p.realm}:${user.record.password}`);
+    // The realm was checked above to be ours, so the algorithm and the user's name and password name H(A1).
+    const ha1Key = `${algorithm}:${user.uid}:${user.record.password}`;
+    let ha1 = this.ha1Cache.get(ha1Key);
+    if (ha1 === undefined) {
+      ha1 = h(`${user.uid}:${p.realm}:${user.record.password}`);
+      if (this.ha1Cache.size > 100_000) this.ha1Cache.clear();
+      this.ha1Cache.set(ha1Key, ha1);
+    }
     const ha2 = h(`${method}:${p.uri}`);
     const expected = p.qop ? h(`${ha1}:${p.nonce}:${p.nc}:${p.cnonce}:${p.qop}:${ha2}`) : h(`${ha1}:${p.nonce}:${ha2}`);
     if (!safeEqual(expected, p.response.toLowerCase())) return { failure: 'invalid' };

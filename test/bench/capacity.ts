@@ -19,14 +19,16 @@
  * limit (it uses ≥ 90 % of a core, or the machine has no idle core left), the
  * figure says so: the generator was not the bottleneck there.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REFERENCE } from '../helpers/reference.js';
-import { STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
-import { REPO, numberFromEnv, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
+import { generatorNodeArgs, STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
+import { InspectorSession } from './support/profile-window.js';
+import { cpuPressureSeconds, freePort, REPO, numberFromEnv, runQueueWaitSeconds, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./support/step-ramp.js', import.meta.url));
+const LAG_MAX = fileURLToPath(new URL('./support/lag-max.js', import.meta.url));
 
 export const ACCELERATED_CLIENTS = path.join(REFERENCE, 'calendarserver-master/standard-configs/accelerated-activity-clients.plist');
 /** Why a benchmark of the accelerated mix cannot run, or undefined when its clients file is there. */
@@ -56,14 +58,28 @@ export interface StepFigure {
   clients: number;
   /** Seconds after the run's start: the judged window. */
   window: [number, number];
+  /** The same, epoch ms, as measured. */
+  epochWindow: [number, number];
   responses: number;
   responsesPerSecond: number;
   failures: number;
   lagP99Ms: number | null;
+  /** The largest lag of any operation started in the window, ms (support/lag-max.ts; read when the run has ended). */
+  lagMaxMs: number | null;
   responseP99Ms: number | null;
   generatorCores: number;
   testbedCores: number;
   machineCores: number;
+  /**
+   * Ms per second the generator's main thread waited, runnable, for its core (a neighbour on
+   * it), and the share of the window in which some task of the machine waited for a CPU
+   * (PSI): when these are high, the lag is the machine's, not the generator's.
+   */
+  generatorWaitMsPerSecond: number;
+  cpuPressurePercent: number | null;
+  /** CPU µs per response in the window: the generator's and the testbed's. */
+  generatorUsPerResponse: number | null;
+  testbedUsPerResponse: number | null;
   generatorRssMB: number;
   held: boolean;
   /** Why not held; or, when held, what was closest to a limit. */
@@ -86,6 +102,19 @@ export interface CapacityResult {
   runSeconds: number;
 }
 
+/** Each step's lag max: the largest of its window's seconds, from the LagMax observer's file (written when the run ends). */
+function readLagMax(file: string, steps: StepFigure[]): void {
+  if (!existsSync(file)) return;
+  const bySecond = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+  for (const f of steps) {
+    const [from, to] = f.epochWindow;
+    const maxes = Object.entries(bySecond)
+      .filter(([s]) => Number(s) >= Math.floor(from / 1000) && Number(s) < Math.ceil(to / 1000))
+      .map(([, v]) => v);
+    f.lagMaxMs = maxes.length ? r2(Math.max(...maxes)) : null;
+  }
+}
+
 export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | { benchmark: 'capacity'; skipped: string }> {
   const missing = acceleratedMissing();
   if (missing) return { benchmark: 'capacity', skipped: missing };
@@ -93,19 +122,37 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   const cpuLimit = o.cpuLimit ?? 0.9;
   const interval = 5;
   // LOADSIM_BENCH_TESTBED_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p": profile the testbed (it is the limit on small machines).
-  const nodeArgs = process.env.LOADSIM_BENCH_TESTBED_NODE_ARGS?.split(' ').filter(Boolean);
-  const tb = await startTestbedProcess({ users: o.step * o.maxSteps, ...(nodeArgs ? { nodeArgs } : {}) });
+  const nodeArgs = process.env.LOADSIM_BENCH_TESTBED_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // LOADSIM_BENCH_PROFILE_DIR=/tmp/p: a CPU profile of each step's judged window, of both processes
+  // (stepK-generator.cpuprofile, stepK-testbed.cpuprofile, through their inspectors), what the generator
+  // allocated meanwhile (stepK-generator.heapprofile, sampled, the collected objects included), and its
+  // --trace-gc among its stdout (generator-stdout.log, "ms" = since it started; windows.json says where each window was).
+  const profileDir = process.env.LOADSIM_BENCH_PROFILE_DIR;
+  const inspectPorts = profileDir ? { tb: await freePort(), gen: await freePort() } : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  const tb = await startTestbedProcess({ users: o.step * o.maxSteps, nodeArgs: [...nodeArgs, ...(inspectPorts ? [`--inspect=127.0.0.1:${inspectPorts.tb}`] : [])] });
   // One user at a time, evenly over `spread` s. Users that arrive together start their profiles'
   // timers together, and every one of those operations then falls due in the same millisecond
   // (measured: with groups of 25, lag p99 was 147 ms at 5,000 clients): that is a burst the
   // generator serializes, not its steady capacity. `LOADSIM_BENCH_GROUP` sets another size.
   const groupSize = numberFromEnv('LOADSIM_BENCH_GROUP', 1);
   const arrival = { factory: `${STEP_RAMP}#StepRamp`, params: { steps: o.maxSteps, stepSize: o.step, period: o.period, spread: o.spread, groupSize } };
-  const config = writeBenchConfig(path.join(o.dir, 'capacity-config.plist'), tb.url, o.step * o.maxSteps, arrival);
+  // The lag max of each second (support/lag-max.ts): the time series has each interval's lag p99 only.
+  const lagMaxFile = path.join(o.dir, 'capacity-lag-max.json');
+  const config = writeBenchConfig(path.join(o.dir, 'capacity-config.plist'), tb.url, o.step * o.maxSteps, arrival, {}, [{ type: `${LAG_MAX}#LagMax`, params: { file: lagMaxFile } }]);
   const series = path.join(o.dir, 'capacity.ndjson');
   // The last step's window ends one interval before the run does.
   const runtime = o.period * o.maxSteps + interval;
-  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime, interval, series });
+  const run = startGeneratorRun({
+    config,
+    clients: ACCELERATED_CLIENTS,
+    runtime,
+    interval,
+    series,
+    ...(inspectPorts && profileDir ? { nodeArgs: [...generatorNodeArgs(), `--inspect=127.0.0.1:${inspectPorts.gen}`, '--trace-gc', '--trace-gc-nvp'], stdoutFile: path.join(profileDir, 'generator-stdout.log') } : {}),
+  });
+  const sessions = inspectPorts ? { tb: await InspectorSession.open(inspectPorts.tb), gen: await InspectorSession.open(inspectPorts.gen) } : undefined;
+  const windows: { step: number; fromMs: number; toMs: number }[] = [];
   const { child, exited } = run;
   const t0 = Date.now();
   const steps: StepFigure[] = [];
@@ -119,10 +166,23 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
       const startOf = async (at: number) => {
         const wait = t0 + at * 1000 - Date.now();
         if (wait > 0) await Promise.race([new Promise((r) => setTimeout(r, wait)), exited]);
-        return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, at: Date.now() };
+        return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, genWait: runQueueWaitSeconds(child.pid!), pressure: cpuPressureSeconds(), at: Date.now() };
       };
       const a = await startOf(from);
+      if (sessions) await Promise.all([sessions.tb.startProfile(), sessions.gen.startProfile(), sessions.gen.startAllocationSampling()]);
       const b = await startOf(to + 0.5);
+      if (sessions && profileDir) {
+        windows.push({ step: k, fromMs: a.at - t0, toMs: b.at - t0 });
+        // Stopping the profiles comes with a long full collection in the generator: wait (up to 5 s)
+        // for its interval ending at `to`, whose clock runs a little behind this one, so the pause
+        // is not judged as the step's lag.
+        for (let i = 0; i < 50 && !run.records().some((r) => r.elapsed > to - 0.1); i++) await new Promise((r) => setTimeout(r, 100));
+        await Promise.all([
+          sessions.tb.stopProfile(path.join(profileDir, `step${k}-testbed.cpuprofile`)),
+          sessions.gen.stopProfile(path.join(profileDir, `step${k}-generator.cpuprofile`)),
+          sessions.gen.stopAllocationSampling(path.join(profileDir, `step${k}-generator.heapprofile`)),
+        ]);
+      }
       if (child.exitCode !== null) {
         limitedBy = 'run ended early';
         break;
@@ -138,19 +198,26 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         step: k,
         clients: inWindow.at(-1)?.activeClients ?? 0,
         window: [from, to],
+        epochWindow: [a.at, b.at],
         responses,
         responsesPerSecond: Math.round(responses / o.window),
         failures: inWindow.reduce((n, r) => n + r.failures, 0),
         lagP99Ms: lags.length ? r2(Math.max(...lags)) : null,
+        lagMaxMs: null,
         responseP99Ms: p99s.length ? r1(Math.max(...p99s)) : null,
         generatorCores: r3((b.gen - a.gen) / seconds),
         testbedCores: r3((b.tb - a.tb) / seconds),
         machineCores: r3((b.machine - a.machine) / seconds),
+        generatorWaitMsPerSecond: Math.round(((b.genWait - a.genWait) / seconds) * 1000),
+        cpuPressurePercent: a.pressure !== null && b.pressure !== null ? Math.round(((b.pressure - a.pressure) / seconds) * 100) : null,
+        generatorUsPerResponse: responses > 0 ? Math.round(((b.gen - a.gen) / seconds / (responses / o.window)) * 1e6) : null,
+        testbedUsPerResponse: responses > 0 ? Math.round(((b.tb - a.tb) / seconds / (responses / o.window)) * 1e6) : null,
         generatorRssMB: r1(rssBytes(child.pid!) / 2 ** 20),
         held: true,
         limit: '',
       };
-      const cores = Number(process.env.LOADSIM_BENCH_CORES) || (await import('node:os')).availableParallelism();
+      // os.cpus(), not availableParallelism(): this process is pinned to the testbed's core (support/kit.ts).
+      const cores = Number(process.env.LOADSIM_BENCH_CORES) || (await import('node:os')).cpus().length;
       const startups = inWindow.reduce((n, r) => n + STARTUP_LABELS.reduce((m, l) => m + (r.labels[l]?.count ?? 0), 0), 0);
       if (startups > 0) {
         // Not a steady state: the machine could not even start this step's clients in time.
@@ -167,16 +234,23 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         f.limit = `the testbed: ${f.testbedCores} cores, the machine ${f.machineCores} of ${cores} busy`;
       } else f.limit = `lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores`;
       steps.push(f);
-      o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores, testbed ${f.testbedCores}, RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
-      if (!f.held) {
+      o.log(`capacity: step ${k}: ${f.clients} clients, ${f.responsesPerSecond} responses/s, lag p99 ${f.lagP99Ms ?? '-'} ms, generator ${f.generatorCores} cores (${f.generatorUsPerResponse ?? '-'} µs/response), testbed ${f.testbedCores} (${f.testbedUsPerResponse ?? '-'} µs/response), generator waited for its core ${f.generatorWaitMsPerSecond} ms/s, CPU pressure ${f.cpuPressurePercent ?? '-'} %, RSS ${f.generatorRssMB} MB: ${f.held ? 'held' : `NOT held (${f.limit})`}`);
+      // LOADSIM_BENCH_KEEP_GOING=1: every step is run (to profile a step past the capacity).
+      if (!f.held && process.env.LOADSIM_BENCH_KEEP_GOING !== '1') {
         limitedBy = f.limit.startsWith('lag') ? 'generator lag' : f.limit.startsWith('generator') ? 'generator CPU' : f.limit.startsWith('start-ups') ? 'start-ups not over' : 'testbed';
         break;
       }
     }
   } finally {
+    sessions?.tb.close();
+    sessions?.gen.close();
     await run.stop();
     await tb.stop();
+    if (profileDir) {
+      writeFileSync(path.join(profileDir, 'windows.json'), JSON.stringify(windows));
+    }
   }
+  readLagMax(lagMaxFile, steps);
   const held = steps.filter((s) => s.held);
   const last = held.at(-1);
   return {

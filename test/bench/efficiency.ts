@@ -22,7 +22,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { prepareMix } from './support/mix.js';
 import { generatorNodeArgs } from './support/generator-run.js';
-import { cpuSeconds, r2, r3, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
+import { cpuSeconds, pinned, r2, r3, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 import type { PeerOptions, PeerResult } from './peers/peer.js';
 import { runWrk } from './peers/wrk.js';
 import { runLocust } from './peers/locust.js';
@@ -67,7 +67,7 @@ type Measured = Omit<GeneratorFigure, 'testbedCpuSecondsPer1000' | 'requestsPerS
 /** loadsim's client layer in a child process (drivers/loadsim-mix.ts). */
 function runLoadsim(o: PeerOptions): Promise<Measured> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...generatorNodeArgs(), DRIVER, JSON.stringify({ url: o.url, users: o.users, connections: o.connections, seconds: o.seconds })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(...pinned('generator', process.execPath, [...generatorNodeArgs(), DRIVER, JSON.stringify({ url: o.url, users: o.users, connections: o.connections, seconds: o.seconds })]), { stdio: ['ignore', 'pipe', 'pipe'] });
     let cpuAtStart = 0;
     let stderr = '';
     let buffered = '';

@@ -157,3 +157,21 @@ describe('LatencyHistogram merge and encoding', () => {
     assert.throws(() => LatencyHistogram.decode('{"v":2}'), /not an encoded LatencyHistogram/);
   });
 });
+
+describe('LatencyHistogram.reset', () => {
+  it('is a fresh histogram again: the same figures as a new one recording the same durations', () => {
+    const reused = new LatencyHistogram(LIMITS);
+    for (const ms of durations('before', 500)) reused.record(ms);
+    reused.reset();
+    assert.equal(reused.count, 0);
+    assert.ok(Number.isNaN(reused.mean) && Number.isNaN(reused.max));
+    const fresh = new LatencyHistogram(LIMITS);
+    for (const ms of durations('after', 300)) {
+      reused.record(ms);
+      fresh.record(ms);
+    }
+    assert.deepEqual(reused.percentiles([0, 50, 90, 99, 100]), fresh.percentiles([0, 50, 90, 99, 100]));
+    assert.deepEqual(LIMITS.map((l) => reused.countAbove(l)), LIMITS.map((l) => fresh.countAbove(l)));
+    assert.equal(reused.encode(), fresh.encode());
+  });
+});

@@ -19,7 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { childrenCpuSeconds, cpuSeconds, processTree } from '../support/kit.js';
+import { childrenCpuSeconds, cpuSeconds, pinned, processTree } from '../support/kit.js';
 import type { MixRequest } from '../support/mix.js';
 
 export interface PeerOptions {
@@ -214,7 +214,8 @@ export async function runWatched(o: WatchOptions): Promise<WatchedRun> {
   try {
     // detached: a new process group, so the tool and everything it starts
     // (Erlang's port programs, a shell's children) can be ended together.
-    child = spawn(o.command, o.args, { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // On the generator's core (support/kit.ts, pinning), as loadsim is.
+    child = spawn(...pinned('generator', o.command, o.args), { cwd: o.cwd, env: o.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   } catch (e) {
     result.spawnError = errorText(e);
     return result;

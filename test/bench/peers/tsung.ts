@@ -46,7 +46,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ensureTool, freePort, toolVersion } from '../support/kit.js';
+import { ensureTool, freePort, pinned, toolVersion } from '../support/kit.js';
 import { fullMix, type MixRequest } from '../support/mix.js';
 import { activeUsers, errorText, measurementNotes, runWatched, sleep, tail, measured, unavailable, wholeSeconds, type PeerOptions, type PeerResult } from './peer.js';
 
@@ -116,7 +116,7 @@ function requestSamples(log: string): number | null {
 async function startEpmd(port: number, log: (line: string) => void): Promise<ChildProcess | null> {
   let child: ChildProcess;
   try {
-    child = spawn('epmd', ['-port', String(port), '-address', '127.0.0.1'], { stdio: 'ignore' });
+    child = spawn(...pinned('generator', 'epmd', ['-port', String(port), '-address', '127.0.0.1']), { stdio: 'ignore' });
   } catch (e) {
     log(`epmd: ${errorText(e)}`);
     return null;

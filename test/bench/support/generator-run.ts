@@ -7,14 +7,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as plist from 'plist';
 import type { IntervalRecord } from '../../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../../lib/stats/latency-histogram.js';
 import { YOUNG_GENERATION_FLAG } from '../../../lib/workers/worker-node-args.js';
-import { CLI, REPO } from './kit.js';
+import { CLI, pinned, REPO } from './kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./step-ramp.js', import.meta.url));
 
@@ -29,9 +29,10 @@ export function spreadArrival(users: number, spread: number): Record<string, unk
   return { factory: `${STEP_RAMP}#StepRamp`, params: { steps: 1, stepSize: users, period: spread + 1, spread, groupSize: 1 } };
 }
 
-/** config.plist for a benchmark run: our own, with the testbed, `users` accounts and `arrival` (a plist arrival entry); no stats socket. */
-export function writeBenchConfig(file: string, url: string, users: number, arrival: Record<string, unknown>, keys: Record<string, unknown> = {}): string {
+/** config.plist for a benchmark run: our own, with the testbed, `users` accounts and `arrival` (a plist arrival entry), observers added after ours; no stats socket. */
+export function writeBenchConfig(file: string, url: string, users: number, arrival: Record<string, unknown>, keys: Record<string, unknown> = {}, extraObservers: Record<string, unknown>[] = []): string {
   const cfg = plist.parse(readFileSync(path.join(REPO, 'config/config.plist'), 'utf8')) as Record<string, any>;
+  cfg.observers = [...(cfg.observers ?? []), ...extraObservers];
   cfg.servers.PodA.uri = url;
   cfg.servers.PodA.stats.enabled = false;
   cfg.accounts.params.count = users;
@@ -84,9 +85,13 @@ export function startGeneratorRun(o: {
   nodeArgs?: string[];
   /** Each line the generator writes to stdout (default: stdout is dropped). */
   onStdoutLine?: (line: string) => void;
+  /** Or: stdout into this file (written synchronously, as to /dev/null when dropped; a pipe costs the generator more). */
+  stdoutFile?: string;
 }): GeneratorRun {
   const args = [...(o.nodeArgs ?? generatorNodeArgs()), CLI, 'run', '--config', o.config, '--clients', o.clients, '--runtime', String(o.runtime), '--seed', o.seed ?? '10', '--quiet', '--interval', String(o.interval), '--timeseries', o.series, ...(o.json ? ['--json', o.json] : [])];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', o.onStdoutLine ? 'pipe' : 'ignore', 'pipe'] });
+  const stdoutFd = o.stdoutFile ? openSync(o.stdoutFile, 'w') : undefined;
+  const child = spawn(...pinned('generator', process.execPath, args), { stdio: ['ignore', stdoutFd ?? (o.onStdoutLine ? 'pipe' : 'ignore'), 'pipe'] });
+  if (stdoutFd !== undefined) closeSync(stdoutFd);
   if (o.onStdoutLine) {
     let partial = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -103,10 +108,12 @@ export function startGeneratorRun(o: {
   return {
     child,
     pid: child.pid!,
+    // The last line is left out until its newline is there: the run may be writing it now.
     records: () =>
       existsSync(o.series)
         ? readFileSync(o.series, 'utf8')
             .split('\n')
+            .slice(0, -1)
             .filter((l) => l.trim())
             .map((l) => JSON.parse(l) as IntervalRecord)
         : [],

@@ -45,7 +45,8 @@ export function conditions(): Conditions {
     date: new Date().toISOString(),
     node: process.version,
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    cores: os.availableParallelism(),
+    // os.cpus(): availableParallelism() counts the cores this process may use, one once it is pinned.
+    cores: os.cpus().length,
     platform: `${os.platform()} ${os.release()}`,
     memoryGB: r1(os.totalmem() / 2 ** 30),
   };
@@ -128,12 +129,78 @@ export function treeCpuSeconds(pid: number): number {
   return processTree(pid).reduce((s, p) => s + cpuSeconds(p), 0);
 }
 
+/**
+ * Seconds the process's main thread has spent runnable but waiting for a CPU
+ * (/proc/PID/schedstat, field 2): on a pinned core, the time a neighbour took.
+ * A generator's lag includes it, and it is not the generator's doing. 0 once gone.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
+  } catch {
+    return 0;
+  }
+}
+
+/** Seconds some task of the machine waited for a CPU (/proc/pressure/cpu, "some" total), or null without PSI. */
+export function cpuPressureSeconds(): number | null {
+  try {
+    const m = /^some .*total=(\d+)/m.exec(readFileSync('/proc/pressure/cpu', 'utf8'));
+    return m ? Number(m[1]) / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds the whole machine spent busy, and stolen by the hypervisor, from /proc/stat. */
 export function machineSeconds(): { busy: number; steal: number } {
   // cpu  user nice system idle iowait irq softirq steal guest guest_nice (guest time is inside user)
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
   const at = (i: number) => f[i] ?? 0;
   return { busy: (at(0) + at(1) + at(2) + at(5) + at(6)) / CLK_TCK, steal: at(7) / CLK_TCK };
+}
+
+/**
+ * Pinning: every benchmark runs the generator (loadsim, or the peer being
+ * measured) on one core and the testbed on another, with `taskset`, so that
+ * each process's CPU is its own and neither waits for the other's turn on a
+ * shared core (issue #22). The benchmark's own process (which only reads
+ * /proc and the time series) runs on the testbed's core, leaving the
+ * generator's core to the generator. LOADSIM_BENCH_GENERATOR_CORE and
+ * LOADSIM_BENCH_TESTBED_CORE choose other cores; LOADSIM_BENCH_PIN=0 turns
+ * pinning off (to compare; the table then says so).
+ */
+export const GENERATOR_CORE = Number(process.env.LOADSIM_BENCH_GENERATOR_CORE ?? 0);
+export const TESTBED_CORE = Number(process.env.LOADSIM_BENCH_TESTBED_CORE ?? 1);
+export const pinningOn = process.env.LOADSIM_BENCH_PIN !== '0';
+
+/** `command args` run on `role`'s core (taskset execs the command, so the child's pid is the command's own). */
+export function pinned(role: 'generator' | 'testbed', command: string, args: string[]): [string, string[]] {
+  if (!pinningOn) return [command, args];
+  return ['taskset', ['-c', String(role === 'generator' ? GENERATOR_CORE : TESTBED_CORE), command, ...args]];
+}
+
+/** How the processes were placed, for the conditions and the table. */
+export function pinningText(): string {
+  return pinningOn ? `generator (and each peer) pinned to core ${GENERATOR_CORE}, the testbed to core ${TESTBED_CORE} (taskset)` : 'not pinned (LOADSIM_BENCH_PIN=0): generator and testbed share the cores';
+}
+
+/**
+ * Checks that the benchmarks can pin (taskset from util-linux, installed with
+ * apt-get when missing and this is root; two distinct cores that this process
+ * may use) and moves this process to the testbed's core. Throws, saying why,
+ * when it cannot: figures measured unpinned are not comparable with the targets.
+ */
+export function ensurePinning(log: (line: string) => void): void {
+  if (!pinningOn) return;
+  const missing = ensureTool('taskset', 'util-linux', log);
+  if (missing) throw new Error(`the benchmarks pin the generator and the testbed each to its own core with taskset: ${missing} (LOADSIM_BENCH_PIN=0 runs them unpinned)`);
+  const cores = os.availableParallelism();
+  if (GENERATOR_CORE === TESTBED_CORE || cores < 2 || Math.max(GENERATOR_CORE, TESTBED_CORE) >= cores) {
+    throw new Error(`the benchmarks need two distinct cores for the generator (${GENERATOR_CORE}) and the testbed (${TESTBED_CORE}); this process may use ${cores} (LOADSIM_BENCH_PIN=0 runs them unpinned)`);
+  }
+  const r = spawnSync('taskset', ['-pc', String(TESTBED_CORE), String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset -pc ${TESTBED_CORE} ${process.pid} failed: ${(r.stderr || r.stdout).trim()}`);
 }
 
 export interface TestbedProcess {
@@ -149,7 +216,8 @@ export async function startTestbedProcess(options: { users: number; statsSocket?
   const port = await freePort();
   const statsPort = options.statsSocket ? await freePort() : null;
   const args = [...(options.nodeArgs ?? []), CLI, 'serve', '--port', String(port), '--users', String(options.users), ...(statsPort ? ['--stats-port', String(statsPort)] : []), ...(options.serveArgs ?? [])];
-  const server = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, pinnedArgs] = pinned('testbed', process.execPath, args);
+  const server = spawn(command, pinnedArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   server.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<void>((resolve) => server.on('exit', () => resolve()));
