@@ -18,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ResultDocument } from '../../lib/result/result-document.js';
 import { LatencyHistogram } from '../../lib/stats/latency-histogram.js';
-import { r2, startTestbedProcess } from './support/kit.js';
+import { freePort, r2, startTestbedProcess } from './support/kit.js';
 import { spreadArrival, startGeneratorRun, startupsOver, takeServiceTimes, writeBenchConfig } from './support/generator-run.js';
 import { ACCELERATED_CLIENTS } from './capacity.js';
 
@@ -27,6 +27,14 @@ export interface AccuracyOptions {
   window: number;
   dir: string;
   log: (line: string) => void;
+  /**
+   * Serve `--metrics` and scrape it every second from this process, as a
+   * Prometheus would, the whole run long: the lag with and without says
+   * whether a scrape slows the clients.
+   */
+  scrapeMetrics?: boolean;
+  /** Names this run's files (default `accuracy`). */
+  name?: string;
 }
 
 interface Quantiles {
@@ -45,6 +53,8 @@ export interface AccuracyResult {
   testbedMs: Quantiles;
   /** recorded − testbed, per quantile, ms. */
   differenceMs: { p50: number; p99: number };
+  /** With `scrapeMetrics`: the scrapes answered during the run. */
+  scrapes?: number;
 }
 
 const q = (h: LatencyHistogram): Quantiles => ({ count: h.count, p50: r2(h.count ? h.median() : 0), p99: r2(h.count ? h.percentile(99) : 0), max: r2(h.count ? h.max : 0) });
@@ -52,11 +62,28 @@ const q = (h: LatencyHistogram): Quantiles => ({ count: h.count, p50: r2(h.count
 export async function runAccuracy(o: AccuracyOptions): Promise<AccuracyResult> {
   const tb = await startTestbedProcess({ users: o.clients, statsSocket: true });
   // 100 users a second, one at a time (support/generator-run.ts says why).
-  const config = writeBenchConfig(path.join(o.dir, 'accuracy.plist'), tb.url, o.clients, spreadArrival(o.clients, Math.max(1, Math.round(o.clients / 100))));
-  const json = path.join(o.dir, 'accuracy.json');
+  const name = o.name ?? 'accuracy';
+  const config = writeBenchConfig(path.join(o.dir, `${name}.plist`), tb.url, o.clients, spreadArrival(o.clients, Math.max(1, Math.round(o.clients / 100))));
+  const json = path.join(o.dir, `${name}.json`);
   const interval = 5;
-  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime: 3600, interval, series: path.join(o.dir, 'accuracy.ndjson'), json });
+  const metricsPort = o.scrapeMetrics ? await freePort() : undefined;
+  const run = startGeneratorRun({ config, clients: ACCELERATED_CLIENTS, runtime: 3600, interval, series: path.join(o.dir, `${name}.ndjson`), json, ...(metricsPort ? { extraArgs: ['--metrics', `127.0.0.1:${metricsPort}`] } : {}) });
   const t0 = Date.now();
+  // A scraper in this process (on the testbed's core, not the generator's), every second, as Prometheus with a 1 s interval.
+  let scrapes = 0;
+  let scraping = Boolean(metricsPort);
+  const scraper = (async () => {
+    while (scraping) {
+      try {
+        const r = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+        await r.text();
+        if (r.ok) scrapes++;
+      } catch {
+        // Not up yet.
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
   let windowFrom = 0;
   let windowTo = 0;
   let server: LatencyHistogram;
@@ -73,7 +100,9 @@ export async function runAccuracy(o: AccuracyOptions): Promise<AccuracyResult> {
     server = await takeServiceTimes(tb.statsPort!);
     windowTo = run.records().at(-1)?.elapsed ?? 0;
   } finally {
+    scraping = false;
     await run.stop();
+    await scraper;
     await tb.stop();
   }
   const doc = JSON.parse(readFileSync(json, 'utf8')) as ResultDocument;
@@ -96,5 +125,6 @@ export async function runAccuracy(o: AccuracyOptions): Promise<AccuracyResult> {
     recordedMs: recordedQ,
     testbedMs: testbedQ,
     differenceMs: { p50: r2(recordedQ.p50 - testbedQ.p50), p99: r2(recordedQ.p99 - testbedQ.p99) },
+    ...(metricsPort ? { scrapes } : {}),
   };
 }

@@ -87,8 +87,10 @@ export function startGeneratorRun(o: {
   onStdoutLine?: (line: string) => void;
   /** Or: stdout into this file (written synchronously, as to /dev/null when dropped; a pipe costs the generator more). */
   stdoutFile?: string;
+  /** More `loadsim run` flags (e.g. `--metrics`). */
+  extraArgs?: string[];
 }): GeneratorRun {
-  const args = [...(o.nodeArgs ?? generatorNodeArgs()), CLI, 'run', '--config', o.config, '--clients', o.clients, '--runtime', String(o.runtime), '--seed', o.seed ?? '10', '--quiet', '--interval', String(o.interval), '--timeseries', o.series, ...(o.json ? ['--json', o.json] : [])];
+  const args = [...(o.nodeArgs ?? generatorNodeArgs()), CLI, 'run', '--config', o.config, '--clients', o.clients, '--runtime', String(o.runtime), '--seed', o.seed ?? '10', '--quiet', '--interval', String(o.interval), '--timeseries', o.series, ...(o.json ? ['--json', o.json] : []), ...(o.extraArgs ?? [])];
   const stdoutFd = o.stdoutFile ? openSync(o.stdoutFile, 'w') : undefined;
   const child = spawn(...pinned('generator', process.execPath, args), { stdio: ['ignore', stdoutFd ?? (o.onStdoutLine ? 'pipe' : 'ignore'), 'pipe'] });
   if (stdoutFd !== undefined) closeSync(stdoutFd);
