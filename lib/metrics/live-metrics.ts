@@ -101,24 +101,9 @@ function boundaries(limits: readonly number[]): number[] {
   return [...new Set([...FINE_BOUNDARIES, ...limits])].sort((a, b) => a - b);
 }
 
-interface RequestState {
-  started: number;
-  succeeded: number;
-  failed: Record<FailureClass, number>;
-  bytesIn: number;
-  bytesOut: number;
-  buckets: number[];
-  sum: number;
-  latency: QuantileHistogram;
-}
-
-interface OperationState {
-  ended: number;
-  failed: number;
-  buckets: number[];
-  sum: number;
-  lag: QuantileHistogram;
-}
+/** A label's counts as kept while the run goes: the snapshot's, with the histogram itself in place of its percentiles. */
+type RequestState = Omit<RequestLabelMetrics, 'quantiles' | 'latency'> & { latency: QuantileHistogram };
+type OperationState = Omit<OperationLabelMetrics, 'lagQuantiles' | 'lag'> & { lag: QuantileHistogram };
 
 /** The bucket of `seconds` among `bounds` (Prometheus' `le`: a value on a bound belongs to it). */
 function bucketOf(bounds: readonly number[], seconds: number): number {
