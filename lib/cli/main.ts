@@ -9,6 +9,7 @@ import { loadChecked, validateCommand } from './validate-command.js';
 import type { ServeFlags } from './serve-command.js';
 import type { InitFlags } from './init-command.js';
 import { MAX_WAIT_SECONDS } from '../params/limits.js';
+import { LineBatcher } from './line-batcher.js';
 
 const USAGE = `usage: loadsim <command> [options]
 
@@ -274,10 +275,19 @@ if (isEntryPoint()) {
     stop.abort();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  main(process.argv.slice(2), { signal: stop.signal }).then(
+  // stdout's lines in batches (line-batcher.ts); stderr at once, after the lines before it.
+  // Both are flushed by `exit`, which a second signal's process.exit() also runs.
+  const stdout = new LineBatcher((s) => console.log(s));
+  process.on('exit', stdout.flush);
+  const err = (s: string) => {
+    stdout.flush();
+    console.error(s);
+  };
+  main(process.argv.slice(2), { signal: stop.signal, out: stdout.line, err }).then(
     (code) => (process.exitCode = code),
     (e) => {
       // A bug of loadsim's, not bad input: one line, and the stack when asked for.
+      stdout.flush();
       if (process.argv.includes('--debug')) console.error(e);
       else console.error(`loadsim: internal error: ${e instanceof Error ? e.message : String(e)} (run again with --debug for the stack trace)`);
       process.exitCode = 70;
