@@ -6,6 +6,7 @@ export interface XmlElement {
   ns: string;
   name: string;
   attrs: Readonly<Record<string, string>>;
+  /** Read only: an element without children shares one frozen empty array. */
   children: XmlElement[];
   /** Text directly inside this element (not in children), as written. */
   text: string;
@@ -50,6 +51,19 @@ interface ParseState {
   stack: XmlElement[];
   /** The bindings in scope inside each open element, parallel to `stack`. */
   scopes: Bindings[];
+  /**
+   * `kids[d + 1]`: the children gathered so far of the open element at depth d, reused from
+   * element to element. A closing element takes an array of exactly its children's length:
+   * pushing onto a fresh array gave every parent a 17-slot backing store, the largest part of
+   * the ~265 bytes loadsim's tree allocated per element (the testbed's 10 KB home PROPFIND:
+   * 358 elements; allocation is most of the generator's garbage-collection cost).
+   */
+  kids: (XmlElement | undefined)[][];
+  /**
+   * How many of `kids[d]` are gathered. Kept apart from the arrays' lengths: setting an
+   * array's length to 0 gives its backing store back, and the next push allocates a new one.
+   */
+  kidCount: number[];
   root: XmlElement | undefined;
   count: number;
   failure: XmlError | undefined;
@@ -74,15 +88,44 @@ function refuse(state: ParseState, m: string, code: XmlErrorCode): never {
   throw new Refused(m);
 }
 
-/** Splits `p:local`; a name with an empty part or a second colon is not a namespace-well-formed name. */
-function splitQName(state: ParseState, name: string): [prefix: string, local: string] {
-  const colon = name.indexOf(':');
-  if (colon === -1) return ['', name];
-  const prefix = name.slice(0, colon);
-  const local = name.slice(colon + 1);
-  if (prefix === '' || local === '' || local.includes(':')) fail(state, `malformed name: ${name}`);
-  return [prefix, local];
+interface QName {
+  prefix: string;
+  local: string;
+  /** An empty part or a second colon: not a namespace-well-formed name. */
+  malformed: boolean;
 }
+
+/**
+ * Qualified names already split: a DAV body repeats a few dozen names, and splitting each
+ * anew made an array and two strings per element. Bounded, so that a body inventing names
+ * cannot grow it without end; past the bound, names are split as they come.
+ */
+const QNAMES = new Map<string, QName>();
+const QNAMES_MAX = 4_096;
+
+function qnameOf(name: string): QName {
+  let q = QNAMES.get(name);
+  if (q !== undefined) return q;
+  const colon = name.indexOf(':');
+  if (colon === -1) q = { prefix: '', local: name, malformed: false };
+  else {
+    const prefix = name.slice(0, colon);
+    const local = name.slice(colon + 1);
+    q = { prefix, local, malformed: prefix === '' || local === '' || local.includes(':') };
+  }
+  if (QNAMES.size < QNAMES_MAX) QNAMES.set(name, q);
+  return q;
+}
+
+/** Splits `p:local`, failing the document for a name that is not namespace-well-formed. */
+function splitQName(state: ParseState, name: string): QName {
+  const q = qnameOf(name);
+  if (q.malformed) fail(state, `malformed name: ${name}`);
+  return q;
+}
+
+/** The children of every element that has none: one shared, frozen array. */
+const NO_CHILDREN: XmlElement[] = Object.freeze([]) as unknown as XmlElement[];
 
 /** A declaration (`xmlns="…"` or `xmlns:p="…"`) checked as Namespaces in XML 1.0 §3 requires. */
 function checkDeclaration(state: ParseState, prefix: string, uri: string): void {
@@ -114,7 +157,7 @@ function makeParser(state: ParseState): SaxesParser {
     if (hasAttributes) for (const key in attributes) {
       let prefix: string;
       if (key === 'xmlns') prefix = '';
-      else if (key.startsWith('xmlns:')) prefix = splitQName(state, key)[1];
+      else if (key.startsWith('xmlns:')) prefix = splitQName(state, key).local;
       else {
         others = true;
         continue;
@@ -125,7 +168,7 @@ function makeParser(state: ParseState): SaxesParser {
       declared = true;
       (bindings as Map<string, string>).set(prefix, uri);
     }
-    const [prefix, local] = splitQName(state, node.name);
+    const { prefix, local } = splitQName(state, node.name);
     const ns = bindings.get(prefix);
     if (prefix === 'xmlns') fail(state, 'an element may not have the prefix xmlns');
     else if (ns === undefined) fail(state, `unbound namespace prefix: ${JSON.stringify(prefix)}`);
@@ -135,7 +178,7 @@ function makeParser(state: ParseState): SaxesParser {
       attrs = {};
       for (const key in attributes) {
         if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
-        const [p, l] = splitQName(state, key);
+        const { prefix: p, local: l } = splitQName(state, key);
         let name = l;
         // The default namespace does not apply to attributes (Namespaces in XML §6.2).
         if (p !== '') {
@@ -148,16 +191,32 @@ function makeParser(state: ParseState): SaxesParser {
         attrs[name] = attributes[key]!;
       }
     }
-    const el: XmlElement = { ns: ns ?? prefix, name: local, attrs, children: [], text: '' };
-    if (stack.length) stack[stack.length - 1]!.children.push(el);
+    const el: XmlElement = { ns: ns ?? prefix, name: local, attrs, children: NO_CHILDREN, text: '' };
+    const depth = stack.length;
+    const { kids, kidCount } = state;
+    if (depth) kids[depth]![kidCount[depth]!++] = el;
     else state.root = el;
+    while (kids.length <= depth + 1) {
+      kids.push([]);
+      kidCount.push(0);
+    }
+    kidCount[depth + 1] = 0;
     stack.push(el);
     scopes.push(bindings);
   });
   parser.on('attribute', () => void (state.attributes = true));
   parser.on('closetag', () => {
-    state.stack.pop();
+    const el = state.stack.pop();
     state.scopes.pop();
+    const d = state.stack.length + 1;
+    const n = state.kidCount[d];
+    if (el && n) {
+      const gathered = state.kids[d]!;
+      el.children = gathered.slice(0, n) as XmlElement[];
+      // Not kept alive by the scratch array after this document.
+      gathered.fill(undefined, 0, n);
+      state.kidCount[d] = 0;
+    }
   });
   parser.on('text', (t) => {
     const { stack } = state;
@@ -187,7 +246,7 @@ function makeParser(state: ParseState): SaxesParser {
 export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): XmlElement {
   const o = options.maxDepth === undefined && options.maxElements === undefined ? parseXmlDefaults : { ...parseXmlDefaults, ...options };
   if (!reusable) {
-    const state: ParseState = { o, stack: [], scopes: [], root: undefined, count: 0, failure: undefined, attributes: false };
+    const state: ParseState = { o, stack: [], scopes: [], kids: [], kidCount: [], root: undefined, count: 0, failure: undefined, attributes: false };
     reusable = { parser: makeParser(state), state };
   }
   const { parser, state } = reusable;
@@ -206,6 +265,11 @@ export function parseXml(text: string, options: Partial<ParseXmlOptions> = {}): 
   const { failure, root } = state;
   state.stack = [];
   state.scopes = [];
+  // A document refused mid-way leaves elements gathered: let them go with it.
+  for (let d = 0; d < state.kids.length; d++) {
+    state.kids[d]!.fill(undefined, 0, state.kidCount[d]);
+    state.kidCount[d] = 0;
+  }
   state.root = undefined;
   if (failure) throw failure;
   if (!root) throw new XmlError('no root element', 'XML_NO_ROOT');

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { REFERENCE } from '../helpers/reference.js';
 import { generatorNodeArgs, STARTUP_LABELS, startGeneratorRun, writeBenchConfig } from './support/generator-run.js';
 import { InspectorSession } from './support/profile-window.js';
+import type { PacedDriverFigure } from './efficiency.js';
 import { cpuPressureSeconds, freePort, REPO, numberFromEnv, runQueueWaitSeconds, cpuSeconds, machineSeconds, r1, r2, r3, rssBytes, startTestbedProcess, treeCpuSeconds } from './support/kit.js';
 
 const STEP_RAMP = fileURLToPath(new URL('./support/step-ramp.js', import.meta.url));
@@ -99,6 +100,8 @@ export interface CapacityResult {
   limitedBy: 'generator lag' | 'generator CPU' | 'testbed' | 'start-ups not over' | 'steps ran out' | 'run ended early';
   requestsPerSecondAtCapacity: number;
   rssPerClientKB: number | null;
+  /** The client-layer driver paced like the step the per-response targets are judged at (run-all.ts). */
+  pacedDriver?: PacedDriverFigure;
   runSeconds: number;
 }
 

@@ -65,14 +65,15 @@ export interface EfficiencyResult {
 type Measured = Omit<GeneratorFigure, 'testbedCpuSecondsPer1000' | 'requestsPerSecond' | 'cpuSecondsPer1000'>;
 
 /** loadsim's client layer in a child process (drivers/loadsim-mix.ts). */
-function runLoadsim(o: PeerOptions): Promise<Measured> {
+function runLoadsim(o: PeerOptions & { pauseMs?: number; warmupSeconds?: number }): Promise<Measured> {
   return new Promise((resolve) => {
-    const child = spawn(...pinned('generator', process.execPath, [...generatorNodeArgs(), DRIVER, JSON.stringify({ url: o.url, users: o.users, connections: o.connections, seconds: o.seconds })]), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = { url: o.url, users: o.users, connections: o.connections, seconds: o.seconds, ...(o.pauseMs ? { pauseMs: o.pauseMs, warmupSeconds: o.warmupSeconds } : {}) };
+    const child = spawn(...pinned('generator', process.execPath, [...generatorNodeArgs(), DRIVER, JSON.stringify(args)]), { stdio: ['ignore', 'pipe', 'pipe'] });
     let cpuAtStart = 0;
     let stderr = '';
     let buffered = '';
     let settled = false;
-    const guard = setTimeout(() => child.kill('SIGKILL'), (o.seconds + 30) * 1000);
+    const guard = setTimeout(() => child.kill('SIGKILL'), (o.seconds + (o.warmupSeconds ?? 2) + 30) * 1000);
     const finish = (r: Measured) => {
       if (settled) return;
       settled = true;
@@ -181,4 +182,52 @@ export async function runEfficiency(o: EfficiencyOptions): Promise<EfficiencyRes
     figures,
     ratios: { wrk: ratio('wrk'), locust: ratio('locust'), tsung: ratio('tsung') },
   };
+}
+
+export interface PacedDriverFigure {
+  connections: number;
+  /** The rate asked for, and the one measured. */
+  targetPerSecond: number;
+  requestsPerSecond: number;
+  requests: number;
+  failures: number;
+  /** The driver's CPU per request, from /proc over its counted seconds. */
+  cpuUsPerRequest: number;
+  testbedUsPerRequest: number;
+}
+
+/**
+ * The client layer alone (the efficiency benchmark's driver and mix), paced like a
+ * population: `connections` loops, each waiting on average connections / rate s
+ * before each request, for about `rate` requests a second in all. At the capacity
+ * benchmark's rates each response then arrives alone, in an event-loop turn of its
+ * own, and costs the driver several times what it does when 50 connections answer
+ * back to back: this is the client layer's cost at the same shape as a step of the
+ * simulation, so the generator's cost over it is what the simulation adds.
+ */
+export async function runPacedDriver(o: { connections: number; rate: number; seconds: number; users: number; dir: string; log: (line: string) => void }): Promise<PacedDriverFigure> {
+  const tb = await startTestbedProcess({ users: o.users });
+  try {
+    await prepareMix(tb.url, o.users);
+    const pauseMs = Math.round((o.connections / o.rate) * 1000);
+    // Every connection opened before counting starts: the first request of each falls within twice the pause.
+    const warmupSeconds = Math.ceil((2 * pauseMs) / 1000) + 2;
+    o.log(`capacity: the client-layer driver paced: ${o.connections} connections, ~${o.rate} requests/s, ${warmupSeconds} s warm-up, ${o.seconds} s counted …`);
+    const tb0 = treeCpuSeconds(tb.pid);
+    const r = await runLoadsim({ url: tb.url, users: o.users, connections: o.connections, seconds: o.seconds, dir: o.dir, log: o.log, pauseMs, warmupSeconds });
+    const tbCpu = treeCpuSeconds(tb.pid) - tb0;
+    if (!r.available) throw new Error(r.reason ?? 'the paced driver did not run');
+    return {
+      connections: o.connections,
+      targetPerSecond: o.rate,
+      requestsPerSecond: Math.round(r.requests / r.wallSeconds),
+      requests: r.requests,
+      failures: r.failures,
+      cpuUsPerRequest: Math.round((r.cpuSeconds / r.requests) * 1e6),
+      // Its warm-up and wind-down included: an upper bound, for context.
+      testbedUsPerRequest: Math.round((tbCpu / r.requests) * 1e6),
+    };
+  } finally {
+    await tb.stop();
+  }
 }

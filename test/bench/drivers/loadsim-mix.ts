@@ -25,6 +25,15 @@ interface Args {
   users: number;
   connections: number;
   seconds: number;
+  /**
+   * Paced: each loop waits this long on average (uniform in 0 to twice it) before each
+   * request, instead of sending as fast as the server answers. Many connections each
+   * sending now and then is the shape of a population of clients (the capacity
+   * benchmark): each response then arrives alone, in an event-loop turn of its own.
+   */
+  pauseMs?: number;
+  /** Seconds of sending before counting starts (default 2: JIT, connections). */
+  warmupSeconds?: number;
 }
 
 async function main(a: Args): Promise<void> {
@@ -59,12 +68,14 @@ async function main(a: Args): Promise<void> {
     );
     for (let round = 0; running; round++) {
       for (const spec of rounds[round % EVENTS_PER_USER]!) {
+        if (a.pauseMs) await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * a.pauseMs!));
+        if (!running) break;
         await http.request(spec, client);
         if (!running) break;
       }
     }
   });
-  await new Promise((resolve) => setTimeout(resolve, 2000));
+  await new Promise((resolve) => setTimeout(resolve, (a.warmupSeconds ?? 2) * 1000));
   counting = true;
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
