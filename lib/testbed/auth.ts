@@ -21,11 +21,18 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+const AUTH_PARAM = /([a-zA-Z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
+
 /** `key="quoted, value", key=token` → map (RFC 7616 §3.4 / RFC 7235 auth-params). */
 export function parseAuthParams(s: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const re = /([a-zA-Z0-9_-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g;
-  for (let m = re.exec(s); m; m = re.exec(s)) out[m[1]!.toLowerCase()] = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : m[3]!;
+  // One expression for every request (reset, since it is global): this runs on every Digest request.
+  const re = AUTH_PARAM;
+  re.lastIndex = 0;
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    const quoted = m[2];
+    out[m[1]!.toLowerCase()] = quoted === undefined ? m[3]! : quoted.includes('\\') ? quoted.replace(/\\(.)/g, '$1') : quoted;
+  }
   return out;
 }
 

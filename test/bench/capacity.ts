@@ -127,8 +127,8 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   // LOADSIM_BENCH_TESTBED_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/p": profile the testbed (it is the limit on small machines).
   const nodeArgs = process.env.LOADSIM_BENCH_TESTBED_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   // LOADSIM_BENCH_PROFILE_DIR=/tmp/p: a CPU profile of each step's judged window, of both processes
-  // (stepK-generator.cpuprofile, stepK-testbed.cpuprofile, through their inspectors), what the generator
-  // allocated meanwhile (stepK-generator.heapprofile, sampled, the collected objects included), and its
+  // (stepK-generator.cpuprofile, stepK-testbed.cpuprofile, through their inspectors), what each
+  // allocated meanwhile (stepK-generator.heapprofile, stepK-testbed.heapprofile, sampled, the collected objects included), and its
   // --trace-gc among its stdout (generator-stdout.log, "ms" = since it started; windows.json says where each window was).
   const profileDir = process.env.LOADSIM_BENCH_PROFILE_DIR;
   const inspectPorts = profileDir ? { tb: await freePort(), gen: await freePort() } : undefined;
@@ -172,7 +172,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         return { gen: cpuSeconds(child.pid!), tb: treeCpuSeconds(tb.pid), machine: machineSeconds().busy, genWait: runQueueWaitSeconds(child.pid!), pressure: cpuPressureSeconds(), at: Date.now() };
       };
       const a = await startOf(from);
-      if (sessions) await Promise.all([sessions.tb.startProfile(), sessions.gen.startProfile(), sessions.gen.startAllocationSampling()]);
+      if (sessions) await Promise.all([sessions.tb.startProfile(), sessions.gen.startProfile(), sessions.gen.startAllocationSampling(), sessions.tb.startAllocationSampling()]);
       const b = await startOf(to + 0.5);
       if (sessions && profileDir) {
         windows.push({ step: k, fromMs: a.at - t0, toMs: b.at - t0 });
@@ -184,6 +184,7 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
           sessions.tb.stopProfile(path.join(profileDir, `step${k}-testbed.cpuprofile`)),
           sessions.gen.stopProfile(path.join(profileDir, `step${k}-generator.cpuprofile`)),
           sessions.gen.stopAllocationSampling(path.join(profileDir, `step${k}-generator.heapprofile`)),
+          sessions.tb.stopAllocationSampling(path.join(profileDir, `step${k}-testbed.heapprofile`)),
         ]);
       }
       if (child.exitCode !== null) {
