@@ -1,3 +1,4 @@
+import { BoundedMemo } from '../core/bounded-memo.js';
 import { ROOT_XMLNS, splitClark } from '../xml/namespaces.js';
 import { element, escapeXml } from '../xml/write.js';
 import { allPropNames, propertyValue } from './properties.js';
@@ -21,24 +22,17 @@ interface PropTags {
 /**
  * Tags by Clark name, made once: every response of a multistatus names the same
  * properties, and splitting each name and building its tags anew was a tenth of
- * what the testbed allocated per answer. Bounded, since a request may name any
- * property it likes; past the bound, tags are made as they come.
+ * what the testbed allocated per answer.
  */
-const TAGS = new Map<string, PropTags>();
-const TAGS_MAX = 2_048;
-
-function tagsOf(clarkName: string): PropTags {
-  let t = TAGS.get(clarkName);
-  if (t !== undefined) return t;
+const TAGS = new BoundedMemo<PropTags>(2_048, (clarkName) => {
   const { ns, name } = splitClark(clarkName);
-  const empty = element(ns, name);
   // element() with a marker as the value, cut at the marker: the same tags element() writes.
   const whole = element(ns, name, '\u0000');
   const at = whole.indexOf('\u0000');
-  t = { empty, open: whole.slice(0, at), close: whole.slice(at + 1) };
-  if (TAGS.size < TAGS_MAX) TAGS.set(clarkName, t);
-  return t;
-}
+  return { empty: element(ns, name), open: whole.slice(0, at), close: whole.slice(at + 1) };
+});
+
+const tagsOf = (clarkName: string): PropTags => TAGS.get(clarkName);
 
 function emptyElement(clarkName: string): string {
   return tagsOf(clarkName).empty;

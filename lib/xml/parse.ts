@@ -1,4 +1,5 @@
 import { SaxesParser } from 'saxes';
+import { BoundedMemo } from '../core/bounded-memo.js';
 import { clark } from './namespaces.js';
 
 /** An element of a parsed document, with its namespace resolved. */
@@ -97,29 +98,19 @@ interface QName {
 
 /**
  * Qualified names already split: a DAV body repeats a few dozen names, and splitting each
- * anew made an array and two strings per element. Bounded, so that a body inventing names
- * cannot grow it without end; past the bound, names are split as they come.
+ * anew made an array and two strings per element.
  */
-const QNAMES = new Map<string, QName>();
-const QNAMES_MAX = 4_096;
-
-function qnameOf(name: string): QName {
-  let q = QNAMES.get(name);
-  if (q !== undefined) return q;
+const QNAMES = new BoundedMemo<QName>(4_096, (name) => {
   const colon = name.indexOf(':');
-  if (colon === -1) q = { prefix: '', local: name, malformed: false };
-  else {
-    const prefix = name.slice(0, colon);
-    const local = name.slice(colon + 1);
-    q = { prefix, local, malformed: prefix === '' || local === '' || local.includes(':') };
-  }
-  if (QNAMES.size < QNAMES_MAX) QNAMES.set(name, q);
-  return q;
-}
+  if (colon === -1) return { prefix: '', local: name, malformed: false };
+  const prefix = name.slice(0, colon);
+  const local = name.slice(colon + 1);
+  return { prefix, local, malformed: prefix === '' || local === '' || local.includes(':') };
+});
 
 /** Splits `p:local`, failing the document for a name that is not namespace-well-formed. */
 function splitQName(state: ParseState, name: string): QName {
-  const q = qnameOf(name);
+  const q = QNAMES.get(name);
   if (q.malformed) fail(state, `malformed name: ${name}`);
   return q;
 }
