@@ -69,7 +69,11 @@ describe('LineBatcher', () => {
     b.line('b\nc');
     b.line('');
     assert.deepEqual(writes, [], 'nothing written in the turn the lines were queued');
+    // The batcher's timer is unref'd (it must not keep a finished CLI alive): hold the loop
+    // open while waiting for it, or node may end the test file first.
+    const hold = setInterval(() => {}, 1000);
     await written;
+    clearInterval(hold);
     assert.deepEqual(writes, ['a\nb\nc\n']);
     b.flush();
     assert.equal(writes.length, 1, 'a flush with nothing waiting writes nothing');
