@@ -1,6 +1,6 @@
 import { BoundedMemo } from '../core/bounded-memo.js';
 import { ROOT_XMLNS, splitClark } from '../xml/namespaces.js';
-import { element, escapeXml } from '../xml/write.js';
+import { element, escapeXml, openTag } from '../xml/write.js';
 import { allPropNames, propertyValue } from './properties.js';
 import { statusLine, type PropContext } from './request.js';
 import type { Target } from './targets.js';
@@ -26,10 +26,9 @@ interface PropTags {
  */
 const TAGS = new BoundedMemo<PropTags>(2_048, (clarkName) => {
   const { ns, name } = splitClark(clarkName);
-  // element() with a marker as the value, cut at the marker: the same tags element() writes.
-  const whole = element(ns, name, '\u0000');
-  const at = whole.indexOf('\u0000');
-  return { empty: element(ns, name), open: whole.slice(0, at), close: whole.slice(at + 1) };
+  // The tags element() writes, from the same openTag().
+  const tag = openTag(ns, name);
+  return { empty: `<${tag.open}/>`, open: `<${tag.open}>`, close: `</${tag.close}>` };
 });
 
 const tagsOf = (clarkName: string): PropTags => TAGS.get(clarkName);
@@ -57,8 +56,8 @@ export function propResponse(href: string, t: Target, req: PropRequest, ctx: Pro
     else if ('xml' in v) found += v.xml;
     else if (v.inner === '') found += emptyElement(n);
     else {
-      const t = tagsOf(n);
-      found += t.open + v.inner + t.close;
+      const tags = tagsOf(n);
+      found += tags.open + v.inner + tags.close;
     }
   }
   let out = `<D:response><D:href>${escapeXml(href)}</D:href>`;
