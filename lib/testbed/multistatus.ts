@@ -1,6 +1,6 @@
 import { BoundedMemo } from '../core/bounded-memo.js';
 import { ROOT_XMLNS, splitClark } from '../xml/namespaces.js';
-import { element, escapeXml, openTag } from '../xml/write.js';
+import { escapeXml, openTag } from '../xml/write.js';
 import { allPropNames, propertyValue } from './properties.js';
 import { statusLine, type PropContext } from './request.js';
 import type { Target } from './targets.js';
