@@ -1,6 +1,6 @@
 import type ICAL from 'ical.js';
 import type { ProfileContext } from '../lib/registry/profile.js';
-import { calendarText, isSelf, mainComponent, parseCalendar, uidOf } from './calendar-data.js';
+import { calendarText, isSelf, mainComponent, mayMention, parseCalendar, uidOf } from './calendar-data.js';
 import { OperationFailed, ProfileBase } from './profile-base.js';
 
 /**
@@ -56,7 +56,10 @@ export class Accepter extends ProfileBase {
   // ---- invitations in calendars ---------------------------------------------------------------
 
   private calendarEventChanged(href: string): void {
-    const vcal = parseCalendar(this.client.state.events.get(href)?.data);
+    const data = this.client.state.events.get(href)?.data;
+    // Only an event with attendees can wait for this user's answer: the others are not parsed.
+    if (!mayMention(data, 'ATTENDEE')) return;
+    const vcal = parseCalendar(data);
     const main = vcal && mainComponent(vcal);
     if (!main || !this.selfAttendees(main).some((a) => partstat(a) === 'NEEDS-ACTION')) return;
     // A cancelled event waits for its CANCEL to be handled; the original accepted it all the same.

@@ -18,6 +18,22 @@ export function parseCalendar(data: string | undefined): ICAL.Component | undefi
   }
 }
 
+/**
+ * Whether the text may hold `word` (an upper-case property or parameter name): a test made
+ * before parsing, so that a profile looking for something most events lack (a managed
+ * attachment, an attendee) parses only those that may have it. Names are matched
+ * case-insensitively (RFC 5545 §2) and across folded lines (§3.1 folds anywhere, a name
+ * included). False only when the word is surely absent.
+ */
+export function mayMention(data: string | undefined, word: string): boolean {
+  if (!data) return false;
+  const unfolded = data.includes('\n ') || data.includes('\n\t') ? data.replace(/\r?\n[ \t]/g, '') : data;
+  let pattern = WORDS.get(word);
+  if (!pattern) WORDS.set(word, (pattern = new RegExp(word.replace(/[^A-Za-z0-9]/g, '\\$&'), 'i')));
+  return pattern.test(unfolded);
+}
+const WORDS = new Map<string, RegExp>();
+
 /** The main component: the first VEVENT/VTODO without RECURRENCE-ID (the master), else the first one (the original's mainComponent). */
 export function mainComponent(vcal: ICAL.Component): ICAL.Component | undefined {
   const all = [...vcal.getAllSubcomponents('vevent'), ...vcal.getAllSubcomponents('vtodo')];

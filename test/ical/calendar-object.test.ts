@@ -117,6 +117,7 @@ describe('parseCalendarObject: CALDAV:valid-calendar-data (not iCalendar)', () =
     ['a DTSTART that is no date', ics(vevent('DTSTART:2026XXYYT100000Z')), /DTSTART/],
     ['a DURATION that is no duration', ics(vevent('DTSTART:20260310T100000Z\nDURATION:soon')), /DURATION/],
     ['an unknown TZID without VTIMEZONE', ics(vevent('DTSTART;TZID=Mars/Olympus:20260310T100000')), /Mars\/Olympus/],
+    ['an unknown TZID in a VALARM, one level down', ics(vevent('DTSTART:20260310T100000Z\nBEGIN:VALARM\nACTION:DISPLAY\nTRIGGER;VALUE=DATE-TIME:20260310T090000Z\nX-WHEN;TZID=Mars/Olympus:20260310T090000\nEND:VALARM')), /X-WHEN: TZID "Mars\/Olympus"/],
     ['a component without UID', ics('BEGIN:VEVENT\nDTSTAMP:20260101T000000Z\nDTSTART:20260310T100000Z\nEND:VEVENT'), /without UID/],
     ['a VEVENT without DTSTART', ics(vevent('SUMMARY:when?')), /DTSTART is required/],
     ['DTEND with DURATION', ics(vevent('DTSTART:20260310T100000Z\nDTEND:20260310T110000Z\nDURATION:PT1H')), /mutually exclusive/],
