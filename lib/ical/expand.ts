@@ -15,7 +15,7 @@
 import ICAL from 'ical.js';
 import type { CalendarObject } from './calendar-object.js';
 import { timeToUtcMs, utcTime, zoneOfTime } from './datetime.js';
-import { cloneComponent, serialize, setUtcProperty } from './edit.js';
+import { cloneComponent, copyJCal, serialize, setUtcProperty } from './edit.js';
 import { RECURRENCE_PROPERTIES, type RawInstance } from './recurrence.js';
 import { overlappingInstances, type TimeRange, type TimeRangeOptions } from './time-range.js';
 
@@ -75,7 +75,7 @@ export function expandCalendarObject(object: CalendarObject, range: TimeRange, o
   const floatingZone = opts.floatingZone ?? 'UTC';
   const out = new ICAL.Component('vcalendar');
   for (const prop of object.vcalendar.getAllProperties()) {
-    if (prop.name !== 'method') out.addProperty(new ICAL.Property(structuredClone(prop.toJSON()) as unknown[]));
+    if (prop.name !== 'method') out.addProperty(new ICAL.Property(copyJCal(prop.toJSON()) as unknown[]));
   }
   const { instances } = overlappingInstances(object, range, opts);
   for (const raw of instances) {

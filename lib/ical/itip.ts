@@ -20,7 +20,7 @@ import {
   type Partstat,
 } from './calendar-object.js';
 import { utcTime } from './datetime.js';
-import { cloneComponent, serialize, stripParameters } from './edit.js';
+import { cloneComponent, copyJCal, serialize, stripParameters } from './edit.js';
 import { deriveOverride, masterHasInstance, masterOccurrences, recurrenceIdMs, singleInstance, type RawInstance } from './recurrence.js';
 
 export type ItipMethod = 'REQUEST' | 'REPLY' | 'CANCEL';
@@ -86,7 +86,7 @@ function restrictToAttendee(components: ICAL.Component[], address: string, vcal:
     if (listed.includes(c)) continue;
     const rid = c.getFirstProperty('recurrence-id');
     if (rid && masterKept) {
-      const jcal = structuredClone(rid.toJSON()) as [string, Record<string, unknown>, ...unknown[]];
+      const jcal = copyJCal(rid.toJSON()) as [string, Record<string, unknown>, ...unknown[]];
       jcal[0] = 'exdate';
       delete jcal[1].range;
       master!.addProperty(new ICAL.Property(jcal as unknown[], master));
