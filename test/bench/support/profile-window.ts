@@ -74,7 +74,10 @@ export class InspectorSession {
    */
   async startAllocationSampling(intervalBytes = 16384): Promise<void> {
     await this.send('HeapProfiler.enable');
-    await this.send('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    // LOADSIM_BENCH_PROFILE_LIVE=1: only what is still alive when sampling stops (what a window's
+    // work leaves behind: what scavenges copy and promote), rather than everything allocated.
+    const all = process.env.LOADSIM_BENCH_PROFILE_LIVE !== '1';
+    await this.send('HeapProfiler.startSampling', { samplingInterval: intervalBytes, includeObjectsCollectedByMajorGC: all, includeObjectsCollectedByMinorGC: all });
   }
 
   /** Stop it and write the profile (.heapprofile, as `--heap-prof` writes) to `file`. */
