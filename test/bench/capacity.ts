@@ -143,6 +143,9 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
   // allocated meanwhile (stepK-generator.heapprofile, stepK-testbed.heapprofile, sampled, the collected objects included), and its
   // --trace-gc among its stdout (generator-stdout.log, "ms" = since it started; windows.json says where each window was).
   const profileDir = process.env.LOADSIM_BENCH_PROFILE_DIR;
+  // LOADSIM_BENCH_GC_LOG=file: the generator's --trace-gc alone (no profiler, whose sampling lengthens
+  // the pauses), to its stdout in that file; "ms" there counts from node's start.
+  const gcLog = profileDir ? undefined : process.env.LOADSIM_BENCH_GC_LOG;
   const inspectPorts = profileDir ? { tb: await freePort(), gen: await freePort() } : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const tb = await startTestbedProcess({ users: o.step * o.maxSteps, nodeArgs: [...nodeArgs, ...(inspectPorts ? [`--inspect=127.0.0.1:${inspectPorts.tb}`] : [])] });
@@ -164,7 +167,11 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
     runtime,
     interval,
     series,
-    ...(inspectPorts && profileDir ? { nodeArgs: [...generatorNodeArgs(), `--inspect=127.0.0.1:${inspectPorts.gen}`, '--trace-gc', '--trace-gc-nvp'], stdoutFile: path.join(profileDir, 'generator-stdout.log') } : {}),
+    ...(inspectPorts && profileDir
+      ? { nodeArgs: [...generatorNodeArgs(), `--inspect=127.0.0.1:${inspectPorts.gen}`, '--trace-gc', '--trace-gc-nvp'], stdoutFile: path.join(profileDir, 'generator-stdout.log') }
+      : gcLog
+        ? { nodeArgs: [...generatorNodeArgs(), '--trace-gc', '--trace-gc-nvp'], stdoutFile: gcLog }
+        : {}),
   });
   const sessions = inspectPorts ? { tb: await InspectorSession.open(inspectPorts.tb), gen: await InspectorSession.open(inspectPorts.gen) } : undefined;
   const windows: { step: number; fromMs: number; toMs: number }[] = [];
