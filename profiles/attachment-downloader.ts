@@ -41,8 +41,8 @@ export class AttachmentDownloader extends ProfileBase {
     const state = this.client.state;
     if (state.calendarOf(href)?.kind !== 'calendar') return;
     const data = state.events.get(href)?.data;
-    // Most events have no managed attachment: those are not parsed (measured, the largest part
-    // of a client's iCalendar parsing in the accelerated mix).
+    // Most events have no managed attachment: those are not parsed (in the accelerated mix this
+    // parse was as much of a client's iCalendar work as building its invitations).
     if (!mayMention(data, 'MANAGED-ID')) return;
     const vcal = parseCalendar(data);
     if (!vcal) return;

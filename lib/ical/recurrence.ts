@@ -252,7 +252,7 @@ function* uncachedInstances(object: CalendarObject, component: ICAL.Component, o
  * were expanded with. A parsed CalendarObject is never edited (edit.ts works on clones),
  * so its instances are the same for every request that asks: the testbed answers every
  * free-busy POST and calendar-query by expanding each event of a user's calendars again
- * otherwise (at 5,000 accelerated-mix clients, 0.16 ms of its CPU per response, the
+ * otherwise (in a profiled 5,000-client step, 2.3 s of the testbed's 14.8 s busy, the
  * largest part of its time). Only complete sets are kept (neither bound was hit), so a
  * prefix up to any earlier `until` is exactly what a new expansion would give.
  */
@@ -283,7 +283,7 @@ function isRecurringMaster(component: ICAL.Component): boolean {
 function cachedInstances(component: ICAL.Component, o: Resolved): readonly RawInstance[] | undefined {
   const e = EXPANSIONS.get(component);
   if (!e || e.horizon < o.until || e.floatingZone !== o.floatingZone || e.maxInstances !== o.maxInstances || e.stepBudget !== o.stepBudget) return undefined;
-  if (!e.recurring || e.horizon === o.until || e.instances.length === 0 || e.instances[e.instances.length - 1]!.start! <= o.until) return e.instances;
+  if (!e.recurring || e.instances.length === 0 || e.instances[e.instances.length - 1]!.start! <= o.until) return e.instances;
   // Instances are in start order: the prefix that starts by `until`.
   let n = e.instances.length;
   while (n > 0 && e.instances[n - 1]!.start! > o.until) n--;

@@ -216,8 +216,6 @@ export async function runCapacity(o: CapacityOptions): Promise<CapacityResult | 
         break;
       }
       const seconds = (b.at - a.at) / 1000;
-      // Give the interval ending at `to` a moment to be written.
-      await new Promise((r) => setTimeout(r, 300));
       const inWindow = run.records().filter((r) => r.elapsed > from + 0.1 && r.elapsed <= to + 0.1);
       const responses = inWindow.reduce((n, r) => n + r.count, 0);
       const lags = inWindow.map((r) => r.lagP99).filter((x): x is number => x !== null);
